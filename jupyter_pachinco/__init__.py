@@ -1,0 +1,30 @@
+"""jupyter_pachinco: an AI pair programmer for pandas notebooks in JupyterLab."""
+
+from __future__ import annotations
+
+from typing import Any
+
+try:
+    from ._version import __version__
+except ImportError:  # pragma: no cover - only in a source tree that was never built
+    import warnings
+
+    warnings.warn(
+        "Importing 'jupyter_pachinco' outside a proper installation; run `make lab` or "
+        "`pip install -e .` first.",
+        stacklevel=2,
+    )
+    __version__ = "dev"
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    return [{"src": "labextension", "dest": "jupyter-pachinco"}]
+
+
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    from .server.app import PachincoApp
+
+    return [{"module": "jupyter_pachinco", "app": PachincoApp}]
+
+
+__all__ = ["__version__"]

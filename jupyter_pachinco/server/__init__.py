@@ -1,0 +1,1 @@
+"""The Jupyter server extension: settings, handlers and kernel inspection (no business logic)."""
