@@ -21,7 +21,8 @@ async def test_status_with_token_returns_version_and_backend(jp_fetch: Fetch) ->
     body = json.loads(response.body)
     assert body["version"] == jupyter_pachinco.__version__
     assert body["backend"] in {"transformers", "openai"}
-    assert isinstance(body["model"], str) and body["model"]
+    assert isinstance(body["model"], str)
+    assert body["model"]
 
 
 async def test_status_without_token_is_forbidden(jp_fetch: Fetch) -> None:

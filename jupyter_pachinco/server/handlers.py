@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 AUTH_RESOURCE = "pachinco"
 
 
-class PachincoHandler(ExtensionHandlerMixin, APIHandler):  # type: ignore[misc]
+class PachincoHandler(ExtensionHandlerMixin, APIHandler):
     """Base of every handler: the resource name that authorization checks."""
 
     auth_resource = AUTH_RESOURCE
