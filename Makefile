@@ -1,0 +1,109 @@
+# The two commands: `make lab` (set up and start JupyterLab with the extension) and
+# `make test` (install what the tests need and run every layer). Everything else is a helper.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMPS := .make
+# torch's CPU build; an unpinned torch would pull gigabytes of CUDA packages.
+TORCH_SPEC ?= torch==2.13.0
+PORT ?= 8888
+MODEL ?=
+BASE_URL ?=
+PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+
+export PATH := $(BIN):$(PATH)
+export PIP_PROGRESS_BAR := off
+
+.PHONY: help lab setup test lint typecheck pytest jest galata build clean
+
+help:
+	@echo "make lab    set everything up and start JupyterLab with the quickstart notebook"
+	@echo "            (MODEL=<id or local path>, BASE_URL=<OpenAI-compatible server>, PORT=8888)"
+	@echo "make test   install what the tests need and run lint, types, pytest, jest and galata"
+
+# ---------------------------------------------------------------- setup
+
+$(STAMPS):
+	mkdir -p $(STAMPS)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -U pip
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# Editable install with dependencies; the Jupyter builder hook builds the labextension and
+# `labextension develop` links it into the virtualenv so JupyterLab loads it.
+$(STAMPS)/python.stamp: $(BIN)/python pyproject.toml node_modules/.installed | $(STAMPS)
+	$(PIP) install "$(TORCH_SPEC)"
+	$(PIP) install -e ".[dev]"
+	$(BIN)/jupyter labextension develop . --overwrite
+	touch $@
+
+$(STAMPS)/labextension.stamp: $(STAMPS)/python.stamp $(shell find src style schema -type f 2>/dev/null) tsconfig.json
+	npm run build
+	touch $@
+
+setup: $(STAMPS)/labextension.stamp
+
+# ---------------------------------------------------------------- lab
+
+lab: setup
+	PACHINCO_MODEL="$(MODEL)" PACHINCO_BASE_URL="$(BASE_URL)" \
+	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser --allow-root \
+		--ServerApp.root_dir="$(CURDIR)" \
+		--LabApp.default_url=/lab/tree/examples/quickstart.ipynb
+
+# ---------------------------------------------------------------- test
+
+# Debian's chromium for the browser tests (Playwright cannot download its own browsers here).
+$(STAMPS)/chromium.stamp: | $(STAMPS)
+	if ! command -v chromium >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else \
+			echo "Install Debian's chromium (apt-get install chromium) and run again." >&2; exit 1; \
+		fi; \
+	fi
+	touch $@
+
+ui-tests/node_modules/.installed: ui-tests/package.json ui-tests/package-lock.json
+	cd ui-tests && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+	touch $@
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	npm run --silent prettier:check
+	npm run --silent eslint:check
+
+typecheck: setup
+	$(BIN)/mypy
+	npm run --silent tsc:check
+	cd ui-tests && npx tsc -p tsconfig.json
+
+pytest: setup
+	$(BIN)/python -m pytest
+
+jest: setup
+	npm test
+
+galata: setup $(STAMPS)/chromium.stamp ui-tests/node_modules/.installed
+	cd ui-tests && npx playwright test
+
+test: lint typecheck pytest jest galata
+
+# ---------------------------------------------------------------- packaging
+
+build: setup
+	$(BIN)/python -m build
+
+clean:
+	rm -rf $(STAMPS) lib jupyter_pachinco/labextension tsconfig.tsbuildinfo dist build
