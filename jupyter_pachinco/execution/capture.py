@@ -1,0 +1,101 @@
+"""ARCADE's output capture: rewrite a cell so its expression values are kept.
+
+The value of the last expression statement is the cell's *output* (a final ``print(x)``
+counts as ``x``, and still prints). The values of the other top-level expression statements
+are kept too, in order, because a hypothesis may compute its answer before its last line.
+Notebook-only syntax (``%magic`` and ``!shell`` lines) becomes ``pass`` so that plain Python
+can run notebook code.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+OUTPUT_NAME = "__pachinco_output__"
+VALUES_NAME = "__pachinco_values__"
+
+_NOTEBOOK_ONLY_LINE = re.compile(r"^(\s*)[%!].*$")
+
+
+def neutralize_notebook_syntax(code: str) -> str:
+    """Turn IPython magics and shell escapes into ``pass`` at the same indentation."""
+    lines = [_NOTEBOOK_ONLY_LINE.sub(r"\1pass", line) for line in code.split("\n")]
+    return "\n".join(lines)
+
+
+def compile_plain(code: str, filename: str) -> ast.Module:
+    """Parse notebook code as plain Python."""
+    return ast.parse(neutralize_notebook_syntax(code), filename=filename, mode="exec")
+
+
+def compile_with_capture(code: str, filename: str = "<hypothesis>") -> ast.Module:
+    """Parse code and rewrite its top-level expression statements to capture their values.
+
+    After running, ``namespace[OUTPUT_NAME]`` holds the output (None when the cell does not end
+    with an expression) and ``namespace[VALUES_NAME]`` the list of all captured values.
+    """
+    module = compile_plain(code, filename)
+    body: list[ast.stmt] = [_assign(VALUES_NAME, ast.List(elts=[], ctx=ast.Load()))]
+    body.append(_assign(OUTPUT_NAME, ast.Constant(value=None)))
+    last_index = len(module.body) - 1
+    for index, statement in enumerate(module.body):
+        if not isinstance(statement, ast.Expr):
+            body.append(statement)
+            continue
+        if index == last_index:
+            body.extend(_capture_output(statement))
+        else:
+            body.append(_append_value(statement.value, statement))
+    module.body = body
+    return ast.fix_missing_locations(module)
+
+
+def _capture_output(statement: ast.Expr) -> list[ast.stmt]:
+    printed = printed_value(statement.value)
+    if printed is None:
+        captured = _copy_location(_assign(OUTPUT_NAME, statement.value), statement)
+        return [captured, _append_value(_load(OUTPUT_NAME), statement)]
+    # Keep the print's side effect, but the output is the printed value itself.
+    call = statement.value
+    assert isinstance(call, ast.Call)
+    call.args[0] = _load(OUTPUT_NAME)
+    return [
+        _copy_location(_assign(OUTPUT_NAME, printed), statement),
+        _append_value(_load(OUTPUT_NAME), statement),
+        statement,
+    ]
+
+
+def printed_value(expression: ast.expr) -> ast.expr | None:
+    """The first argument of a ``print(...)`` call, or None for any other expression."""
+    if (
+        isinstance(expression, ast.Call)
+        and isinstance(expression.func, ast.Name)
+        and expression.func.id == "print"
+        and expression.args
+        and not isinstance(expression.args[0], ast.Starred)
+    ):
+        return expression.args[0]
+    return None
+
+
+def _assign(name: str, value: ast.expr) -> ast.Assign:
+    return ast.Assign(targets=[ast.Name(id=name, ctx=ast.Store())], value=value)
+
+
+def _load(name: str) -> ast.Name:
+    return ast.Name(id=name, ctx=ast.Load())
+
+
+def _append_value(value: ast.expr, where: ast.stmt) -> ast.stmt:
+    call = ast.Call(
+        func=ast.Attribute(value=_load(VALUES_NAME), attr="append", ctx=ast.Load()),
+        args=[value],
+        keywords=[],
+    )
+    return _copy_location(ast.Expr(value=call), where)
+
+
+def _copy_location(node: ast.stmt, where: ast.stmt) -> ast.stmt:
+    return ast.copy_location(node, where)
