@@ -1,0 +1,211 @@
+"""Collect variable descriptions from the user's kernel without disturbing the user.
+
+How it runs: one *silent* execute request (``silent=True, store_history=False``: no execution
+count, no ``In``/``Out`` history, nothing published for the notebook to show) with empty code
+and a single user expression. The expression executes the source of
+``jupyter_pachinco/context/variables.py`` in a private namespace (so nothing is added to the
+user's namespace) and returns ``describe_variables_as_json(globals())``; the JSON comes back in
+the reply's ``user_expressions``. The module's *source* is sent rather than imported so that
+inspection also works in kernels whose environment does not have jupyter_pachinco installed.
+
+A busy kernel queues the request behind the running cell, so the wait for the reply is bounded
+(``wait_s``); past it, the last snapshot of that kernel is returned marked stale, and the queued
+request refreshes the snapshot whenever the kernel gets to it (one request in flight per
+kernel). No kernel, a dead kernel or a failed inspection gives a snapshot without variables
+and a notice: inspection never raises to the user.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import inspect
+import json
+import logging
+import queue
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.session import Session
+
+from ..context import variables as variables_module
+
+log = logging.getLogger(__name__)
+
+EXPRESSION_KEY = "pachinco_variables"
+DEFAULT_WAIT_S = 0.5
+DEFAULT_REPLY_TIMEOUT_S = 3600.0
+ABORTED_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class KernelSnapshot:
+    """Variable descriptions of one kernel; ``stale`` when older than the request, with a
+    ``notice`` for the user whenever the variables are missing or not current."""
+
+    variables: list[dict[str, Any]] = field(default_factory=list)
+    stale: bool = False
+    notice: str | None = None
+    taken_at: float | None = None
+
+
+def describe_expression() -> str:
+    """The user expression that describes the kernel's variables and returns JSON text."""
+    source = Path(inspect.getfile(variables_module)).read_text(encoding="utf-8")
+    return (
+        f"(lambda ns: (exec({source!r}, ns), ns['describe_variables_as_json'](globals()))[1])"
+        "({'__name__': '_pachinco_describe_variables'})"
+    )
+
+
+def parse_reply(reply: dict[str, Any]) -> list[dict[str, Any]]:
+    """The descriptions in an ``execute_reply``; ``InspectionError`` with a readable reason."""
+    content = reply.get("content", {})
+    if content.get("status") != "ok":
+        raise InspectionError(f"the kernel answered {content.get('status', 'nothing')}")
+    result = content.get("user_expressions", {}).get(EXPRESSION_KEY, {})
+    if result.get("status") != "ok":
+        name, value = result.get("ename", "an error"), result.get("evalue", "")
+        raise InspectionError(f"describing variables raised {name}: {value}".rstrip(": "))
+    text = result.get("data", {}).get("text/plain", "")
+    try:
+        described = json.loads(ast.literal_eval(text))
+    except (ValueError, SyntaxError, TypeError) as exc:
+        raise InspectionError("the kernel's answer was not readable") from exc
+    if not isinstance(described, list):
+        raise InspectionError("the kernel's answer was not a list of variables")
+    return described
+
+
+class InspectionError(Exception):
+    """Inspecting a kernel failed; the message says why, in the user's words."""
+
+
+class KernelInspector:
+    """Describes variables of kernels run by a Jupyter server's kernel manager."""
+
+    def __init__(
+        self,
+        kernel_manager: Any,
+        *,
+        wait_s: float = DEFAULT_WAIT_S,
+        reply_timeout_s: float = DEFAULT_REPLY_TIMEOUT_S,
+    ) -> None:
+        self.kernel_manager = kernel_manager
+        self.wait_s = wait_s
+        self.reply_timeout_s = reply_timeout_s
+        self._snapshots: dict[str, KernelSnapshot] = {}
+        self._pending: dict[str, asyncio.Task[KernelSnapshot]] = {}
+        self._clients: dict[str, Any] = {}
+        self._expression: str | None = None
+
+    async def inspect(self, kernel_id: str | None) -> KernelSnapshot:
+        """The variables of kernel ``kernel_id``, waiting at most ``wait_s`` for the kernel."""
+        if not kernel_id:
+            return KernelSnapshot(notice="No kernel is attached, so variables are not described.")
+        if kernel_id not in self.kernel_manager:
+            self._forget(kernel_id)
+            return KernelSnapshot(notice="The kernel is not running; variables are not described.")
+        kernel = self.kernel_manager.get_kernel(kernel_id)
+        if not await _maybe_await(kernel.is_alive()):
+            self._forget(kernel_id)
+            return KernelSnapshot(notice="The kernel has stopped; variables are not described.")
+        task = self._pending.get(kernel_id)
+        if task is None or task.done():
+            task = asyncio.ensure_future(self._collect(kernel_id, kernel))
+            self._pending[kernel_id] = task
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), self.wait_s)
+        except asyncio.TimeoutError:
+            return self._stale(kernel_id, "The kernel is busy")
+
+    def last_snapshot(self, kernel_id: str) -> KernelSnapshot | None:
+        """The latest fresh snapshot of a kernel, if any."""
+        return self._snapshots.get(kernel_id)
+
+    async def close(self) -> None:
+        """Stop waiting for replies and close the kernel connections this inspector opened."""
+        for kernel_id in list(self._clients):
+            self._forget(kernel_id)
+
+    async def _collect(self, kernel_id: str, kernel: Any) -> KernelSnapshot:
+        try:
+            client = self._client(kernel_id, kernel)
+            reply = await self._ask(client)
+            variables = parse_reply(reply)
+        except (InspectionError, TimeoutError) as exc:
+            log.warning("jupyter_pachinco: inspecting kernel %s failed: %s", kernel_id, exc)
+            return self._stale(kernel_id, f"Variables could not be read ({exc})")
+        except Exception as exc:  # e.g. the kernel's sockets closing under us: report, not raise
+            log.exception("jupyter_pachinco: inspecting kernel %s failed", kernel_id)
+            return self._stale(kernel_id, f"Variables could not be read ({type(exc).__name__})")
+        snapshot = KernelSnapshot(variables=variables, taken_at=time.time())
+        self._snapshots[kernel_id] = snapshot
+        return snapshot
+
+    async def _ask(self, client: Any) -> dict[str, Any]:
+        if self._expression is None:
+            self._expression = describe_expression()
+        for _ in range(ABORTED_RETRIES):
+            msg_id = client.execute(
+                "",
+                silent=True,
+                store_history=False,
+                user_expressions={EXPRESSION_KEY: self._expression},
+                allow_stdin=False,
+                stop_on_error=False,
+            )
+            reply = await self._reply(client, msg_id)
+            # A user cell that failed while our request waited makes the kernel abort the
+            # requests queued behind it, ours included: ask again.
+            if reply.get("content", {}).get("status") != "aborted":
+                break
+        return reply
+
+    async def _reply(self, client: Any, msg_id: str) -> dict[str, Any]:
+        deadline = time.monotonic() + self.reply_timeout_s
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                message: dict[str, Any] = await client.get_shell_msg(timeout=left)
+            except queue.Empty:
+                break
+            # Replies to earlier requests that were given up on can still arrive here.
+            if message.get("parent_header", {}).get("msg_id") == msg_id:
+                return message
+        raise TimeoutError(f"no answer from the kernel within {self.reply_timeout_s:g} s")
+
+    def _client(self, kernel_id: str, kernel: Any) -> Any:
+        client = self._clients.get(kernel_id)
+        if client is None:
+            # A session of our own: jupyter_client uses the session id as the shell socket's
+            # identity, and two connections with one identity steal each other's replies.
+            session = Session(
+                key=kernel.session.key, signature_scheme=kernel.session.signature_scheme
+            )
+            client = kernel.client(session=session)
+            client.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
+            self._clients[kernel_id] = client
+        return client
+
+    def _stale(self, kernel_id: str, reason: str) -> KernelSnapshot:
+        last = self._snapshots.get(kernel_id)
+        if last is None or last.taken_at is None:
+            return KernelSnapshot(stale=True, notice=f"{reason}; variables are not described yet.")
+        when = time.strftime("%H:%M:%S", time.localtime(last.taken_at))
+        notice = f"{reason}; variables are shown as they were at {when}."
+        return replace(last, stale=True, notice=notice)
+
+    def _forget(self, kernel_id: str) -> None:
+        task = self._pending.pop(kernel_id, None)
+        if task is not None and not task.done():
+            task.cancel()
+        client = self._clients.pop(kernel_id, None)
+        if client is not None:
+            client.stop_channels()
+        self._snapshots.pop(kernel_id, None)
+
+
+async def _maybe_await(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
