@@ -1,0 +1,158 @@
+"""Backend speed, side by side with a baseline measured in the same run.
+
+1. Tokens per second of the in-process transformers backend on the tiny offline model, with
+   and without prompt-lookup decoding, on prompts whose answers copy from the context
+   (identical greedy outputs are required, else the run fails).
+2. relay_overhead_ms_per_token: the product's HTTP relay (server endpoint streaming to the
+   browser) does not exist yet, so this measures what our OpenAI-compatible backend stack
+   (openai client + our events) adds per streamed token over reading the same local SSE
+   stream raw with httpx.
+
+Run: ``.venv/bin/python benchmarks/bench_backends.py [--model-dir DIR]``. Ends with one JSON
+line ``{"benchmark": "backends", "figures": {...}}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+# The tiny model and the SSE server live with the tests; make them importable when run as a file.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from jupyter_pachinco.backends import GenerationRequest
+from jupyter_pachinco.backends.openai_backend import OpenAIBackend
+from jupyter_pachinco.backends.transformers_backend import TransformersBackend
+from tests.backends.sse_server import Behaviour, FakeOpenAIServer
+from tests.support.tiny_model import build_tiny_model
+
+# Notebook prompts whose natural continuation repeats code already in the context.
+_CELL = (
+    "# In[ ]:\n\n\n{f}.groupby('{a}')['{b}'].sum()\n"
+    "{f}.groupby(['{b}', '{a}']).size().reset_index(name='count')\n"
+    "{f}.pivot_table(index='{a}', values='{b}', aggfunc='mean')\n\n\n"
+)
+PROMPTS = [
+    f"import pandas as pd\n{f} = pd.read_csv('{f}.csv')\n# Columns in {f}: {a}, {b}\n\n\n"
+    + _CELL.format(f=f, a=a, b=b) * 2
+    + "# In[ ]:\n\n\n"
+    for f, a, b in [
+        ("sales", "city", "total"),
+        ("people", "age", "country"),
+        ("orders", "year", "price"),
+    ]
+]
+MAX_NEW_TOKENS = 96
+STREAM_TOKENS = 2000
+
+
+async def _tokens_per_second(backend: TransformersBackend, rounds: int) -> tuple[float, list[str]]:
+    texts: list[str] = []
+    tokens = 0
+    started = time.perf_counter()
+    for _ in range(rounds):
+        texts = []
+        for prompt in PROMPTS:
+            done = await backend.generate(
+                GenerationRequest(prompt=prompt, max_new_tokens=MAX_NEW_TOKENS)
+            ).collect()
+            texts.append(done.texts[0])
+            tokens += done.usages[0].completion_tokens or 0
+    return tokens / (time.perf_counter() - started), texts
+
+
+async def measure_prompt_lookup(model_dir: Path, rounds: int) -> dict[str, float]:
+    plain = TransformersBackend(str(model_dir), device="cpu")
+    lookup = TransformersBackend(str(model_dir), device="cpu", prompt_lookup=True)
+    await _tokens_per_second(plain, 1)  # load and warm up
+    await _tokens_per_second(lookup, 1)
+    plain_rate, plain_texts = await _tokens_per_second(plain, rounds)
+    lookup_rate, lookup_texts = await _tokens_per_second(lookup, rounds)
+    if plain_texts != lookup_texts:
+        raise SystemExit("prompt-lookup decoding changed the greedy output: refusing to report")
+    return {
+        "plain_tokens_per_s": round(plain_rate, 1),
+        "lookup_tokens_per_s": round(lookup_rate, 1),
+        "lookup_speedup": round(lookup_rate / plain_rate, 2),
+    }
+
+
+async def _raw_seconds(base_url: str) -> float:
+    payload = {"model": "m", "prompt": "x", "stream": True, "max_tokens": STREAM_TOKENS}
+    started = time.perf_counter()
+    texts = []
+    async with (
+        httpx.AsyncClient() as client,
+        client.stream("POST", f"{base_url}/completions", json=payload) as response,
+    ):
+        async for line in response.aiter_lines():
+            if line.startswith("data: ") and line != "data: [DONE]":
+                for choice in json.loads(line[6:])["choices"]:
+                    texts.append(choice["text"])
+    assert len(texts) == STREAM_TOKENS
+    return time.perf_counter() - started
+
+
+async def _backend_seconds(backend: OpenAIBackend) -> float:
+    request = GenerationRequest(prompt="x", max_new_tokens=STREAM_TOKENS)
+    started = time.perf_counter()
+    done = await backend.generate(request).collect()
+    assert len(done.texts[0]) == STREAM_TOKENS
+    return time.perf_counter() - started
+
+
+async def measure_relay_overhead(rounds: int) -> dict[str, float]:
+    words = tuple("x" for _ in range(STREAM_TOKENS))
+    async with FakeOpenAIServer([Behaviour(words=words)]) as server:
+        backend = OpenAIBackend(server.base_url, "m")
+        raw, ours = [], []
+        for _ in range(rounds + 1):  # the first round warms both paths up
+            raw.append(await _raw_seconds(server.base_url))
+            ours.append(await _backend_seconds(backend))
+        await backend.aclose()
+    raw_ms = statistics.median(raw[1:]) * 1000 / STREAM_TOKENS
+    ours_ms = statistics.median(ours[1:]) * 1000 / STREAM_TOKENS
+    return {
+        "raw_sse_ms_per_token": round(raw_ms, 4),
+        "backend_ms_per_token": round(ours_ms, 4),
+        "relay_overhead_ms_per_token": round(ours_ms - raw_ms, 4),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model-dir", type=Path, help="a tiny model folder (built if absent)")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        model_dir = build_tiny_model(args.model_dir or Path(scratch) / "tiny")
+        lookup = asyncio.run(measure_prompt_lookup(model_dir, args.rounds))
+    relay = asyncio.run(measure_relay_overhead(args.rounds))
+    print(f"{'figure':<34}{'value':>12}  baseline (same run)")
+    print(f"{'plain_tokens_per_s':<34}{lookup['plain_tokens_per_s']:>12}  (is the baseline)")
+    print(
+        f"{'lookup_tokens_per_s':<34}{lookup['lookup_tokens_per_s']:>12}  "
+        f"vs plain {lookup['plain_tokens_per_s']}, identical greedy outputs"
+    )
+    print(f"{'lookup_speedup':<34}{lookup['lookup_speedup']:>12}  x plain")
+    print(
+        f"{'relay_overhead_ms_per_token':<34}{relay['relay_overhead_ms_per_token']:>12}  "
+        f"openai backend {relay['backend_ms_per_token']} ms/token vs raw SSE read "
+        f"{relay['raw_sse_ms_per_token']} ms/token (no HTTP relay exists yet: this is the "
+        "backend stack's added latency)"
+    )
+    figures = {**lookup, "relay_overhead_ms_per_token": relay["relay_overhead_ms_per_token"]}
+    print(json.dumps({"benchmark": "backends", "figures": figures}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

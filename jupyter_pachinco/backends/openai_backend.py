@@ -1,0 +1,284 @@
+"""Any OpenAI-compatible server (vLLM, TGI, llama.cpp, Ollama, hosted APIs), streamed.
+
+Raw prompts go to ``/v1/completions`` (ARCADE-style continuation), chat messages to
+``/v1/chat/completions``. Servers that return fewer choices than ``n`` (llama.cpp returns one)
+get the missing candidates filled by parallel single-choice requests; once a server has done
+that, later requests go out in parallel from the start. Requests answered with 429 or 5xx are
+retried with backoff, only before their first token. The API key is read from the environment
+variable named in the settings and never appears in a message, log line or repr.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+import openai
+
+from .errors import ProtocolError, ServerError
+from .merge import merge_streams
+from .openai_errors import is_retryable, retry_delay, translate_failure
+from .protocol import (
+    Backend,
+    Cancellation,
+    CandidateFinished,
+    Event,
+    FinishReason,
+    GenerationRequest,
+    TextDelta,
+    Usage,
+)
+from .stops import StopTrimmer
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from .settings import BackendSettings
+
+log = logging.getLogger(__name__)
+
+# Servers that need no key still get a syntactically valid Authorization header.
+_NO_KEY = "no-key-configured"
+
+
+def _finish_reason(reported: str | None) -> FinishReason:
+    return "length" if reported == "length" else "stop"
+
+
+class OpenAIBackend(Backend):
+    """Streams candidates from an OpenAI-compatible HTTP server."""
+
+    name = "openai"
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        *,
+        api_key_env: str = "OPENAI_API_KEY",
+        connect_timeout: float = 10.0,
+        read_timeout: float = 60.0,
+        max_retries: int = 2,
+        retry_backoff: float = 0.5,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self.api_key_env = api_key_env
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.max_retries = max_retries
+        self.retry_backoff = retry_backoff
+        self.single_choice_server = False  # learned: the server ignores `n`
+        self._client: openai.AsyncOpenAI | None = None
+        self._client_loop: asyncio.AbstractEventLoop | None = None
+
+    @classmethod
+    def from_settings(cls, settings: BackendSettings) -> Self:
+        return cls(
+            settings.base_url,
+            settings.model,
+            api_key_env=settings.api_key_env,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
+            max_retries=settings.max_retries,
+            retry_backoff=settings.retry_backoff,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"OpenAIBackend(base_url={self.base_url!r}, model={self.model!r}, "
+            f"api_key_env={self.api_key_env!r})"
+        )
+
+    def _secret(self) -> str | None:
+        return os.environ.get(self.api_key_env) or None
+
+    def _client_here(self) -> openai.AsyncOpenAI:
+        """One client per event loop: its connection pool belongs to the loop it started on."""
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._client_loop is not loop:
+            self._client = openai.AsyncOpenAI(
+                base_url=self.base_url,
+                api_key=self._secret() or _NO_KEY,
+                timeout=openai.Timeout(self.read_timeout, connect=self.connect_timeout),
+                max_retries=0,  # we retry ourselves, only before the first token
+            )
+            self._client_loop = loop
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None and self._client_loop is asyncio.get_running_loop():
+            await self._client.close()
+        self._client = None
+
+    async def stream(
+        self, request: GenerationRequest, cancellation: Cancellation
+    ) -> AsyncIterator[Event]:
+        finished: set[int] = set()
+        everyone = list(range(request.n))
+        groups = [[i] for i in everyone] if self.single_choice_server else [everyone]
+        for attempt in ("asked", "filled"):
+            sources = [self._one_request(request, group) for group in groups]
+            async for event in merge_streams(sources, cancellation):
+                if isinstance(event, CandidateFinished):
+                    finished.add(event.index)
+                yield event
+            missing = [i for i in everyone if i not in finished]
+            if not missing or cancellation.cancelled or attempt == "filled":
+                break
+            self.single_choice_server = True
+            log.info(
+                "%s returned %d of %d choices; filling the rest",
+                self.base_url,
+                len(finished),
+                request.n,
+            )
+            groups = [[i] for i in missing]
+        for index in everyone:
+            if index not in finished and cancellation.cancelled:
+                yield CandidateFinished(index, "cancelled")
+            elif index not in finished:
+                raise ProtocolError(
+                    f"The model server at {self.base_url} never finished candidate {index}."
+                )
+
+    async def _open(self, request: GenerationRequest, choices: int, seed: int | None) -> Any:
+        """Send the request, retrying 429/5xx with backoff; return the open stream."""
+        client = self._client_here()
+        attempt = 0
+        while True:
+            try:
+                return await self._create(client, request, choices, seed)
+            except openai.OpenAIError as exc:
+                failure = exc
+            # raised outside the except block, so no exception text rides along as __context__
+            delay = self._retry_delay(failure, attempt)
+            if delay is None:
+                raise self._error(failure, streaming=False) from self._cause(failure)
+            attempt += 1
+            log.warning(
+                "%s answered HTTP %d; retry %d of %d in %.2f s",
+                self.base_url,
+                getattr(failure, "status_code", 0),
+                attempt,
+                self.max_retries,
+                delay,
+            )
+            await asyncio.sleep(delay)
+
+    def _retry_delay(self, failure: openai.OpenAIError, attempt: int) -> float | None:
+        """Seconds before the next try, or None when this failure is final."""
+        if not isinstance(failure, openai.APIStatusError) or attempt >= self.max_retries:
+            return None
+        if not is_retryable(failure.status_code):
+            return None
+        return retry_delay(attempt, self.retry_backoff, failure.response.headers.get("retry-after"))
+
+    async def _create(
+        self, client: openai.AsyncOpenAI, request: GenerationRequest, choices: int, seed: int | None
+    ) -> Any:
+        common: dict[str, Any] = {
+            "model": self.model,
+            "n": choices,
+            "max_tokens": request.max_new_tokens,
+            "temperature": request.temperature,
+            "top_p": request.top_p,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        if request.stop:
+            common["stop"] = list(request.stop)
+        if seed is not None:
+            common["seed"] = seed
+        if request.messages is None:
+            return await client.completions.create(prompt=request.prompt or "", **common)
+        messages: Any = [{"role": m.role, "content": m.content} for m in request.messages]
+        return await client.chat.completions.create(messages=messages, **common)
+
+    def _error(self, exc: Exception, *, streaming: bool) -> ServerError:
+        return translate_failure(exc, self.base_url, self.api_key_env, self._secret(), streaming)
+
+    async def _one_request(
+        self, request: GenerationRequest, indices: list[int]
+    ) -> AsyncIterator[Event]:
+        """One HTTP request for the candidates `indices` (choice k is candidate indices[k])."""
+        seed = request.seed
+        if seed is not None and len(indices) == 1:
+            seed += indices[0]  # distinct samples from single-choice requests
+        stream = await self._open(request, len(indices), seed)
+        answer = _Answer(indices, request.stop)
+        failure: Exception | None = None
+        try:
+            async for chunk in stream:
+                for event in answer.take(chunk):
+                    yield event
+        except (openai.OpenAIError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            failure = exc
+        finally:
+            await stream.close()
+        if failure is not None:
+            raise self._error(failure, streaming=True) from self._cause(failure)
+        for event in answer.finish(self.base_url):
+            yield event
+
+    def _cause(self, exc: Exception) -> Exception | None:
+        """The exception to chain, unless its text would reveal the key (a server echoed it)."""
+        secret = self._secret()
+        body = str(getattr(exc, "body", ""))
+        return None if secret and (secret in str(exc) or secret in body) else exc
+
+
+class _Answer:
+    """The choices of one streamed response, turned into events (pure)."""
+
+    def __init__(self, indices: list[int], stops: tuple[str, ...]) -> None:
+        self.indices = indices
+        self.trimmers = {k: StopTrimmer(stops) for k in range(len(indices))}
+        self.reasons: dict[int, FinishReason] = {}
+        self.seen: set[int] = set()
+        self.usage: Any = None
+
+    def take(self, chunk: Any) -> list[Event]:
+        if getattr(chunk, "usage", None) is not None:
+            self.usage = chunk.usage
+        events: list[Event] = []
+        for choice in chunk.choices or ():
+            k = choice.index
+            if not 0 <= k < len(self.indices):
+                raise ValueError(f"choice index {k} out of range")
+            self.seen.add(k)
+            delta = getattr(choice, "delta", None)
+            text = (delta.content if delta is not None else choice.text) or ""
+            if k not in self.reasons:
+                safe = self.trimmers[k].feed(text)
+                if safe:
+                    events.append(TextDelta(self.indices[k], safe))
+                if self.trimmers[k].stopped:
+                    self.reasons[k] = "stop"
+                elif choice.finish_reason:
+                    self.reasons[k] = _finish_reason(choice.finish_reason)
+        return events
+
+    def finish(self, base_url: str) -> list[Event]:
+        unfinished = self.seen - set(self.reasons)
+        if unfinished:
+            raise ProtocolError(
+                f"The model server at {base_url} ended its stream before finishing the answer "
+                "(no finish_reason). It may have crashed or dropped the connection."
+            )
+        events: list[Event] = []
+        for k in sorted(self.seen):
+            rest = self.trimmers[k].flush()
+            if rest:
+                events.append(TextDelta(self.indices[k], rest))
+            events.append(CandidateFinished(self.indices[k], self.reasons[k], self._usage()))
+        return events
+
+    def _usage(self) -> Usage:
+        if self.usage is None:
+            return Usage()
+        completion = self.usage.completion_tokens if len(self.seen) == 1 else None
+        return Usage(self.usage.prompt_tokens, completion)

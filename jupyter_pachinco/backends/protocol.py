@@ -1,0 +1,227 @@
+"""The one async protocol every backend speaks.
+
+A backend turns a `GenerationRequest` into an async stream of events: optional
+`LoadingProgress`, then `TextDelta`s tagged with their candidate index, and finally one
+`CandidateFinished` per candidate (finish reason and usage). Cancellation is part of the
+protocol: a backend watches its `Cancellation` and, once it fires, stops promptly and finishes
+every unfinished candidate with reason ``"cancelled"``.
+
+Callers use `Backend.generate`, which returns a `Generation`: an async iterator of the events
+that also owns cancellation, per-candidate buffering and the final `Completion`.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import threading
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+from .errors import InvalidRequest
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from .settings import BackendSettings
+
+FinishReason = Literal["stop", "length", "cancelled"]
+LoadingStage = Literal["download", "load", "ready"]
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """One turn of a chat: ``role`` is ``system``, ``user`` or ``assistant``."""
+
+    role: str
+    content: str
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """What to generate: a raw prompt to continue, or chat messages to answer."""
+
+    prompt: str | None = None
+    messages: tuple[ChatMessage, ...] | None = None
+    n: int = 1
+    max_new_tokens: int = 256
+    temperature: float = 0.0
+    top_p: float = 1.0
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        problem = request_problem(self)
+        if problem:
+            raise InvalidRequest(problem)
+
+    @property
+    def is_chat(self) -> bool:
+        return self.messages is not None
+
+
+def request_problem(request: GenerationRequest) -> str | None:
+    """Why a request cannot be honoured, or None when it can."""
+    if (request.prompt is None) == (request.messages is None):
+        return "A request needs exactly one of `prompt` (raw text) or `messages` (chat)."
+    if request.messages is not None and not request.messages:
+        return "A chat request needs at least one message."
+    if request.n < 1:
+        return f"`n` must be at least 1 (got {request.n})."
+    if request.max_new_tokens < 1:
+        return f"`max_new_tokens` must be at least 1 (got {request.max_new_tokens})."
+    if request.temperature < 0:
+        return f"`temperature` must not be negative (got {request.temperature})."
+    if not 0 < request.top_p <= 1:
+        return f"`top_p` must be in (0, 1] (got {request.top_p})."
+    if any(not stop for stop in request.stop):
+        return "Stop strings must not be empty."
+    return None
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts; None where the backend cannot know them."""
+
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class LoadingProgress:
+    """The model is being prepared; ``fraction`` is in [0, 1] when known."""
+
+    stage: LoadingStage
+    message: str
+    fraction: float | None = None
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    """New text for candidate ``index``."""
+
+    index: int
+    text: str
+
+
+@dataclass(frozen=True)
+class CandidateFinished:
+    """Candidate ``index`` is complete; no more deltas follow for it."""
+
+    index: int
+    reason: FinishReason
+    usage: Usage = field(default_factory=Usage)
+
+
+Event = LoadingProgress | TextDelta | CandidateFinished
+
+
+class Cancellation:
+    """A cancellation flag visible to worker threads and awaitable on the event loop."""
+
+    def __init__(self) -> None:
+        self._flag = threading.Event()
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+
+    @property
+    def cancelled(self) -> bool:
+        return self._flag.is_set()
+
+    def cancel(self) -> None:
+        """Fire the flag; safe to call from any thread, any number of times."""
+        self._flag.set()
+        for loop, event in self._waiters:
+            loop.call_soon_threadsafe(event.set)
+
+    async def wait(self) -> None:
+        """Return once cancelled."""
+        event = asyncio.Event()
+        self._waiters.append((asyncio.get_running_loop(), event))
+        if self.cancelled:
+            return
+        await event.wait()
+
+
+@dataclass
+class Completion:
+    """The whole answer of a generation, candidate by candidate."""
+
+    texts: list[str]
+    finish_reasons: list[FinishReason | None]
+    usages: list[Usage]
+
+
+class Generation:
+    """A running generation: iterate it for events, `cancel()` it, or `collect()` it."""
+
+    def __init__(
+        self, events: AsyncIterator[Event], request: GenerationRequest, cancellation: Cancellation
+    ) -> None:
+        self.request = request
+        self._events = events
+        self._cancellation = cancellation
+        self.texts = [""] * request.n
+        self.finish_reasons: list[FinishReason | None] = [None] * request.n
+        self.usages = [Usage()] * request.n
+
+    def cancel(self) -> None:
+        """Ask the backend to stop; the stream then ends with ``cancelled`` finishes."""
+        self._cancellation.cancel()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancellation.cancelled
+
+    def __aiter__(self) -> Generation:
+        return self
+
+    async def __anext__(self) -> Event:
+        event = await self._events.__anext__()
+        self._record(event)
+        return event
+
+    def _record(self, event: Event) -> None:
+        if isinstance(event, TextDelta):
+            self.texts[event.index] += event.text
+        elif isinstance(event, CandidateFinished):
+            self.finish_reasons[event.index] = event.reason
+            self.usages[event.index] = event.usage
+
+    async def collect(self) -> Completion:
+        """Run to the end and return every candidate's text, finish reason and usage."""
+        async for _ in self:
+            pass
+        return Completion(list(self.texts), list(self.finish_reasons), list(self.usages))
+
+    async def aclose(self) -> None:
+        """Stop early: cancel, then let the backend release what it holds."""
+        self.cancel()
+        aclose = getattr(self._events, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+class Backend(abc.ABC):
+    """A model backend. Subclasses implement `from_settings` and `stream`."""
+
+    name: ClassVar[str]
+
+    @classmethod
+    @abc.abstractmethod
+    def from_settings(cls, settings: BackendSettings) -> Self:
+        """Build the backend from the shared traitlets settings."""
+
+    @abc.abstractmethod
+    def stream(
+        self, request: GenerationRequest, cancellation: Cancellation
+    ) -> AsyncIterator[Event]:
+        """Yield the events of one request, honouring `cancellation` (see module docstring)."""
+
+    def generate(self, request: GenerationRequest) -> Generation:
+        """Start a generation; nothing happens until it is iterated."""
+        cancellation = Cancellation()
+        return Generation(self.stream(request, cancellation), request, cancellation)
+
+    async def aclose(self) -> None:  # noqa: B027 - most backends hold nothing to release
+        """Release connections or other resources held by the backend."""

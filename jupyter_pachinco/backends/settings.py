@@ -1,0 +1,147 @@
+"""Backend settings as traitlets, read the same way by the server extension and the magic.
+
+Every setting can come from a traitlets config file or command line
+(``--BackendSettings.base_url=...``); the first four also from environment variables, with the
+same names and defaults the server extension uses.
+"""
+
+from __future__ import annotations
+
+import os
+
+from traitlets import Bool, Enum, Float, Int, Unicode, default
+from traitlets.config import Config, Configurable
+
+from .errors import ConfigurationError
+from .protocol import Backend
+from .registry import load_backend_class
+
+# A small, permissively licensed (Apache-2.0), instruction-tuned code model that runs on a
+# laptop CPU.
+DEFAULT_MODEL = "Qwen/Qwen2.5-Coder-0.5B-Instruct"
+
+
+def _from_env(name: str, fallback: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or fallback
+
+
+class BackendSettings(Configurable):
+    """Which model answers, and how to reach it."""
+
+    backend = Unicode(
+        help=(
+            "Which model backend answers requests: 'transformers' (in process), 'openai' (any "
+            "OpenAI-compatible server) or any name registered under the "
+            "'jupyter_pachinco.backends' entry-point group. Defaults to 'openai' when base_url "
+            "is set, else 'transformers'. Environment: PACHINCO_BACKEND."
+        ),
+    ).tag(config=True)
+
+    model = Unicode(
+        help=(
+            "Model id (Hugging Face id or local folder for 'transformers'; the served model "
+            f"name for 'openai'). Default: {DEFAULT_MODEL}. Environment: PACHINCO_MODEL."
+        ),
+    ).tag(config=True)
+
+    base_url = Unicode(
+        help=(
+            "Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1. "
+            "Environment: PACHINCO_BASE_URL."
+        ),
+    ).tag(config=True)
+
+    api_key_env = Unicode(
+        "OPENAI_API_KEY",
+        help=(
+            "Name of the environment variable that holds the API key for the OpenAI-compatible "
+            "server. The key itself is never configured, logged or sent to the browser."
+        ),
+    ).tag(config=True)
+
+    connect_timeout = Float(
+        10.0, help="Seconds to wait for a connection to the OpenAI-compatible server."
+    ).tag(config=True)
+
+    read_timeout = Float(
+        60.0,
+        help=(
+            "Seconds the OpenAI-compatible server may stay silent, before its headers or "
+            "between streamed tokens, before the request fails with a timeout error."
+        ),
+    ).tag(config=True)
+
+    max_retries = Int(
+        2,
+        help=(
+            "How many times a request answered with 429 or 5xx is retried, only before its "
+            "first token arrives."
+        ),
+    ).tag(config=True)
+
+    retry_backoff = Float(
+        0.5,
+        help="Seconds before the first retry; doubled for each further retry.",
+    ).tag(config=True)
+
+    device = Enum(
+        ["auto", "cuda", "mps", "cpu"],
+        "auto",
+        help="Where the in-process model runs; 'auto' picks cuda, then mps, then cpu.",
+    ).tag(config=True)
+
+    dtype = Enum(
+        ["auto", "float32", "float16", "bfloat16"],
+        "auto",
+        help="Weights' dtype for the in-process model; 'auto' picks per device.",
+    ).tag(config=True)
+
+    prompt_lookup = Bool(
+        False,
+        help=(
+            "Prompt-lookup decoding for the in-process model: draft tokens are copied from the "
+            "prompt (column and variable names), which speeds up answers that quote it."
+        ),
+    ).tag(config=True)
+
+    prompt_lookup_num_tokens = Int(
+        10, help="How many tokens prompt-lookup decoding drafts at a time."
+    ).tag(config=True)
+
+    local_files_only = Bool(
+        False,
+        help="Never download the in-process model; use only local folders and the HF cache.",
+    ).tag(config=True)
+
+    @default("backend")
+    def _default_backend(self) -> str:
+        explicit = _from_env("PACHINCO_BACKEND", "")
+        if explicit:
+            return explicit
+        return "openai" if self.base_url else "transformers"
+
+    @default("model")
+    def _default_model(self) -> str:
+        return _from_env("PACHINCO_MODEL", DEFAULT_MODEL)
+
+    @default("base_url")
+    def _default_base_url(self) -> str:
+        return _from_env("PACHINCO_BASE_URL", "")
+
+
+def build_backend(config: Config | None = None) -> Backend:
+    """Build the configured backend from a traitlets `Config` (or the environment alone)."""
+    settings = BackendSettings(config=config) if config is not None else BackendSettings()
+    return backend_from_settings(settings)
+
+
+def backend_from_settings(settings: BackendSettings) -> Backend:
+    """Build the backend that `settings` select."""
+    if settings.backend == "openai" and not settings.base_url:
+        raise ConfigurationError(
+            "The 'openai' backend needs a server address: set BackendSettings.base_url "
+            "(or PACHINCO_BASE_URL), e.g. http://127.0.0.1:8000/v1."
+        )
+    backend_class = load_backend_class(settings.backend)
+    return backend_class.from_settings(settings)

@@ -1,0 +1,294 @@
+"""In-process generation with Hugging Face transformers, off the event loop.
+
+Generation runs in a worker thread. A stopping criterion sees every new token of every
+candidate: it decodes the new text, trims stop strings, streams the deltas back to the event
+loop, and stops a candidate on a stop string or the whole run on cancellation. The ``n``
+candidates are sampled as one batch (``num_return_sequences``), or one after the other when
+prompt-lookup decoding is on, since that only works on a batch of one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .errors import BackendError, GenerationError
+from .protocol import (
+    Backend,
+    Cancellation,
+    CandidateFinished,
+    Event,
+    FinishReason,
+    GenerationRequest,
+    TextDelta,
+    Usage,
+)
+from .stops import StopTrimmer
+from .transformers_loading import LoadedModel, choose_device, choose_dtype, shared_model
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from .settings import BackendSettings
+
+Emit = Callable[[Event], None]
+_END = object()
+
+
+@dataclass
+class _Candidate:
+    index: int
+    trimmer: StopTrimmer
+    tokens: list[int] = field(default_factory=list)
+    text: str = ""
+    reason: FinishReason | None = None
+
+
+class CandidateTracker:
+    """Turns the growing token rows of one `generate` call into events (pure, no torch)."""
+
+    def __init__(
+        self,
+        indices: Sequence[int],
+        prompt_tokens: int,
+        stops: Sequence[str],
+        end_tokens: set[int],
+        decode: Callable[[list[int]], str],
+        emit: Emit,
+    ) -> None:
+        self.candidates = [_Candidate(index, StopTrimmer(stops)) for index in indices]
+        self.prompt_tokens = prompt_tokens
+        self._end_tokens = end_tokens
+        self._decode = decode
+        self._emit = emit
+
+    def update(self, rows: Sequence[Sequence[int]]) -> list[bool]:
+        """Take each candidate's generated tokens so far; return which candidates are done."""
+        for candidate, row in zip(self.candidates, rows, strict=True):
+            if candidate.reason is None:
+                self._advance(candidate, row)
+        return [candidate.reason is not None for candidate in self.candidates]
+
+    def _advance(self, candidate: _Candidate, row: Sequence[int]) -> None:
+        new_tokens = list(row[len(candidate.tokens) :])
+        ended = next((i for i, t in enumerate(new_tokens) if t in self._end_tokens), None)
+        if ended is not None:
+            candidate.tokens.extend(new_tokens[: ended + 1])
+            text = self._decode(candidate.tokens[:-1])
+        else:
+            candidate.tokens.extend(new_tokens)
+            text = self._decode(candidate.tokens)
+            if text.endswith("\ufffd"):
+                return  # half of a multi-byte character: wait for the rest
+        safe = candidate.trimmer.feed(text[len(candidate.text) :])
+        candidate.text = text
+        if safe:
+            self._emit(TextDelta(candidate.index, safe))
+        if candidate.trimmer.stopped or ended is not None:
+            self._finish(candidate, "stop")
+
+    def _finish(self, candidate: _Candidate, reason: FinishReason) -> None:
+        rest = candidate.trimmer.flush()
+        if rest:
+            self._emit(TextDelta(candidate.index, rest))
+        candidate.reason = reason
+        usage = Usage(self.prompt_tokens, len(candidate.tokens))
+        self._emit(CandidateFinished(candidate.index, reason, usage))
+
+    def finish_all(self, reason: FinishReason) -> None:
+        """End every candidate still running (max tokens reached, or cancelled)."""
+        for candidate in self.candidates:
+            if candidate.reason is None:
+                self._finish(candidate, reason)
+
+
+def _stopping_criterion(
+    tracker: CandidateTracker, prompt_tokens: int, cancellation: Cancellation
+) -> Any:
+    import torch
+    from transformers import StoppingCriteria
+
+    class TrackAndStop(StoppingCriteria):
+        def __call__(self, input_ids: torch.Tensor, scores: Any, **kwargs: Any) -> torch.Tensor:
+            rows = input_ids[:, prompt_tokens:].tolist()
+            if len(rows) == 1:  # one greedy row stands for every candidate
+                rows = rows * len(tracker.candidates)
+            done = tracker.update(rows)
+            if cancellation.cancelled or len(input_ids) == 1:
+                done = [cancellation.cancelled or all(done)] * len(input_ids)
+            return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
+
+    return TrackAndStop()
+
+
+def encode_request(loaded: LoadedModel, request: GenerationRequest) -> list[int]:
+    """Prompt token ids: raw text as is, chat through the model's template when it has one."""
+    tokenizer = loaded.tokenizer
+    if request.messages is None:
+        return list(tokenizer(request.prompt)["input_ids"])
+    messages = [{"role": m.role, "content": m.content} for m in request.messages]
+    if getattr(tokenizer, "chat_template", None):
+        text = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+    else:  # a base model: a plain transcript is the best it can follow
+        turns = [f"{m['role'].capitalize()}: {m['content']}" for m in messages]
+        text = "\n".join([*turns, "Assistant:"])
+    return list(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+class TransformersBackend(Backend):
+    """A Hugging Face causal LM in this process, shared by every request."""
+
+    name = "transformers"
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        device: str = "auto",
+        dtype: str = "auto",
+        prompt_lookup: bool = False,
+        prompt_lookup_num_tokens: int = 10,
+        local_files_only: bool = False,
+    ) -> None:
+        self.model = model
+        self.device = device
+        self.dtype = dtype
+        self.prompt_lookup = prompt_lookup
+        self.prompt_lookup_num_tokens = prompt_lookup_num_tokens
+        self.local_files_only = local_files_only
+
+    @classmethod
+    def from_settings(cls, settings: BackendSettings) -> Self:
+        return cls(
+            settings.model,
+            device=settings.device,
+            dtype=settings.dtype,
+            prompt_lookup=settings.prompt_lookup,
+            prompt_lookup_num_tokens=settings.prompt_lookup_num_tokens,
+            local_files_only=settings.local_files_only,
+        )
+
+    def __repr__(self) -> str:
+        return f"TransformersBackend(model={self.model!r}, device={self.device!r})"
+
+    async def stream(
+        self, request: GenerationRequest, cancellation: Cancellation
+    ) -> AsyncIterator[Event]:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[object] = asyncio.Queue()
+
+        def emit(item: object) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+
+        def work() -> None:
+            try:
+                self._generate(request, cancellation, emit)
+            finally:
+                emit(_END)
+
+        worker = loop.run_in_executor(None, work)
+        ended = False
+        try:
+            while (item := await queue.get()) is not _END:
+                yield item  # type: ignore[misc]
+            ended = True
+        finally:
+            if not ended:  # the caller stopped listening: stop the thread too
+                cancellation.cancel()
+            await asyncio.wait({worker})  # the thread must let go of the model before we return
+        await worker  # re-raises what the worker raised
+
+    def _loaded(self, emit: Emit) -> LoadedModel:
+        import torch
+
+        mps = getattr(torch.backends, "mps", None)
+        device = choose_device(
+            self.device, torch.cuda.is_available(), bool(mps and mps.is_available())
+        )
+        bf16 = device == "cuda" and torch.cuda.is_bf16_supported()
+        dtype = choose_dtype(self.dtype, device, bf16)
+        return shared_model(self.model, device, dtype, self.local_files_only, emit)
+
+    def _generate(self, request: GenerationRequest, cancellation: Cancellation, emit: Emit) -> None:
+        loaded = self._loaded(emit)
+        with loaded.lock:  # one generation at a time per model: the CPU is the bottleneck anyway
+            prompt = encode_request(loaded, request)
+            # Prompt lookup works on a batch of one: samples then go one after the other.
+            # Greedy candidates are all the same answer, computed once.
+            one_by_one = self.prompt_lookup and request.temperature > 0
+            everyone = list(range(request.n))
+            groups = [[i] for i in everyone] if one_by_one else [everyone]
+            for indices in groups:
+                tracker = self._tracker(loaded, request, indices, len(prompt), emit)
+                if cancellation.cancelled:
+                    tracker.finish_all("cancelled")
+                    continue
+                self._run_batch(loaded, request, prompt, tracker, cancellation)
+                tracker.finish_all("cancelled" if cancellation.cancelled else "length")
+
+    def _tracker(
+        self,
+        loaded: LoadedModel,
+        request: GenerationRequest,
+        indices: list[int],
+        prompt_tokens: int,
+        emit: Emit,
+    ) -> CandidateTracker:
+        tokenizer = loaded.tokenizer
+        end = loaded.model.generation_config.eos_token_id
+        end_tokens = set(end if isinstance(end, list) else [end] if end is not None else [])
+
+        def decode(tokens: list[int]) -> str:
+            text: str = tokenizer.decode(
+                tokens, skip_special_tokens=True, clean_up_tokenization_spaces=False
+            )
+            return text
+
+        return CandidateTracker(indices, prompt_tokens, request.stop, end_tokens, decode, emit)
+
+    def _run_batch(
+        self,
+        loaded: LoadedModel,
+        request: GenerationRequest,
+        prompt: list[int],
+        tracker: CandidateTracker,
+        cancellation: Cancellation,
+    ) -> None:
+        import torch
+        from transformers import GenerationConfig, StoppingCriteriaList
+
+        sampling = request.temperature > 0
+        rows = len(tracker.candidates) if sampling else 1
+        options: dict[str, Any] = {"max_new_tokens": request.max_new_tokens, "do_sample": sampling}
+        if sampling:
+            options.update(temperature=request.temperature, top_p=request.top_p)
+        if self.prompt_lookup:
+            options["prompt_lookup_num_tokens"] = self.prompt_lookup_num_tokens
+        defaults = loaded.model.generation_config
+        pad = defaults.pad_token_id
+        config = GenerationConfig(  # type: ignore[no-untyped-call]
+            num_return_sequences=rows,
+            eos_token_id=defaults.eos_token_id,
+            pad_token_id=loaded.tokenizer.pad_token_id if pad is None else pad,
+            **options,
+        )
+        if request.seed is not None:
+            torch.manual_seed(request.seed + tracker.candidates[0].index)
+        criterion = _stopping_criterion(tracker, len(prompt), cancellation)
+        input_ids = torch.tensor([prompt], device=loaded.device)
+        try:
+            with torch.inference_mode():
+                loaded.model.generate(
+                    input_ids=input_ids,
+                    attention_mask=torch.ones_like(input_ids),
+                    generation_config=config,
+                    stopping_criteria=StoppingCriteriaList([criterion]),
+                )
+        except BackendError:
+            raise
+        except (RuntimeError, ValueError) as exc:
+            raise GenerationError(
+                f"The model {self.model!r} failed while generating: {exc}"
+            ) from exc
