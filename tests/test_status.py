@@ -29,3 +29,29 @@ async def test_status_without_token_is_forbidden(jp_fetch: Fetch) -> None:
     with pytest.raises(HTTPClientError) as info:
         await jp_fetch("pachinco", "status", headers={"Authorization": ""})
     assert info.value.code == 403
+
+
+class TestConfiguredModel:
+    """Settings given to the server as traitlets reach the status, secrets never do."""
+
+    @pytest.fixture
+    def jp_server_config(self) -> dict[str, Any]:
+        return {
+            "ServerApp": {"jpserver_extensions": {"jupyter_pachinco": True}},
+            "BackendSettings": {
+                "model": "served-model",
+                "base_url": "http://127.0.0.1:9/v1",
+                "api_key_env": "PACHINCO_TEST_KEY",
+            },
+        }
+
+    async def test_status_reports_the_configured_server_and_no_key(
+        self, jp_fetch: Fetch, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("PACHINCO_TEST_KEY", "sk-secret-value")
+        response = await jp_fetch("pachinco", "status")
+        body = json.loads(response.body)
+        assert body["backend"] == "openai"
+        assert body["model"] == "served-model"
+        assert body["base_url"] == "http://127.0.0.1:9/v1"
+        assert "sk-secret-value" not in response.body.decode()

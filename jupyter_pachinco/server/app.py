@@ -1,95 +1,64 @@
-"""The server extension application: every setting is a traitlet, read by server and magic alike."""
+"""The server extension application: settings are traitlets, read by server and magic alike."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Unicode, default
+from traitlets import Float
 
+from ..backends.settings import BackendSettings
 from .handlers import status_handlers
-
-
-def _from_env(name: str, fallback: str) -> str:
-    value = os.environ.get(name, "").strip()
-    return value or fallback
+from .kernel_inspection import DEFAULT_WAIT_S, KernelInspector
 
 
 class PachincoApp(ExtensionApp):
-    """Serves the assistant's HTTP API under ``/pachinco``."""
+    """Serves the assistant's HTTP API under ``/pachinco``.
+
+    Model settings live in `BackendSettings` (``--BackendSettings.model=...`` or
+    ``c.BackendSettings.model`` in a config file), shared with the ``%%pachinco`` magic.
+    """
 
     name = "jupyter_pachinco"
     description = "An AI pair programmer for pandas notebooks."
     load_other_extensions = True
 
-    backend = Unicode(
+    variables_wait_s = Float(
+        DEFAULT_WAIT_S,
         help=(
-            "Which model backend answers requests: 'transformers' (in process) or "
-            "'openai' (any OpenAI-compatible server). Defaults to 'openai' when base_url "
-            "is set, else 'transformers'. Environment: PACHINCO_BACKEND."
+            "How long (seconds) to wait for a busy kernel to describe its variables before "
+            "answering from the last snapshot, marked stale."
         ),
     ).tag(config=True)
-
-    model = Unicode(
-        help=(
-            "Model id (Hugging Face id or local path for 'transformers'; the served model "
-            "name for 'openai'). Environment: PACHINCO_MODEL."
-        ),
-    ).tag(config=True)
-
-    base_url = Unicode(
-        help=(
-            "Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1. "
-            "Environment: PACHINCO_BASE_URL."
-        ),
-    ).tag(config=True)
-
-    api_key_env = Unicode(
-        "OPENAI_API_KEY",
-        help=(
-            "Name of the environment variable that holds the API key for the "
-            "OpenAI-compatible server. The key itself is never configured, logged or "
-            "sent to the browser."
-        ),
-    ).tag(config=True)
-
-    @default("backend")
-    def _default_backend(self) -> str:
-        explicit = _from_env("PACHINCO_BACKEND", "")
-        if explicit:
-            return explicit
-        return "openai" if self.base_url else "transformers"
-
-    @default("model")
-    def _default_model(self) -> str:
-        return _from_env("PACHINCO_MODEL", DEFAULT_MODEL)
-
-    @default("base_url")
-    def _default_base_url(self) -> str:
-        return _from_env("PACHINCO_BASE_URL", "")
 
     def initialize_settings(self) -> None:
+        if self.serverapp is None:  # pragma: no cover - ExtensionApp always links one
+            raise RuntimeError("jupyter_pachinco must be loaded by a Jupyter server")
+        self.backend_settings = BackendSettings(parent=self)
+        self.inspector = KernelInspector(
+            self.serverapp.kernel_manager, wait_s=self.variables_wait_s
+        )
         self.settings["pachinco"] = self
         self.log.info(
-            "jupyter_pachinco: backend=%s model=%s", self.backend, self.model or "(default)"
+            "jupyter_pachinco: backend=%s model=%s",
+            self.backend_settings.backend,
+            self.backend_settings.model,
         )
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(status_handlers)
 
+    async def stop_extension(self) -> None:
+        await self.inspector.close()
+
     def public_status(self) -> dict[str, Any]:
         """What the browser may know about the configuration: never secrets."""
         from .. import __version__
 
+        settings = self.backend_settings
         return {
             "version": __version__,
-            "backend": self.backend,
-            "model": self.model,
-            "base_url": self.base_url or None,
+            "backend": settings.backend,
+            "model": settings.model,
+            "base_url": settings.base_url or None,
         }
-
-
-# A small, permissively licensed (Apache-2.0), instruction-tuned code model that runs on a
-# laptop CPU. Users point elsewhere with `make lab MODEL=...` or PachincoApp.model.
-DEFAULT_MODEL = "Qwen/Qwen2.5-Coder-0.5B-Instruct"
