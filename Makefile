@@ -84,7 +84,7 @@ lint: setup
 	npm run --silent prettier:check
 	npm run --silent eslint:check
 
-typecheck: setup
+typecheck: setup ui-tests/node_modules/.installed
 	$(BIN)/mypy
 	npm run --silent tsc:check
 	cd ui-tests && npx tsc -p tsconfig.json
