@@ -1,4 +1,4 @@
-"""``jupyter-pachinco eval score`` and ``eval report``: thin shells around the harness."""
+"""``jupyter-pachinco eval generate|score|report``: thin shells around the harness."""
 
 from __future__ import annotations
 
@@ -9,16 +9,18 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EvaluationError
+from .generate_cli import add_generate_command
 
 # The harness (pandas, numpy, the executor) is imported inside the commands, so that the
 # command line answers `--help` and `--version` without loading it.
 
 
 def add_eval_commands(subparsers: Any) -> None:
-    """Register ``eval score`` and ``eval report`` on the top-level command parser."""
+    """Register ``eval generate``, ``score`` and ``report`` on the top-level parser."""
     eval_parser = subparsers.add_parser("eval", help="Evaluate on ARCADE-format datasets.")
     commands = eval_parser.add_subparsers(dest="eval_command", metavar="EVAL_COMMAND")
     commands.required = True
+    add_generate_command(commands)
     score = commands.add_parser("score", help="Score a predictions file by execution.")
     score.add_argument("--dataset", type=Path, required=True, help="ARCADE dataset JSON.")
     score.add_argument(
@@ -45,9 +47,11 @@ def add_eval_commands(subparsers: Any) -> None:
 
 
 def run_eval_command(args: argparse.Namespace) -> int:
+    from ..backends import BackendError
+
     try:
         status: int = args.run(args)
-    except EvaluationError as exc:
+    except (EvaluationError, BackendError) as exc:
         print(f"jupyter-pachinco eval: {exc}", file=sys.stderr)
         return 1
     return status

@@ -1,0 +1,103 @@
+"""``jupyter-pachinco eval generate``: the command line of `generate_predictions`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+from .generate import PROMPT_FORMS
+
+
+def add_generate_command(commands: Any) -> None:
+    generate = commands.add_parser(
+        "generate", help="Sample predictions for a dataset with our prompts and backends."
+    )
+    generate.add_argument("--dataset", type=Path, required=True, help="ARCADE dataset JSON.")
+    generate.add_argument("--output", type=Path, required=True, help="Predictions JSON to write.")
+    generate.add_argument("--style", default="explained", help="Prompt style (default: explained).")
+    generate.add_argument("--form", choices=PROMPT_FORMS, default="completion", help="Prompt form.")
+    generate.add_argument("-n", type=int, default=1, help="Samples per turn.")
+    generate.add_argument("--max-new-tokens", type=int, default=256)
+    generate.add_argument("--temperature", type=float, default=0.8)
+    generate.add_argument("--top-p", type=float, default=0.95)
+    generate.add_argument("--seed", type=int, default=None)
+    generate.add_argument(
+        "--budget", type=int, default=2100, help="Prompt tokens (the paper: 2100 with exemplars)."
+    )
+    generate.add_argument("--backend", default=None, help="transformers, openai, or a plugin.")
+    generate.add_argument("--model", default=None, help="Model id, local folder or served name.")
+    generate.add_argument("--base-url", default=None, help="OpenAI-compatible server URL.")
+    generate.add_argument(
+        "--tokenizer",
+        type=Path,
+        default=None,
+        help="Local tokenizer folder to count the budget with (default: the local model's, "
+        "else about four characters a token).",
+    )
+    generate.add_argument("--quiet", action="store_true", help="No progress bar.")
+    generate.set_defaults(run=run_generate)
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    from traitlets.config import Config
+
+    from ..backends import build_backend
+    from ..prompting import UnknownStyleError, get_style
+    from .dataset import read_json
+    from .errors import DatasetError, EvaluationError
+    from .generate import GenerateOptions, generate_predictions
+    from .progress import ProgressBar
+
+    try:
+        get_style(args.style)
+    except UnknownStyleError as exc:
+        raise EvaluationError(str(exc)) from exc
+    dataset = read_json(args.dataset)
+    if not isinstance(dataset, list):
+        raise DatasetError(f"{args.dataset}: a dataset is a JSON list of episodes")
+    config = Config()
+    for trait in ("backend", "model", "base_url"):
+        value = getattr(args, trait)
+        if value is not None:
+            config.BackendSettings[trait] = value
+    backend = build_backend(config)
+    options = GenerateOptions(
+        style=args.style,
+        form=args.form,
+        n=args.n,
+        max_new_tokens=args.max_new_tokens,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        seed=args.seed,
+        budget=args.budget,
+    )
+    progress = None if args.quiet else ProgressBar(sys.stderr)
+    counter = _token_counter(args.tokenizer or _local_folder(args.model))
+
+    async def generate() -> Any:
+        try:
+            return await generate_predictions(
+                dataset, backend, args.output, options, counter, progress
+            )
+        finally:
+            await backend.aclose()
+
+    summary = asyncio.run(generate())
+    print(f"generated {summary.generated} turns, kept {summary.kept} finished turns: {args.output}")
+    return 0
+
+
+def _local_folder(model: str | None) -> Path | None:
+    return Path(model) if model and Path(model).is_dir() else None
+
+
+def _token_counter(folder: Path | None) -> Any:
+    from ..context import HuggingFaceTokenCounter
+    from .generate import approximate_token_counter
+
+    if folder is None:
+        return approximate_token_counter
+    return HuggingFaceTokenCounter.from_path(folder)
