@@ -27,4 +27,14 @@ def _jupyter_server_extension_points() -> list[dict[str, Any]]:
     return [{"module": "jupyter_pachinco", "app": PachincoApp}]
 
 
-__all__ = ["__version__"]
+def __getattr__(name: str) -> Any:
+    # The facade pulls in the whole pipeline; load it on first use only, so that the server
+    # extension and `jupyter-pachinco --version` stay quick to import.
+    if name == "Assistant":
+        from .assistant import Assistant
+
+        return Assistant
+    raise AttributeError(name)
+
+
+__all__ = ["Assistant", "__version__"]

@@ -21,17 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ..backends import Backend, ChatMessage, GenerationRequest
-from ..context import PackedContext, TokenCounter, pack_context
-from ..prompting import build_chat_messages, build_completion_prompt, parse_answer
-from ..prompting.completion import exemplar_prefix
+from ..assistant import Assistant, Prompt, request_for
+from ..assistant import GenerateOptions as RequestOptions
+from ..backends import Backend
+from ..context import TokenCounter
+from ..prompting import parse_answer
 from .dataset import read_json
 from .errors import DatasetError
 
 PromptForm = Literal["completion", "chat", "dataset"]
 PROMPT_FORMS: tuple[PromptForm, ...] = ("completion", "chat", "dataset")
-# The completion prompt ends inside the answer cell; the next cell header ends the answer.
-CELL_STOP = "# In[ ]:"
 
 
 @dataclass(frozen=True)
@@ -56,52 +55,13 @@ class GenerateSummary:
     kept: int
 
 
-def approximate_token_counter(text: str) -> int:
-    """About four characters a token: for servers whose tokenizer is not at hand."""
-    return (len(text) + 3) // 4
-
-
-def turn_prompt(
-    example: Mapping[str, Any], options: GenerateOptions, count_tokens: TokenCounter
-) -> str | list[ChatMessage]:
+def turn_prompt(example: Mapping[str, Any], assistant: Assistant, form: PromptForm) -> Prompt:
     """The prompt for one turn (``example`` is ARCADE's turn example): text or messages."""
-    if options.form == "dataset":
+    if form == "dataset":
         return str(example.get("input", ""))
     intent = str(example.get("turn", {}).get("intent", {}).get("value", ""))
     cells = example.get("metadata", {}).get("context_cells", [])
-    room = options.budget
-    if options.form == "completion":
-        room -= count_tokens(exemplar_prefix(options.style))
-    packed: PackedContext = pack_context(
-        intent, cells, budget=max(room, 1), count_tokens=count_tokens
-    )
-    if options.form == "completion":
-        return build_completion_prompt(packed, options.style)
-    return [
-        ChatMessage(role=m["role"], content=m["content"])
-        for m in build_chat_messages(packed, options.style)
-    ]
-
-
-def request_for(prompt: str | list[ChatMessage], options: GenerateOptions) -> GenerationRequest:
-    if isinstance(prompt, str):
-        return GenerationRequest(
-            prompt=prompt,
-            n=options.n,
-            max_new_tokens=options.max_new_tokens,
-            temperature=options.temperature,
-            top_p=options.top_p,
-            stop=(CELL_STOP,),
-            seed=options.seed,
-        )
-    return GenerationRequest(
-        messages=tuple(prompt),
-        n=options.n,
-        max_new_tokens=options.max_new_tokens,
-        temperature=options.temperature,
-        top_p=options.top_p,
-        seed=options.seed,
-    )
+    return assistant.build_prompt(intent, cells, form=form)
 
 
 def hypotheses_from(texts: Sequence[str], options: GenerateOptions) -> list[str]:
@@ -158,18 +118,29 @@ async def generate_predictions(
     backend: Backend,
     output: Path,
     options: GenerateOptions,
-    count_tokens: TokenCounter = approximate_token_counter,
+    count_tokens: TokenCounter | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> GenerateSummary:
     """Sample ``options.n`` answers for each unfinished turn, saving after every turn."""
+    form = "completion" if options.form == "dataset" else options.form
+    assistant = Assistant(backend, budget=options.budget, style=options.style, form=form)
+    if count_tokens is not None:
+        assistant.count_tokens = count_tokens
+    request_options = RequestOptions(
+        n=options.n,
+        max_new_tokens=options.max_new_tokens,
+        temperature=options.temperature,
+        top_p=options.top_p,
+        seed=options.seed,
+    )
     predictions = resume_predictions(dataset, output, options.n)
     turns = [turn for episode in predictions for turn in episode["turns"]]
     kept = sum(1 for turn in turns if turn["predictions"])
     generated = 0
     for done, turn in enumerate(turns, start=1):
         if not turn["predictions"]:
-            prompt = turn_prompt(turn["metadata"]["example"], options, count_tokens)
-            completion = await backend.generate(request_for(prompt, options)).collect()
+            prompt = turn_prompt(turn["metadata"]["example"], assistant, options.form)
+            completion = await backend.generate(request_for(prompt, request_options)).collect()
             turn["predictions"] = hypotheses_from(completion.texts, options)
             write_predictions(predictions, output)
             generated += 1

@@ -96,8 +96,5 @@ def _local_folder(model: str | None) -> Path | None:
 
 def _token_counter(folder: Path | None) -> Any:
     from ..context import HuggingFaceTokenCounter
-    from .generate import approximate_token_counter
 
-    if folder is None:
-        return approximate_token_counter
-    return HuggingFaceTokenCounter.from_path(folder)
+    return None if folder is None else HuggingFaceTokenCounter.from_path(folder)

@@ -1,0 +1,265 @@
+"""The assistant: context -> prompt -> backend -> parsed steps, as one stream of events.
+
+The server extension, the ``%%pachinco`` magic and the evaluation harness all use this facade;
+none of them builds prompts or parses answers itself. It holds no logic of its own beyond
+stringing the rooms together::
+
+    assistant = Assistant.from_config()            # or Assistant(backend, ...)
+    async for event in assistant.generate("mean fare per class", cells=cells,
+                                          namespace_schemas=describe_variables(ns)):
+        ...                                        # Loading, Delta, StepsUpdate, Answer, Done
+
+``build_prompt`` gives the exact prompt ``generate`` would send, for tests and for the harness.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from traitlets.config import Config
+
+from .backends import (
+    Backend,
+    CandidateFinished,
+    ChatMessage,
+    FinishReason,
+    GenerationRequest,
+    LoadingProgress,
+    TextDelta,
+    build_backend,
+)
+from .backends.settings import BackendSettings
+from .context import HuggingFaceTokenCounter, PackedContext, TokenCounter, Turn, pack_context
+from .prompting import (
+    DEFAULT_STYLE,
+    Candidate,
+    Step,
+    StreamingParser,
+    build_chat_messages,
+    build_completion_prompt,
+    exemplar_prefix,
+    get_style,
+)
+
+PromptForm = Literal["chat", "completion"]
+# The completion prompt ends inside the answer cell; the next cell header ends the answer.
+CELL_STOP = "# In[ ]:"
+Prompt = str | tuple[ChatMessage, ...]
+
+
+def approximate_token_count(text: str) -> int:
+    """About four characters a token: for models whose tokenizer is not at hand."""
+    return (len(text) + 3) // 4
+
+
+@dataclass(frozen=True)
+class Loading:
+    """The model is being downloaded or loaded (``fraction`` in [0, 1] when known)."""
+
+    stage: str
+    message: str
+    fraction: float | None
+
+
+@dataclass(frozen=True)
+class Delta:
+    """New text for candidate ``index``."""
+
+    index: int
+    text: str
+
+
+@dataclass(frozen=True)
+class StepsUpdate:
+    """The steps of candidate ``index`` known so far (for live display)."""
+
+    index: int
+    steps: list[Step]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Candidate ``index`` is complete and parsed."""
+
+    index: int
+    candidate: Candidate
+    finish_reason: FinishReason
+
+
+@dataclass(frozen=True)
+class Done:
+    """Every candidate is complete; ``packed`` says what of the context the prompt held."""
+
+    candidates: list[Candidate]
+    finish_reasons: list[FinishReason | None]
+    packed: PackedContext
+
+
+AssistantEvent = Loading | Delta | StepsUpdate | Answer | Done
+
+
+@dataclass
+class GenerateOptions:
+    """Per-request choices; the defaults are the assistant's own."""
+
+    n: int = 1
+    style: str | None = None
+    form: PromptForm | None = None
+    max_new_tokens: int = 384
+    temperature: float = 0.0
+    top_p: float = 1.0
+    seed: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Assistant:
+    """Strings the context engine, the prompting module and a backend together."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        count_tokens: TokenCounter = approximate_token_count,
+        budget: int = 1536,
+        style: str = DEFAULT_STYLE,
+        form: PromptForm = "chat",
+    ) -> None:
+        get_style(style)
+        self.backend = backend
+        self.count_tokens = count_tokens
+        self.budget = budget
+        self.style = style
+        self.form = form
+
+    @classmethod
+    def from_config(cls, config: Config | None = None, **kwargs: Any) -> Assistant:
+        """Build from traitlets config (`BackendSettings`), as the server and the magic do."""
+        settings = BackendSettings(config=config) if config is not None else BackendSettings()
+        backend = build_backend(config)
+        folder = Path(settings.model).expanduser()
+        if "count_tokens" not in kwargs and folder.is_dir():
+            kwargs["count_tokens"] = HuggingFaceTokenCounter.from_path(folder)
+        return cls(backend, **kwargs)
+
+    def pack(
+        self,
+        intent: str,
+        cells: Sequence[object] = (),
+        namespace_schemas: Sequence[Mapping[str, Any]] = (),
+        history: Sequence[Turn] = (),
+        *,
+        style: str | None = None,
+        form: PromptForm | None = None,
+    ) -> PackedContext:
+        """What of the context fits into the budget left beside the exemplars."""
+        room = self.budget
+        if (form or self.form) == "completion":
+            room -= self.count_tokens(exemplar_prefix(style or self.style))
+        return pack_context(
+            intent,
+            cells,
+            namespace_schemas,
+            history,
+            budget=max(room, 1),
+            count_tokens=self.count_tokens,
+        )
+
+    def prompt_for(
+        self, packed: PackedContext, *, style: str | None = None, form: PromptForm | None = None
+    ) -> Prompt:
+        chosen = style or self.style
+        if (form or self.form) == "completion":
+            return build_completion_prompt(packed, chosen)
+        return tuple(
+            ChatMessage(role=m["role"], content=m["content"])
+            for m in build_chat_messages(packed, chosen)
+        )
+
+    def build_prompt(
+        self,
+        intent: str,
+        cells: Sequence[object] = (),
+        namespace_schemas: Sequence[Mapping[str, Any]] = (),
+        history: Sequence[Turn] = (),
+        *,
+        style: str | None = None,
+        form: PromptForm | None = None,
+    ) -> Prompt:
+        """The exact prompt `generate` sends for these arguments."""
+        packed = self.pack(intent, cells, namespace_schemas, history, style=style, form=form)
+        return self.prompt_for(packed, style=style, form=form)
+
+    async def generate(
+        self,
+        intent: str,
+        *,
+        cells: Sequence[object] = (),
+        namespace_schemas: Sequence[Mapping[str, Any]] = (),
+        history: Sequence[Turn] = (),
+        options: GenerateOptions | None = None,
+        **overrides: Any,
+    ) -> AsyncIterator[AssistantEvent]:
+        """Stream the answer's events; ``overrides`` set fields of `GenerateOptions`
+        (``n=3, style="stepwise"``). Closing the iterator early cancels the generation."""
+        opts = options or GenerateOptions()
+        for key, value in overrides.items():
+            setattr(opts, key, value)
+        packed = self.pack(
+            intent, cells, namespace_schemas, history, style=opts.style, form=opts.form
+        )
+        prompt = self.prompt_for(packed, style=opts.style, form=opts.form)
+        generation = self.backend.generate(request_for(prompt, opts))
+        parsers = [StreamingParser() for _ in range(opts.n)]
+        candidates: list[Candidate | None] = [None] * opts.n
+        try:
+            async for event in generation:
+                for translated in _translate(event, parsers, candidates):
+                    yield translated
+        finally:
+            await generation.aclose()
+        finished = [c if c is not None else parsers[i].finish() for i, c in enumerate(candidates)]
+        yield Done(finished, list(generation.finish_reasons), packed)
+
+
+def request_for(prompt: Prompt, options: GenerateOptions) -> GenerationRequest:
+    """The backend request for a prompt: completion prompts stop at the next cell header."""
+    common: dict[str, Any] = {
+        "n": options.n,
+        "max_new_tokens": options.max_new_tokens,
+        "temperature": options.temperature,
+        "top_p": options.top_p,
+        "seed": options.seed,
+    }
+    if isinstance(prompt, str):
+        return GenerationRequest(prompt=prompt, stop=(CELL_STOP,), **common)
+    return GenerationRequest(messages=prompt, **common)
+
+
+def _translate(
+    event: object, parsers: list[StreamingParser], candidates: list[Candidate | None]
+) -> list[AssistantEvent]:
+    if isinstance(event, LoadingProgress):
+        return [Loading(event.stage, event.message, event.fraction)]
+    if isinstance(event, TextDelta):
+        parser = parsers[event.index]
+        before = _steps_so_far(parser)
+        parser.feed(event.text)
+        after = _steps_so_far(parser)
+        out: list[AssistantEvent] = [Delta(event.index, event.text)]
+        if after != before:
+            out.append(StepsUpdate(event.index, after))
+        return out
+    if isinstance(event, CandidateFinished):
+        candidate = parsers[event.index].finish()
+        candidates[event.index] = candidate
+        return [Answer(event.index, candidate, event.reason)]
+    return []
+
+
+def _steps_so_far(parser: StreamingParser) -> list[Step]:
+    """The known steps, then the one still being written."""
+    partial = parser.partial_step
+    return parser.feed("") + ([partial] if partial is not None else [])
