@@ -1,0 +1,144 @@
+"""Rank candidates by trial-running them in the user's kernel, without disturbing the user.
+
+How it runs: one *silent* execute request (``silent=True, store_history=False``: no execution
+count, no history, nothing published) whose single user expression calls
+``jupyter_pachinco.execution.kernel_trials.trial_run_as_json(globals(), request)`` in the
+kernel. There every candidate runs in its own fork of the kernel process (see that module);
+the kernel itself only forks, waits (bounded by the trial limits) and groups the answers. The
+JSON that comes back in ``user_expressions`` is ranked here with ``rank_candidates``.
+
+Ranking never raises to the user: no kernel, a dead or busy kernel, a kernel that cannot fork
+(Windows) or that lacks jupyter_pachinco gives the candidates in sample order, unrun, with a
+notice that says why.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from ..execution.forks import Limits
+from ..execution.kernel_trials import DEFAULT_LIMITS
+from ..execution.ranking import (
+    CandidateRun,
+    Ranking,
+    rank_candidates,
+    unranked,
+    with_likelihoods,
+)
+from .kernel_channels import KernelClients, await_reply
+
+log = logging.getLogger(__name__)
+
+EXPRESSION_KEY = "pachinco_trials"
+# Beyond the trials' own wall-time limits: forking, grouping and the round trip.
+REPLY_MARGIN_S = 30.0
+
+
+class RankingError(Exception):
+    """Trial runs could not be done; the message says why, in the user's words."""
+
+
+def trial_expression(codes: Sequence[str], limits: Limits, max_parallel: int | None) -> str:
+    """The user expression that trial-runs ``codes`` in the kernel and returns JSON text."""
+    request = json.dumps(
+        {
+            "codes": list(codes),
+            "wall_time_s": limits.wall_time_s,
+            "cpu_time_s": limits.cpu_time_s,
+            "memory_bytes": limits.memory_bytes,
+            "max_parallel": max_parallel,
+        }
+    )
+    return (
+        "__import__('jupyter_pachinco.execution.kernel_trials', fromlist=['_'])"
+        f".trial_run_as_json(globals(), {request!r})"
+    )
+
+
+def parse_trial_reply(reply: dict[str, Any]) -> tuple[list[CandidateRun], str | None]:
+    """The runs and notice in an ``execute_reply``; ``RankingError`` with a readable reason."""
+    content = reply.get("content", {})
+    if content.get("status") != "ok":
+        raise RankingError(f"the kernel answered {content.get('status', 'nothing')}")
+    result = content.get("user_expressions", {}).get(EXPRESSION_KEY, {})
+    if result.get("status") != "ok":
+        name, value = result.get("ename", "an error"), result.get("evalue", "")
+        if name == "ModuleNotFoundError":
+            raise RankingError("jupyter_pachinco is not installed in the kernel's environment")
+        raise RankingError(f"trial runs raised {name}: {value}".rstrip(": "))
+    try:
+        answer = json.loads(ast.literal_eval(result.get("data", {}).get("text/plain", "")))
+        runs = [CandidateRun(**run) for run in answer["runs"]]
+    except (ValueError, SyntaxError, TypeError, KeyError) as exc:
+        raise RankingError("the kernel's answer was not readable") from exc
+    if not answer.get("available", False):
+        raise RankingError(str(answer.get("notice") or "trial runs are not available"))
+    return runs, answer.get("notice")
+
+
+class KernelRanker:
+    """Trial-runs and ranks candidates in kernels run by a Jupyter server's kernel manager."""
+
+    def __init__(
+        self,
+        kernel_manager: Any,
+        *,
+        limits: Limits = DEFAULT_LIMITS,
+        max_parallel: int | None = None,
+    ) -> None:
+        self.kernel_manager = kernel_manager
+        self.limits = limits
+        self.max_parallel = max_parallel
+        self._clients = KernelClients()
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def rank(
+        self,
+        kernel_id: str | None,
+        codes: Sequence[str],
+        likelihoods: Sequence[float | None] | None = None,
+    ) -> Ranking:
+        """Candidates best first: the output most of them agree on leads."""
+        if not codes:
+            return Ranking([])
+        if not kernel_id or kernel_id not in self.kernel_manager:
+            return unranked(codes, "No running kernel, so candidates were not trial-run.")
+        kernel = self.kernel_manager.get_kernel(kernel_id)
+        lock = self._locks.setdefault(kernel_id, asyncio.Lock())
+        try:
+            async with lock:
+                reply = await self._ask(self._clients.get(kernel_id, kernel), codes)
+            runs, notice = parse_trial_reply(reply)
+        except (RankingError, TimeoutError) as exc:
+            log.warning("jupyter_pachinco: ranking in kernel %s failed: %s", kernel_id, exc)
+            return unranked(codes, f"Candidates were not trial-run: {exc}.")
+        except Exception as exc:  # e.g. the kernel's sockets closing under us: report, not raise
+            log.exception("jupyter_pachinco: ranking in kernel %s failed", kernel_id)
+            return unranked(codes, f"Candidates were not trial-run ({type(exc).__name__}).")
+        return rank_candidates(with_likelihoods(runs, likelihoods), notice)
+
+    async def close(self) -> None:
+        """Close the kernel connections this ranker opened."""
+        self._clients.close()
+
+    def forget(self, kernel_id: str) -> None:
+        self._clients.drop(kernel_id)
+
+    async def _ask(self, client: Any, codes: Sequence[str]) -> dict[str, Any]:
+        msg_id = client.execute(
+            "",
+            silent=True,
+            store_history=False,
+            user_expressions={
+                EXPRESSION_KEY: trial_expression(codes, self.limits, self.max_parallel)
+            },
+            allow_stdin=False,
+            stop_on_error=False,
+        )
+        rounds = -(-len(codes) // max(1, self.max_parallel or 1))
+        return await await_reply(client, msg_id, self.limits.wall_time_s * rounds + REPLY_MARGIN_S)
