@@ -22,15 +22,13 @@ import asyncio
 import inspect
 import json
 import logging
-import queue
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from jupyter_client.session import Session
-
 from ..context import variables as variables_module
+from .kernel_channels import KernelClients, await_reply
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +96,7 @@ class KernelInspector:
         self.reply_timeout_s = reply_timeout_s
         self._snapshots: dict[str, KernelSnapshot] = {}
         self._pending: dict[str, asyncio.Task[KernelSnapshot]] = {}
-        self._clients: dict[str, Any] = {}
+        self._clients = KernelClients()
         self._expression: str | None = None
 
     async def inspect(self, kernel_id: str | None) -> KernelSnapshot:
@@ -132,7 +130,7 @@ class KernelInspector:
 
     async def _collect(self, kernel_id: str, kernel: Any) -> KernelSnapshot:
         try:
-            client = self._client(kernel_id, kernel)
+            client = self._clients.get(kernel_id, kernel)
             reply = await self._ask(client)
             variables = parse_reply(reply)
         except (InspectionError, TimeoutError) as exc:
@@ -157,37 +155,12 @@ class KernelInspector:
                 allow_stdin=False,
                 stop_on_error=False,
             )
-            reply = await self._reply(client, msg_id)
+            reply = await await_reply(client, msg_id, self.reply_timeout_s)
             # A user cell that failed while our request waited makes the kernel abort the
             # requests queued behind it, ours included: ask again.
             if reply.get("content", {}).get("status") != "aborted":
                 break
         return reply
-
-    async def _reply(self, client: Any, msg_id: str) -> dict[str, Any]:
-        deadline = time.monotonic() + self.reply_timeout_s
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                message: dict[str, Any] = await client.get_shell_msg(timeout=left)
-            except queue.Empty:
-                break
-            # Replies to earlier requests that were given up on can still arrive here.
-            if message.get("parent_header", {}).get("msg_id") == msg_id:
-                return message
-        raise TimeoutError(f"no answer from the kernel within {self.reply_timeout_s:g} s")
-
-    def _client(self, kernel_id: str, kernel: Any) -> Any:
-        client = self._clients.get(kernel_id)
-        if client is None:
-            # A session of our own: jupyter_client uses the session id as the shell socket's
-            # identity, and two connections with one identity steal each other's replies.
-            session = Session(
-                key=kernel.session.key, signature_scheme=kernel.session.signature_scheme
-            )
-            client = kernel.client(session=session)
-            client.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
-            self._clients[kernel_id] = client
-        return client
 
     def _stale(self, kernel_id: str, reason: str) -> KernelSnapshot:
         last = self._snapshots.get(kernel_id)
@@ -201,9 +174,7 @@ class KernelInspector:
         task = self._pending.pop(kernel_id, None)
         if task is not None and not task.done():
             task.cancel()
-        client = self._clients.pop(kernel_id, None)
-        if client is not None:
-            client.stop_channels()
+        self._clients.drop(kernel_id)
         self._snapshots.pop(kernel_id, None)
 
 
