@@ -8,8 +8,10 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Float
 
 from ..backends.settings import BackendSettings
-from .handlers import status_handlers
+from .generation import GenerationService
+from .handlers import pachinco_handlers
 from .kernel_inspection import DEFAULT_WAIT_S, KernelInspector
+from .shared_assistant import SharedAssistant
 
 
 class PachincoApp(ExtensionApp):
@@ -38,6 +40,11 @@ class PachincoApp(ExtensionApp):
         self.inspector = KernelInspector(
             self.serverapp.kernel_manager, wait_s=self.variables_wait_s
         )
+        # One assistant per server, built on first use: starting the server stays fast.
+        self.shared_assistant = SharedAssistant(self.backend_settings)
+        self.generation = GenerationService(
+            self.inspector, self.serverapp.contents_manager, self.shared_assistant
+        )
         self.settings["pachinco"] = self
         self.log.info(
             "jupyter_pachinco: backend=%s model=%s",
@@ -46,9 +53,11 @@ class PachincoApp(ExtensionApp):
         )
 
     def initialize_handlers(self) -> None:
-        self.handlers.extend(status_handlers)
+        self.handlers.extend(pachinco_handlers())
 
     async def stop_extension(self) -> None:
+        self.generation.sessions.cancel_all()
+        await self.shared_assistant.close()
         await self.inspector.close()
 
     def public_status(self) -> dict[str, Any]:
@@ -56,9 +65,15 @@ class PachincoApp(ExtensionApp):
         from .. import __version__
 
         settings = self.backend_settings
+        model = self.shared_assistant.status
+        loading = model.loading
         return {
             "version": __version__,
             "backend": settings.backend,
             "model": settings.model,
             "base_url": settings.base_url or None,
+            "model_state": model.state,
+            "loading": None
+            if loading is None
+            else {"stage": loading.stage, "message": loading.message, "fraction": loading.fraction},
         }

@@ -1,0 +1,154 @@
+"""The work behind ``/pachinco/generate`` and ``/pachinco/prompt``, apart from HTTP.
+
+Both gather the same inputs (the live cells up to the active cell, the kernel's variable
+schemas, the notebook's earlier turns) and hand them to the shared `Assistant`, so that the
+prompt shown by ``/pachinco/prompt`` is exactly the one a generation sends. Failures of the
+kernel or the notebook file become notices; failures of the model end the stream with an
+``error`` line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+from tornado import web
+
+from ..assistant import Assistant, AssistantEvent, Prompt
+from ..backends import BackendError, Cancellation
+from ..context import PackedContext, Turn, load_turns
+from .kernel_inspection import KernelInspector, KernelSnapshot
+from .sessions import GenerationSessions
+from .shared_assistant import SharedAssistant
+from .stream_lines import context_line, error_line, event_line, loading_line, notices
+from .validation import GenerateBody
+
+log = logging.getLogger(__name__)
+
+# Sends one stream line; False once the client has gone away.
+SendLine = Callable[[dict[str, Any]], Awaitable[bool]]
+
+
+@dataclass(frozen=True)
+class PromptInputs:
+    """What a request's prompt is built from."""
+
+    cells: list[dict[str, Any]]
+    snapshot: KernelSnapshot
+    history: list[Turn]
+    notice: str | None
+
+
+class GenerationService:
+    """Runs generations and dry runs for the handlers; one per server."""
+
+    def __init__(
+        self, inspector: KernelInspector, contents_manager: Any, shared: SharedAssistant
+    ) -> None:
+        self.inspector = inspector
+        self.contents_manager = contents_manager
+        self.shared = shared
+        self.sessions = GenerationSessions()
+
+    async def gather(self, body: GenerateBody) -> PromptInputs:
+        """Cells, variable schemas and earlier turns for ``body``; never raises."""
+        snapshot = await self.inspector.inspect(body.kernel_id)
+        history, history_notice = await self.history(body.notebook_path)
+        return PromptInputs(
+            body.context_cells, snapshot, history, notices(snapshot.notice, history_notice)
+        )
+
+    async def history(self, path: str | None) -> tuple[list[Turn], str | None]:
+        """The earlier turns saved in the notebook at ``path``, and a notice if unreadable."""
+        if not path:
+            return [], None
+        try:
+            return await load_turns(self.contents_manager, path), None
+        except web.HTTPError as exc:
+            reason = exc.log_message or f"HTTP {exc.status_code}"
+            return [], f"Earlier questions could not be read from {path} ({reason})."
+        except (OSError, ValueError, KeyError) as exc:
+            return [], f"Earlier questions could not be read from {path} ({exc})."
+
+    async def prompt(self, body: GenerateBody) -> Prompt:
+        """The exact prompt a generation of ``body`` would send now."""
+        inputs = await self.gather(body)
+        assistant = await self.shared.get()
+        return await asyncio.to_thread(
+            assistant.build_prompt,
+            body.intent,
+            inputs.cells,
+            inputs.snapshot.variables,
+            inputs.history,
+            style=body.options.style,
+            include_outputs=body.options.include_outputs,
+        )
+
+    async def stream(self, body: GenerateBody, cancellation: Cancellation, send: SendLine) -> None:
+        """Generate for ``body``, sending each stream line as it is produced."""
+        inputs = await self.gather(body)
+        try:
+            assistant = await self.shared.for_request(cancellation)
+            packed = await asyncio.to_thread(
+                assistant.pack,
+                body.intent,
+                inputs.cells,
+                inputs.snapshot.variables,
+                inputs.history,
+                style=body.options.style,
+                include_outputs=body.options.include_outputs,
+            )
+            line = context_line(inputs.snapshot, inputs.notice, len(packed.cells))
+            if not await send(line) or not await self._send_loading(send):
+                return
+            await self._relay(assistant, body, inputs, packed, cancellation, send)
+        except Exception as exc:  # every failure reaches the user as the stream's last line
+            self.shared.failed(exc)
+            if not isinstance(exc, BackendError):
+                log.exception("jupyter_pachinco: generation %s failed", body.request_id)
+            await send(error_line(exc))
+
+    async def _send_loading(self, send: SendLine) -> bool:
+        """A request arriving while another one loads the model sees the progress too."""
+        status = self.shared.status
+        if status.state == "loading" and status.loading is not None:
+            return await send(loading_line(status.loading))
+        return True
+
+    async def _relay(
+        self,
+        assistant: Assistant,
+        body: GenerateBody,
+        inputs: PromptInputs,
+        packed: PackedContext,
+        cancellation: Cancellation,
+        send: SendLine,
+    ) -> None:
+        options = body.options
+        # `Assistant.generate` is an async generator: closing it early cancels the backend.
+        events = cast(
+            AsyncGenerator[AssistantEvent, None],
+            assistant.generate(
+                body.intent,
+                cells=inputs.cells,
+                namespace_schemas=inputs.snapshot.variables,
+                history=inputs.history,
+                n=options.n,
+                style=options.style,
+                max_new_tokens=options.max_new_tokens,
+                temperature=options.temperature,
+                include_outputs=options.include_outputs,
+                packed=packed,
+            ),
+        )
+        try:
+            async for event in events:
+                self.shared.observe(event)
+                if not await send(event_line(event, options.layout)):
+                    cancellation.cancel()  # nobody listens any more
+                    return
+        finally:
+            await events.aclose()

@@ -1,0 +1,73 @@
+"""The lines of the generate stream (``application/x-ndjson``), as JSON-ready dicts.
+
+Pure translation of the assistant's events into the fixed protocol the sidebar reads:
+``context``, ``loading``, ``delta``, ``steps``, ``answer``, ``done`` and ``error``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..assistant import Answer, AssistantEvent, Delta, Done, Loading, StepsUpdate
+from ..backends import BackendError
+from ..prompting import insertion_cells
+from .kernel_inspection import KernelSnapshot
+
+
+def context_line(snapshot: KernelSnapshot, notice: str | None, cells_used: int) -> dict[str, Any]:
+    """What the prompt knows: how many variables (and whether they are current) and cells."""
+    return {
+        "type": "context",
+        "variables": len(snapshot.variables),
+        "stale": snapshot.stale,
+        "notice": notice,
+        "cells_used": cells_used,
+    }
+
+
+def loading_line(event: Loading) -> dict[str, Any]:
+    return {
+        "type": "loading",
+        "stage": event.stage,
+        "message": event.message,
+        "fraction": event.fraction,
+    }
+
+
+def event_line(event: AssistantEvent, layout: str) -> dict[str, Any]:
+    """One assistant event as a stream line; answers carry their cells in ``layout``."""
+    if isinstance(event, Loading):
+        return loading_line(event)
+    if isinstance(event, Delta):
+        return {"type": "delta", "index": event.index, "text": event.text}
+    if isinstance(event, StepsUpdate):
+        steps = [{"explanation": s.explanation, "code": s.code} for s in event.steps]
+        return {"type": "steps", "index": event.index, "steps": steps}
+    if isinstance(event, Answer):
+        return {
+            "type": "answer",
+            "index": event.index,
+            "finish_reason": event.finish_reason,
+            "candidate": event.candidate.as_dict(),
+            "cells": [dict(cell) for cell in insertion_cells(event.candidate, layout)],
+        }
+    done: Done = event
+    return {"type": "done", "finish_reasons": list(done.finish_reasons)}
+
+
+def error_line(error: BaseException) -> dict[str, Any]:
+    """A failure after the stream began; backend errors already say what to do about them."""
+    if isinstance(error, BackendError):
+        message = str(error) or "The model backend failed."
+    else:
+        message = (
+            f"The assistant failed unexpectedly ({type(error).__name__}: {error}). "
+            "Try again; if it keeps failing, the Jupyter server's log has the details."
+        )
+    return {"type": "error", "kind": type(error).__name__, "message": message}
+
+
+def notices(*parts: str | None) -> str | None:
+    """Several notices as one line of text, or None when there are none."""
+    kept = [part for part in parts if part]
+    return " ".join(kept) if kept else None
