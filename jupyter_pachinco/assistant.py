@@ -112,6 +112,7 @@ class GenerateOptions:
     temperature: float = 0.0
     top_p: float = 1.0
     seed: int | None = None
+    include_outputs: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -153,6 +154,7 @@ class Assistant:
         *,
         style: str | None = None,
         form: PromptForm | None = None,
+        include_outputs: bool = False,
     ) -> PackedContext:
         """What of the context fits into the budget left beside the exemplars."""
         room = self.budget
@@ -165,6 +167,7 @@ class Assistant:
             history,
             budget=max(room, 1),
             count_tokens=self.count_tokens,
+            include_outputs=include_outputs,
         )
 
     def prompt_for(
@@ -187,9 +190,18 @@ class Assistant:
         *,
         style: str | None = None,
         form: PromptForm | None = None,
+        include_outputs: bool = False,
     ) -> Prompt:
         """The exact prompt `generate` sends for these arguments."""
-        packed = self.pack(intent, cells, namespace_schemas, history, style=style, form=form)
+        packed = self.pack(
+            intent,
+            cells,
+            namespace_schemas,
+            history,
+            style=style,
+            form=form,
+            include_outputs=include_outputs,
+        )
         return self.prompt_for(packed, style=style, form=form)
 
     async def generate(
@@ -200,16 +212,25 @@ class Assistant:
         namespace_schemas: Sequence[Mapping[str, Any]] = (),
         history: Sequence[Turn] = (),
         options: GenerateOptions | None = None,
+        packed: PackedContext | None = None,
         **overrides: Any,
     ) -> AsyncIterator[AssistantEvent]:
         """Stream the answer's events; ``overrides`` set fields of `GenerateOptions`
-        (``n=3, style="stepwise"``). Closing the iterator early cancels the generation."""
+        (``n=3, style="stepwise"``). Closing the iterator early cancels the generation.
+        ``packed`` (from `pack` with the same arguments) saves packing the context again."""
         opts = options or GenerateOptions()
         for key, value in overrides.items():
             setattr(opts, key, value)
-        packed = self.pack(
-            intent, cells, namespace_schemas, history, style=opts.style, form=opts.form
-        )
+        if packed is None:
+            packed = self.pack(
+                intent,
+                cells,
+                namespace_schemas,
+                history,
+                style=opts.style,
+                form=opts.form,
+                include_outputs=opts.include_outputs,
+            )
         prompt = self.prompt_for(packed, style=opts.style, form=opts.form)
         generation = self.backend.generate(request_for(prompt, opts))
         parsers = [StreamingParser() for _ in range(opts.n)]

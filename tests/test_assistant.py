@@ -90,3 +90,29 @@ async def test_closing_the_stream_early_cancels_the_generation(assistant: Assist
     events = [e async for e in assistant.generate("count rows", max_new_tokens=5)]
     assert isinstance(events[-1], Done)
     assert events[-1].finish_reasons[0] in {"stop", "length"}
+
+
+def test_cell_outputs_reach_the_prompt_only_when_asked(assistant: Assistant) -> None:
+    cells = [
+        *CELLS,
+        {
+            "cell_type": "code",
+            "source": "fares.shape",
+            "metadata": {},
+            "execution_count": 2,
+            "outputs": [
+                {
+                    "output_type": "execute_result",
+                    "data": {"text/plain": "(2, 2) unmistakable-output"},
+                    "metadata": {},
+                    "execution_count": 2,
+                }
+            ],
+        },
+    ]
+    roomy = Assistant(assistant.backend, count_tokens=assistant.count_tokens, budget=8192)
+    with_outputs = roomy.build_prompt("rows?", cells, form="completion", include_outputs=True)
+    without = roomy.build_prompt("rows?", cells, form="completion")
+    assert "fares.shape" in str(without)
+    assert "unmistakable-output" in str(with_outputs)
+    assert "unmistakable-output" not in str(without)
