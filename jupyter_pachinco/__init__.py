@@ -27,6 +27,19 @@ def _jupyter_server_extension_points() -> list[dict[str, Any]]:
     return [{"module": "jupyter_pachinco", "app": PachincoApp}]
 
 
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext jupyter_pachinco``: the ``%%pachinco`` and ``%pachinco`` magics."""
+    from .magic import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    from .magic import unload_ipython_extension as unload
+
+    unload(ipython)
+
+
 def __getattr__(name: str) -> Any:
     # The facade pulls in the whole pipeline; load it on first use only, so that the server
     # extension and `jupyter-pachinco --version` stay quick to import.
