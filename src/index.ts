@@ -4,18 +4,25 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { UUID } from '@lumino/coreutils';
 
 import { requestAPI } from './handler';
 import { pachincoIcon } from './icon';
-import { IServerStatus, PachincoModel } from './model';
+import { DEFAULT_OPTIONS, IAssistantOptions, PachincoModel } from './model';
+import { NotebookSession } from './notebook';
 import { PachincoPanel } from './panel';
+import { IServerStatus } from './protocol';
+import { ServerGenerateClient } from './stream';
 
 /**
  * The command ids of the extension.
  */
 export namespace CommandIDs {
   export const openPanel = 'pachinco:open-panel';
+  export const solveMarkdownCell = 'pachinco:solve-markdown-cell';
 }
 
 const PLUGIN_ID = 'jupyter-pachinco:plugin';
@@ -24,15 +31,27 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'An AI pair programmer for pandas notebooks.',
   autoStart: true,
-  optional: [ICommandPalette, ILayoutRestorer, ISettingRegistry],
+  optional: [
+    ICommandPalette,
+    ILayoutRestorer,
+    ISettingRegistry,
+    INotebookTracker,
+    IRenderMimeRegistry
+  ],
   activate: (
     app: JupyterFrontEnd,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
-    settingRegistry: ISettingRegistry | null
+    settingRegistry: ISettingRegistry | null,
+    tracker: INotebookTracker | null,
+    rendermime: IRenderMimeRegistry | null
   ) => {
-    const model = new PachincoModel(() => requestAPI<IServerStatus>('status'));
-    const panel = new PachincoPanel(model);
+    const model = new PachincoModel({
+      fetchStatus: () => requestAPI<IServerStatus>('status'),
+      client: new ServerGenerateClient(),
+      newId: () => UUID.uuid4()
+    });
+    const panel = new PachincoPanel(model, rendermime);
     app.shell.add(panel, 'right', { rank: 1000 });
     if (restorer) {
       restorer.add(panel, panel.id);
@@ -50,22 +69,112 @@ const plugin: JupyterFrontEndPlugin<void> = {
     if (palette) {
       palette.addItem({ command: CommandIDs.openPanel, category: 'Pachinco' });
     }
-
+    if (tracker) {
+      bindNotebooks(app, model, tracker, palette);
+    }
     if (settingRegistry) {
       void settingRegistry.load(PLUGIN_ID).then(settings => {
-        const moveTo = (side: unknown) => {
-          const area = side === 'left' ? 'left' : 'right';
-          app.shell.add(panel, area, { rank: 1000 });
+        const apply = () => {
+          const side = settings.get('sidebar').composite;
+          app.shell.add(panel, side === 'left' ? 'left' : 'right', {
+            rank: 1000
+          });
+          model.options = readOptions(settings);
         };
-        moveTo(settings.get('sidebar').composite);
-        settings.changed.connect(() =>
-          moveTo(settings.get('sidebar').composite)
-        );
+        apply();
+        settings.changed.connect(apply);
       });
     }
 
     void model.refresh();
   }
 };
+
+/**
+ * Keep the sidebar on the active notebook, and add the markdown-cell command.
+ */
+function bindNotebooks(
+  app: JupyterFrontEnd,
+  model: PachincoModel,
+  tracker: INotebookTracker,
+  palette: ICommandPalette | null
+): void {
+  const sessions = new WeakMap<NotebookPanel, NotebookSession>();
+  const sessionFor = (panel: NotebookPanel) => {
+    let session = sessions.get(panel);
+    if (session === undefined) {
+      session = new NotebookSession(panel);
+      sessions.set(panel, session);
+    }
+    return session;
+  };
+  const follow = () => {
+    const current = tracker.currentWidget;
+    if (current === null) {
+      model.setSession(null);
+      return;
+    }
+    // The stored turns are read from the model once the file is loaded.
+    void current.context.ready.then(() => {
+      if (tracker.currentWidget === current) {
+        model.setSession(sessionFor(current));
+      }
+    });
+  };
+  tracker.currentChanged.connect(follow);
+  follow();
+
+  const activeMarkdownCell = () => {
+    const cell = tracker.activeCell;
+    return cell !== null && cell.model.type === 'markdown' ? cell : null;
+  };
+  app.commands.addCommand(CommandIDs.solveMarkdownCell, {
+    label: 'Solve this markdown cell with Pachinco',
+    caption:
+      'Use the active markdown cell as the request and insert the explained solution below it',
+    icon: pachincoIcon,
+    isEnabled: () => activeMarkdownCell() !== null && !model.busy,
+    execute: async () => {
+      const current = tracker.currentWidget;
+      const cell = activeMarkdownCell();
+      if (current === null || cell === null) {
+        return;
+      }
+      await current.context.ready;
+      const session = sessionFor(current);
+      model.setSession(session);
+      const index = current.content.activeCellIndex;
+      await model.send(cell.model.sharedModel.getSource(), {
+        cells: session.contextCells(model.options.includeOutputs, index),
+        activeCellIndex: index > 0 ? index - 1 : null,
+        insertBelow: index
+      });
+    }
+  });
+  app.contextMenu.addItem({
+    command: CommandIDs.solveMarkdownCell,
+    selector: '.jp-Notebook .jp-MarkdownCell',
+    rank: 20
+  });
+  if (palette) {
+    palette.addItem({
+      command: CommandIDs.solveMarkdownCell,
+      category: 'Pachinco'
+    });
+  }
+}
+
+function readOptions(settings: ISettingRegistry.ISettings): IAssistantOptions {
+  const get = (key: string) => settings.get(key).composite;
+  const n = Number(get('candidates'));
+  return {
+    n: Number.isInteger(n) && n >= 1 && n <= 8 ? n : DEFAULT_OPTIONS.n,
+    style:
+      (get('style') as IAssistantOptions['style']) ?? DEFAULT_OPTIONS.style,
+    layout:
+      (get('layout') as IAssistantOptions['layout']) ?? DEFAULT_OPTIONS.layout,
+    includeOutputs: get('includeOutputs') !== false
+  };
+}
 
 export default plugin;

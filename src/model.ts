@@ -1,14 +1,24 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
-/**
- * What `GET /pachinco/status` tells the browser (never secrets).
- */
-export interface IServerStatus {
-  version: string;
-  backend: string;
-  model: string;
-  base_url: string | null;
-}
+import {
+  applyEvent,
+  IChatTurn,
+  startTurn,
+  storedTurnOf,
+  turnFromStored
+} from './conversation';
+import {
+  GenerateEvent,
+  IContextCell,
+  IGenerateOptions,
+  IInsertionCell,
+  IServerStatus,
+  IStoredTurn,
+  LoadingProgress
+} from './protocol';
+import { IGenerateClient } from './stream';
+
+export { IServerStatus } from './protocol';
 
 /**
  * Where the panel's knowledge of the server stands.
@@ -24,11 +34,79 @@ export type StatusState =
 export type StatusFetcher = () => Promise<IServerStatus>;
 
 /**
- * The Pachinco panel's state: the server's status, with a signal on every change.
+ * How an answer goes into the notebook.
+ */
+export type InsertMode = 'below' | 'run' | 'replace';
+
+/**
+ * Where a request's context comes from and where its answer goes: the sidebar uses the
+ * active cell; the markdown-cell command uses the cells above that markdown cell.
+ */
+export interface ITarget {
+  cells: IContextCell[];
+  activeCellIndex: number | null;
+  /** Insert the answer right away below this cell index (the notebook-native flow). */
+  insertBelow?: number;
+}
+
+/**
+ * The notebook the sidebar is bound to, as the model needs it (implemented over
+ * JupyterLab's notebook in `notebook.ts`, by a fake in the tests).
+ */
+export interface INotebookSession {
+  readonly path: string | null;
+  readonly kernelId: string | null;
+  /** The live cells and the active cell, as the sidebar's request context. */
+  currentTarget(includeOutputs: boolean): ITarget;
+  storedTurns(): IStoredTurn[];
+  /** Insert `cells` tagged with `tag` (as one undo step), after `below` or the active cell. */
+  insert(
+    cells: IInsertionCell[],
+    mode: InsertMode,
+    tag: { request_id: string; intent: string },
+    below?: number
+  ): Promise<void>;
+  /** Append a turn to the notebook's metadata and save the notebook. */
+  recordTurn(turn: IStoredTurn): Promise<void>;
+}
+
+/**
+ * The user's choices from the settings editor.
+ */
+export interface IAssistantOptions {
+  n: number;
+  style: NonNullable<IGenerateOptions['style']>;
+  layout: NonNullable<IGenerateOptions['layout']>;
+  includeOutputs: boolean;
+}
+
+export const DEFAULT_OPTIONS: IAssistantOptions = {
+  n: 1,
+  style: 'explained',
+  layout: 'markdown+code',
+  includeOutputs: true
+};
+
+export interface IModelOptions {
+  fetchStatus: StatusFetcher;
+  client: IGenerateClient;
+  newId: () => string;
+  now?: () => Date;
+  /** How often to ask the status again while the model loads (ms). */
+  pollMs?: number;
+}
+
+/**
+ * The Pachinco panel's state: the server's status, the conversation of the active notebook,
+ * the model's loading progress; a signal on every change.
  */
 export class PachincoModel {
-  constructor(fetchStatus: StatusFetcher) {
-    this._fetchStatus = fetchStatus;
+  constructor(options: IModelOptions) {
+    this._fetchStatus = options.fetchStatus;
+    this._client = options.client;
+    this._newId = options.newId;
+    this._now = options.now ?? (() => new Date());
+    this._pollMs = options.pollMs ?? 1000;
   }
 
   get state(): StatusState {
@@ -37,6 +115,38 @@ export class PachincoModel {
 
   get stateChanged(): ISignal<this, StatusState> {
     return this._stateChanged;
+  }
+
+  /** Any change of the conversation, the session, the progress or the busy flag. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  get session(): INotebookSession | null {
+    return this._session;
+  }
+
+  get turns(): readonly IChatTurn[] {
+    return this._session ? this._turnsOf(this._session) : [];
+  }
+
+  get loading(): LoadingProgress | null {
+    return this._loading;
+  }
+
+  /** The request in flight, if any. */
+  get busy(): boolean {
+    return this._inFlight !== null;
+  }
+
+  options: IAssistantOptions = { ...DEFAULT_OPTIONS };
+
+  /**
+   * Bind to another notebook (or none); its stored turns become the conversation.
+   */
+  setSession(session: INotebookSession | null): void {
+    this._session = session;
+    this._changed.emit();
   }
 
   /**
@@ -49,11 +159,192 @@ export class PachincoModel {
       const status = await this._fetchStatus();
       if (request === this._latestRequest) {
         this._setState({ kind: 'ready', status });
+        this._followStatus(status);
       }
     } catch (error) {
       if (request === this._latestRequest) {
         this._setState({ kind: 'error', message: describeError(error) });
       }
+    }
+  }
+
+  /**
+   * Send an intent about the bound notebook; resolves with the finished turn.
+   */
+  async send(intent: string, target?: ITarget): Promise<IChatTurn | null> {
+    const session = this._session;
+    const text = intent.trim();
+    if (session === null || text.length === 0 || this._inFlight !== null) {
+      return null;
+    }
+    const where = target ?? session.currentTarget(this.options.includeOutputs);
+    const requestId = this._newId();
+    const abort = new AbortController();
+    this._inFlight = { requestId, abort };
+    this._turnsOf(session).push(startTurn(requestId, text));
+    this._changed.emit();
+    try {
+      await this._client.generate(
+        {
+          request_id: requestId,
+          intent: text,
+          notebook_path: session.path,
+          cells: where.cells,
+          active_cell_index: where.activeCellIndex,
+          kernel_id: session.kernelId,
+          options: this._requestOptions()
+        },
+        event => this._onEvent(session, requestId, event),
+        abort.signal
+      );
+      // A stream without `done` or `error` was cut (a proxy, a crashed server).
+      this._update(session, requestId, turn =>
+        turn.phase === 'streaming' ? { ...turn, ...CUT_SHORT } : turn
+      );
+    } catch (error) {
+      this._update(session, requestId, turn =>
+        abort.signal.aborted
+          ? { ...turn, phase: 'stopped' }
+          : {
+              ...turn,
+              phase: 'error',
+              error: { kind: 'RequestError', message: describeError(error) }
+            }
+      );
+    } finally {
+      this._inFlight = null;
+      this._loading = null;
+      this._changed.emit();
+    }
+    const finished = this._find(session, requestId);
+    if (finished && where.insertBelow !== undefined) {
+      await this._insertFirstAnswer(session, finished, where.insertBelow);
+    }
+    return this._find(session, requestId) ?? null;
+  }
+
+  /**
+   * Stop the request in flight: the server cancels it, the browser drops the stream.
+   */
+  async stop(): Promise<void> {
+    const inFlight = this._inFlight;
+    if (inFlight === null) {
+      return;
+    }
+    try {
+      await this._client.cancel(inFlight.requestId);
+    } finally {
+      inFlight.abort.abort();
+    }
+  }
+
+  /**
+   * Put candidate `index` of `turn` into the notebook, then remember the turn there.
+   */
+  async insert(
+    turn: IChatTurn,
+    index: number,
+    mode: InsertMode
+  ): Promise<void> {
+    const session = this._session;
+    const answer = turn.candidates[index]?.answer;
+    if (session === null || !answer || answer.cells.length === 0) {
+      return;
+    }
+    await this._insertAndRecord(session, turn, index, mode);
+  }
+
+  private async _insertFirstAnswer(
+    session: INotebookSession,
+    turn: IChatTurn,
+    below: number
+  ): Promise<void> {
+    const index = turn.candidates.findIndex(
+      c => c.answer !== null && c.answer.cells.length > 0
+    );
+    if (index >= 0) {
+      await this._insertAndRecord(session, turn, index, 'below', below);
+    }
+  }
+
+  private async _insertAndRecord(
+    session: INotebookSession,
+    turn: IChatTurn,
+    index: number,
+    mode: InsertMode,
+    below?: number
+  ): Promise<void> {
+    const answer = turn.candidates[index].answer!;
+    const tag = { request_id: turn.requestId, intent: turn.intent };
+    await session.insert(answer.cells, mode, tag, below);
+    const stored = storedTurnOf(turn.intent, answer.candidate, this._now());
+    this._update(session, turn.requestId, t => ({ ...t, stored }));
+    this._changed.emit();
+    await session.recordTurn(stored);
+  }
+
+  private _requestOptions(): IGenerateOptions {
+    const { n, style, layout, includeOutputs } = this.options;
+    return { n, style, layout, include_outputs: includeOutputs };
+  }
+
+  private _onEvent(
+    session: INotebookSession,
+    requestId: string,
+    event: GenerateEvent
+  ): void {
+    if (event.type === 'loading') {
+      this._loading =
+        event.stage === 'ready'
+          ? null
+          : {
+              stage: event.stage,
+              message: event.message,
+              fraction: event.fraction
+            };
+    } else if (event.type === 'delta' && this._loading !== null) {
+      this._loading = null;
+    }
+    this._update(session, requestId, turn => applyEvent(turn, event));
+    this._changed.emit();
+  }
+
+  private _followStatus(status: IServerStatus): void {
+    const loading = status.model_state === 'loading';
+    if (!this.busy) {
+      this._loading = loading ? (status.loading ?? null) : null;
+      this._changed.emit();
+    }
+    if (loading && this._pollMs > 0) {
+      setTimeout(() => void this.refresh(), this._pollMs);
+    }
+  }
+
+  private _turnsOf(session: INotebookSession): IChatTurn[] {
+    let turns = this._turns.get(session);
+    if (turns === undefined) {
+      turns = session.storedTurns().map(turnFromStored);
+      this._turns.set(session, turns);
+    }
+    return turns;
+  }
+
+  private _find(
+    session: INotebookSession,
+    requestId: string
+  ): IChatTurn | undefined {
+    return this._turnsOf(session).find(t => t.requestId === requestId);
+  }
+
+  private _update(
+    session: INotebookSession,
+    requestId: string,
+    change: (turn: IChatTurn) => IChatTurn
+  ): void {
+    const turns = this._turnsOf(session);
+    const at = turns.findIndex(t => t.requestId === requestId);
+    if (at >= 0) {
+      turns[at] = change(turns[at]);
     }
   }
 
@@ -63,15 +354,45 @@ export class PachincoModel {
   }
 
   private _fetchStatus: StatusFetcher;
+  private _client: IGenerateClient;
+  private _newId: () => string;
+  private _now: () => Date;
+  private _pollMs: number;
   private _latestRequest = 0;
   private _state: StatusState = { kind: 'loading' };
   private _stateChanged = new Signal<this, StatusState>(this);
+  private _changed = new Signal<this, void>(this);
+  private _session: INotebookSession | null = null;
+  private _turns = new WeakMap<INotebookSession, IChatTurn[]>();
+  private _loading: LoadingProgress | null = null;
+  private _inFlight: { requestId: string; abort: AbortController } | null =
+    null;
 }
+
+const CUT_SHORT: Pick<IChatTurn, 'phase' | 'error'> = {
+  phase: 'error',
+  error: {
+    kind: 'IncompleteAnswer',
+    message:
+      "The connection closed before the answer was complete. Try again; if it happens again, look at the Jupyter server's log."
+  }
+};
 
 /**
  * A message a person can act on, whatever was thrown.
  */
 export function describeError(error: unknown): string {
+  const status = (error as { status?: unknown }).status;
+  if (typeof status === 'number') {
+    const message = (error as Error).message;
+    if (status === 403) {
+      return `${message} (403: not allowed). Reload the page to log in again.`;
+    }
+    if (status === 404) {
+      return `${message} (404). Is jupyter_pachinco installed and enabled? Check \`jupyter server extension list\`.`;
+    }
+    return message;
+  }
   const detail = error instanceof Error ? error.message : String(error);
   return `Could not reach the Pachinco server extension (${detail}). Is jupyter_pachinco installed and enabled? Check \`jupyter server extension list\`.`;
 }

@@ -1,16 +1,17 @@
 import { ReactWidget } from '@jupyterlab/apputils';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { Panel } from '@lumino/widgets';
 import * as React from 'react';
 
 import { pachincoIcon } from './icon';
 import { PachincoModel } from './model';
-import { StatusView } from './view';
+import { ChatView, StatusView } from './view';
 
 /**
  * The Pachinco sidebar: a Lumino panel that hosts the React views.
  */
 export class PachincoPanel extends Panel {
-  constructor(model: PachincoModel) {
+  constructor(model: PachincoModel, rendermime: IRenderMimeRegistry | null) {
     super();
     this.id = 'jp-pachinco-panel';
     this.addClass('jp-Pachinco-panel');
@@ -23,6 +24,9 @@ export class PachincoPanel extends Panel {
     this.addWidget(header);
     this.addWidget(
       ReactWidget.create(React.createElement(StatusView, { model }))
+    );
+    this.addWidget(
+      ReactWidget.create(React.createElement(ChatView, { model, rendermime }))
     );
   }
 }

@@ -1,7 +1,17 @@
+import { Clipboard } from '@jupyterlab/apputils';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { PachincoModel, StatusState } from './model';
+import {
+  answerMarkdown,
+  ICandidateView,
+  IChatTurn,
+  storedMarkdown
+} from './conversation';
+import { RenderedMarkdown } from './markdown';
+import { InsertMode, PachincoModel, StatusState } from './model';
+import { LoadingProgress } from './protocol';
 
 /**
  * The status block at the top of the Pachinco panel.
@@ -56,5 +66,224 @@ function StatusBody(props: {
         </>
       )}
     </dl>
+  );
+}
+
+/**
+ * The conversation with the active notebook and the intent box.
+ */
+export function ChatView(props: {
+  model: PachincoModel;
+  rendermime: IRenderMimeRegistry | null;
+}): JSX.Element {
+  const { model, rendermime } = props;
+  return (
+    <UseSignal signal={model.changed}>
+      {() => (
+        <div className="jp-Pachinco-chat">
+          {model.loading !== null && <LoadingBar progress={model.loading} />}
+          {model.session === null ? (
+            <p className="jp-Pachinco-hint">
+              Open a notebook to ask Pachinco about it.
+            </p>
+          ) : (
+            <>
+              <div className="jp-Pachinco-turns">
+                {model.turns.map(turn => (
+                  <TurnView
+                    key={turn.requestId}
+                    turn={turn}
+                    model={model}
+                    rendermime={rendermime}
+                  />
+                ))}
+              </div>
+              <IntentBox model={model} />
+            </>
+          )}
+        </div>
+      )}
+    </UseSignal>
+  );
+}
+
+function LoadingBar(props: { progress: LoadingProgress }): JSX.Element {
+  const { progress } = props;
+  const value = progress.fraction ?? undefined;
+  return (
+    <div className="jp-Pachinco-progress" role="status">
+      <progress max={1} value={value} />
+      <span>{progress.message}</span>
+    </div>
+  );
+}
+
+/**
+ * Enter sends; Shift+Enter starts a new line.
+ */
+function IntentBox(props: { model: PachincoModel }): JSX.Element {
+  const { model } = props;
+  const [text, setText] = React.useState('');
+  const send = () => {
+    if (text.trim().length === 0 || model.busy) {
+      return;
+    }
+    setText('');
+    void model.send(text);
+  };
+  return (
+    <div className="jp-Pachinco-ask">
+      <textarea
+        className="jp-Pachinco-intent"
+        aria-label="What do you want to do with your data?"
+        placeholder="What do you want to do with your data? (Enter sends, Shift+Enter adds a line)"
+        rows={3}
+        value={text}
+        onChange={event => setText(event.target.value)}
+        onKeyDown={event => {
+          if (event.key === 'Enter' && !event.shiftKey) {
+            event.preventDefault();
+            send();
+          }
+        }}
+      />
+      {model.busy ? (
+        <button
+          className="jp-mod-styled jp-mod-warn jp-Pachinco-stop"
+          onClick={() => void model.stop()}
+        >
+          Stop
+        </button>
+      ) : (
+        <button
+          className="jp-mod-styled jp-mod-accept jp-Pachinco-send"
+          disabled={text.trim().length === 0}
+          onClick={send}
+        >
+          Send
+        </button>
+      )}
+    </div>
+  );
+}
+
+function TurnView(props: {
+  turn: IChatTurn;
+  model: PachincoModel;
+  rendermime: IRenderMimeRegistry | null;
+}): JSX.Element {
+  const { turn, model, rendermime } = props;
+  const live = turn.candidates.length > 0;
+  return (
+    <section className="jp-Pachinco-turn" data-phase={turn.phase}>
+      <p className="jp-Pachinco-turn-intent">{turn.intent}</p>
+      {turn.context?.notice && (
+        <p className="jp-Pachinco-notice">{turn.context.notice}</p>
+      )}
+      {turn.phase === 'streaming' && !live && (
+        <p className="jp-Pachinco-hint" aria-busy="true">
+          Thinking…
+        </p>
+      )}
+      {turn.candidates.map((candidate, index) => (
+        <CandidateView
+          key={index}
+          candidate={candidate}
+          index={index}
+          count={turn.candidates.length}
+          onInsert={mode => void model.insert(turn, index, mode)}
+          rendermime={rendermime}
+        />
+      ))}
+      {!live && turn.stored !== null && (
+        <div className="jp-Pachinco-answer" data-stored="true">
+          <RenderedMarkdown
+            text={storedMarkdown(turn.stored)}
+            rendermime={rendermime}
+          />
+        </div>
+      )}
+      {turn.stored !== null && (
+        <p className="jp-Pachinco-kept">Kept in the notebook.</p>
+      )}
+      {turn.phase === 'stopped' && <p className="jp-Pachinco-hint">Stopped.</p>}
+      {turn.error !== null && (
+        <div className="jp-Pachinco-error jp-Pachinco-turn-error" role="alert">
+          {turn.error.message}
+        </div>
+      )}
+    </section>
+  );
+}
+
+function CandidateView(props: {
+  candidate: ICandidateView;
+  index: number;
+  count: number;
+  onInsert: (mode: InsertMode) => void;
+  rendermime: IRenderMimeRegistry | null;
+}): JSX.Element {
+  const { candidate, index, count, onInsert, rendermime } = props;
+  const answer = candidate.answer;
+  const prose = answer?.candidate.prose ?? '';
+  const hasSteps = candidate.steps.length > 0 || prose.trim().length > 0;
+  const canInsert = answer !== null && answer.cells.length > 0;
+  return (
+    <div
+      className="jp-Pachinco-answer"
+      data-complete={answer !== null ? 'true' : 'false'}
+    >
+      {count > 1 && (
+        <p className="jp-Pachinco-candidate-label">
+          Answer {index + 1} of {count}
+        </p>
+      )}
+      {hasSteps ? (
+        <RenderedMarkdown
+          text={answerMarkdown(candidate.steps, prose)}
+          rendermime={rendermime}
+        />
+      ) : (
+        <pre className="jp-Pachinco-raw">{candidate.text}</pre>
+      )}
+      {answer?.finish_reason === 'length' && (
+        <p className="jp-Pachinco-hint">
+          The answer reached its length limit and may be cut short.
+        </p>
+      )}
+      {answer !== null && !canInsert && (
+        <p className="jp-Pachinco-hint">
+          This answer holds no code to insert. Try rephrasing the request.
+        </p>
+      )}
+      {canInsert && (
+        <div className="jp-Pachinco-actions">
+          <button
+            className="jp-mod-styled jp-Pachinco-insert-below"
+            onClick={() => onInsert('below')}
+          >
+            Insert below
+          </button>
+          <button
+            className="jp-mod-styled jp-Pachinco-insert-run"
+            onClick={() => onInsert('run')}
+          >
+            Insert &amp; run
+          </button>
+          <button
+            className="jp-mod-styled jp-Pachinco-replace"
+            onClick={() => onInsert('replace')}
+          >
+            Replace cell
+          </button>
+          <button
+            className="jp-mod-styled jp-Pachinco-copy"
+            onClick={() => Clipboard.copyToSystem(answer.candidate.code)}
+          >
+            Copy
+          </button>
+        </div>
+      )}
+    </div>
   );
 }

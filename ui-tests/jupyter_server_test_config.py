@@ -1,22 +1,18 @@
-"""Jupyter server settings for the galata browser tests (never use these in production)."""
+"""Jupyter server settings for the galata browser tests (never use these in production).
+
+The assistant answers with the tiny offline model through the in-process transformers backend.
+"""
 
 import os
+import sys
 from pathlib import Path
 
-from jupyterlab.galata import configure_jupyter_server
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from pachinco_test_server import configure_common, tiny_model_dir
 
 c = get_config()  # type: ignore[name-defined]  # noqa: F821
-configure_jupyter_server(c)
-
-c.ServerApp.ip = "127.0.0.1"
-c.ServerApp.port = int(os.environ.get("PACHINCO_UI_PORT", "8898"))
-c.ServerApp.allow_root = True
-c.ServerApp.jpserver_extensions = {"jupyter_pachinco": True}
-# The quickstart notebook is copied into each test's folder by the tests themselves.
-c.ServerApp.root_dir = os.environ.get(
-    "JUPYTERLAB_GALATA_ROOT_DIR", str(Path(__file__).resolve().parent / ".galata-root")
-)
-Path(c.ServerApp.root_dir).mkdir(exist_ok=True)
-# Quiet, offline browser sessions: no news, no update checks.
-c.LabApp.news_url = None
-c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
+configure_common(c, int(os.environ.get("PACHINCO_UI_PORT", "8898")), ".galata-root")
+c.BackendSettings.backend = "transformers"
+c.BackendSettings.model = str(tiny_model_dir())
+c.BackendSettings.device = "cpu"

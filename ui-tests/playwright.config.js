@@ -1,10 +1,14 @@
 /**
  * Galata configuration. Playwright cannot download browsers here, so the tests use Debian's
  * chromium; videos are off because galata's ffmpeg download fails offline.
+ *
+ * Two servers: the tiny offline model answers the `main` project; a scripted
+ * OpenAI-compatible model that answers with markup serves the `xss` project.
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 const port = process.env.PACHINCO_UI_PORT || '8898';
+const xssPort = process.env.PACHINCO_UI_XSS_PORT || '8899';
 
 module.exports = {
   ...baseConfig,
@@ -32,10 +36,26 @@ module.exports = {
       ]
     }
   },
-  webServer: {
-    command: 'npm start',
-    url: `http://127.0.0.1:${port}/lab`,
-    timeout: 120 * 1000,
-    reuseExistingServer: false
-  }
+  projects: [
+    { name: 'main', testIgnore: /xss\.spec\.ts/ },
+    {
+      name: 'xss',
+      testMatch: /xss\.spec\.ts/,
+      use: { baseURL: `http://127.0.0.1:${xssPort}` }
+    }
+  ],
+  webServer: [
+    {
+      command: 'npm start',
+      url: `http://127.0.0.1:${port}/lab`,
+      timeout: 180 * 1000,
+      reuseExistingServer: false
+    },
+    {
+      command: 'npm run start:xss',
+      url: `http://127.0.0.1:${xssPort}/lab`,
+      timeout: 180 * 1000,
+      reuseExistingServer: false
+    }
+  ]
 };

@@ -8,25 +8,35 @@ test.describe('Pachinco sidebar', () => {
     page
   }) => {
     await page.evaluate(async () => {
-      await window.jupyterapp.commands.execute('apputils:activate-command-palette');
+      await window.jupyterapp.commands.execute(
+        'apputils:activate-command-palette'
+      );
     });
     const palette = page.locator('#command-palette');
     await palette.locator('input').fill('Open the Pachinco assistant');
     await palette
-      .locator('.lm-CommandPalette-item', { hasText: 'Open the Pachinco assistant' })
+      .locator('.lm-CommandPalette-item', {
+        hasText: 'Open the Pachinco assistant'
+      })
       .first()
       .click();
 
     const panel = page.locator('#jp-pachinco-panel');
     await expect(panel).toBeVisible();
-    await expect(panel.locator('.jp-Pachinco-status[data-status="ready"]')).toBeVisible();
+    await expect(
+      panel.locator('.jp-Pachinco-status[data-status="ready"]')
+    ).toBeVisible();
 
     const status = await page.evaluate(async () => {
       const response = await fetch('/pachinco/status');
       return (await response.json()) as { version: string; backend: string };
     });
-    await expect(panel.locator('.jp-Pachinco-version')).toHaveText(status.version);
-    await expect(panel.locator('.jp-Pachinco-backend')).toHaveText(status.backend);
+    await expect(panel.locator('.jp-Pachinco-version')).toHaveText(
+      status.version
+    );
+    await expect(panel.locator('.jp-Pachinco-backend')).toHaveText(
+      status.backend
+    );
   });
 
   test('opens from the sidebar tab beside the quickstart notebook', async ({
@@ -42,7 +52,9 @@ test.describe('Pachinco sidebar', () => {
 
     await page.sidebar.openTab('jp-pachinco-panel');
     const panel = page.locator('#jp-pachinco-panel');
-    await expect(panel.locator('.jp-Pachinco-status[data-status="ready"]')).toBeVisible();
+    await expect(
+      panel.locator('.jp-Pachinco-status[data-status="ready"]')
+    ).toBeVisible();
     await expect(panel.locator('.jp-Pachinco-model')).not.toBeEmpty();
 
     await page.screenshot({

@@ -1,0 +1,222 @@
+/**
+ * The conversation as plain data: how events change a turn, and how turns are stored in the
+ * notebook's metadata (`metadata.pachinco.turns`, the shape `context/turns.py` reads).
+ */
+import {
+  GenerateEvent,
+  IAnswerEvent,
+  ICandidate,
+  IContextEvent,
+  IStep,
+  IStoredTurn
+} from './protocol';
+
+/**
+ * The most turns kept in a notebook, as on the server.
+ */
+export const MAX_STORED_TURNS = 200;
+
+export interface ICandidateView {
+  /** The raw text so far, shown until steps are known. */
+  text: string;
+  steps: IStep[];
+  answer: IAnswerEvent | null;
+}
+
+export type TurnPhase = 'streaming' | 'done' | 'stopped' | 'error';
+
+export interface IChatTurn {
+  requestId: string;
+  intent: string;
+  phase: TurnPhase;
+  candidates: ICandidateView[];
+  context: IContextEvent | null;
+  error: { kind: string; message: string } | null;
+  /** A turn read back from the notebook's metadata: its answer was kept. */
+  stored: IStoredTurn | null;
+}
+
+export function startTurn(requestId: string, intent: string): IChatTurn {
+  return {
+    requestId,
+    intent,
+    phase: 'streaming',
+    candidates: [],
+    context: null,
+    error: null,
+    stored: null
+  };
+}
+
+/**
+ * The turn after `event` (the input is not changed).
+ */
+export function applyEvent(turn: IChatTurn, event: GenerateEvent): IChatTurn {
+  switch (event.type) {
+    case 'context':
+      return { ...turn, context: event };
+    case 'delta':
+      return updateCandidate(turn, event.index, c => ({
+        ...c,
+        text: c.text + event.text
+      }));
+    case 'steps':
+      return updateCandidate(turn, event.index, c => ({
+        ...c,
+        steps: event.steps
+      }));
+    case 'answer':
+      return updateCandidate(turn, event.index, c => ({
+        ...c,
+        steps: event.candidate.steps,
+        answer: event
+      }));
+    case 'done':
+      return turn.phase === 'streaming' ? { ...turn, phase: 'done' } : turn;
+    case 'error':
+      return {
+        ...turn,
+        phase: 'error',
+        error: { kind: event.kind, message: event.message }
+      };
+    default:
+      return turn;
+  }
+}
+
+function updateCandidate(
+  turn: IChatTurn,
+  index: number,
+  change: (candidate: ICandidateView) => ICandidateView
+): IChatTurn {
+  const candidates = [...turn.candidates];
+  while (candidates.length <= index) {
+    candidates.push({ text: '', steps: [], answer: null });
+  }
+  candidates[index] = change(candidates[index]);
+  return { ...turn, candidates };
+}
+
+/**
+ * Markdown for an answer's steps: each explanation, then its code in a fence.
+ */
+export function answerMarkdown(steps: IStep[], prose = ''): string {
+  const parts = steps.map((step, i) => {
+    const heading = step.explanation
+      ? `**Step ${i + 1}.** ${step.explanation}`
+      : `**Step ${i + 1}.**`;
+    return step.code ? `${heading}\n\n${fence(step.code)}` : heading;
+  });
+  if (prose.trim()) {
+    parts.push(prose.trim());
+  }
+  return parts.join('\n\n');
+}
+
+/**
+ * A code fence longer than any backtick run inside the code.
+ */
+function fence(code: string): string {
+  const longest = Math.max(
+    2,
+    ...(code.match(/`+/g) ?? []).map(run => run.length)
+  );
+  const ticks = '`'.repeat(longest + 1);
+  return `${ticks}python\n${code}\n${ticks}`;
+}
+
+/**
+ * The explanation kept in history: the steps' explanations as a numbered list.
+ */
+export function explanationOf(candidate: ICandidate): string {
+  return candidate.steps
+    .filter(step => step.explanation.trim())
+    .map((step, i) => `${i + 1}. ${step.explanation}`)
+    .join('\n');
+}
+
+/**
+ * ISO 8601 UTC to the second, as Python's `isoformat(timespec="seconds")` writes it.
+ */
+export function utcTime(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, '+00:00');
+}
+
+export function storedTurnOf(
+  intent: string,
+  candidate: ICandidate,
+  when: Date
+): IStoredTurn {
+  return {
+    intent,
+    code: candidate.code,
+    explanation: explanationOf(candidate),
+    time: utcTime(when)
+  };
+}
+
+/**
+ * The turns in our metadata entry (`metadata.pachinco`); malformed entries are left out.
+ */
+export function readStoredTurns(ours: unknown): IStoredTurn[] {
+  const turns = isRecord(ours) ? ours.turns : undefined;
+  if (!Array.isArray(turns)) {
+    return [];
+  }
+  const kept: IStoredTurn[] = [];
+  for (const entry of turns) {
+    if (
+      isRecord(entry) &&
+      typeof entry.intent === 'string' &&
+      typeof entry.code === 'string'
+    ) {
+      kept.push({
+        intent: entry.intent,
+        code: entry.code,
+        explanation:
+          typeof entry.explanation === 'string' ? entry.explanation : '',
+        time: typeof entry.time === 'string' ? entry.time : ''
+      });
+    }
+  }
+  return kept;
+}
+
+/**
+ * Our metadata entry with `turn` appended (newest `max` kept); other keys are kept.
+ */
+export function withStoredTurn(
+  ours: unknown,
+  turn: IStoredTurn,
+  max = MAX_STORED_TURNS
+): Record<string, unknown> {
+  const base = isRecord(ours) ? { ...ours } : {};
+  const turns = [...readStoredTurns(ours), turn].slice(-max);
+  return { ...base, turns };
+}
+
+/**
+ * A stored turn shown again in the sidebar.
+ */
+export function turnFromStored(stored: IStoredTurn, index: number): IChatTurn {
+  return {
+    ...startTurn(`stored-${index}`, stored.intent),
+    phase: 'done',
+    stored
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Markdown for a turn read back from history: its explanation, then its code.
+ */
+export function storedMarkdown(stored: IStoredTurn): string {
+  const parts = [
+    stored.explanation.trim(),
+    stored.code ? fence(stored.code) : ''
+  ];
+  return parts.filter(part => part.length > 0).join('\n\n');
+}

@@ -1,0 +1,137 @@
+/**
+ * The generate protocol between the sidebar and the server (`POST /pachinco/generate`,
+ * answered as `application/x-ndjson`, one event per line).
+ */
+
+export type AnswerStyle =
+  'explained' | 'vanilla' | 'stepwise' | 'stepwise-preamble';
+
+export type InsertionLayout = 'markdown+code' | 'comments' | 'cell-per-step';
+
+export interface IGenerateOptions {
+  n?: number;
+  style?: AnswerStyle;
+  layout?: InsertionLayout;
+  include_outputs?: boolean;
+  max_new_tokens?: number;
+  temperature?: number;
+}
+
+/**
+ * A notebook cell as the server reads it.
+ */
+export interface IContextCell {
+  cell_type: 'code' | 'markdown' | 'raw';
+  source: string;
+  outputs?: unknown[];
+}
+
+export interface IGenerateRequest {
+  request_id: string;
+  intent: string;
+  notebook_path: string | null;
+  cells: IContextCell[];
+  active_cell_index: number | null;
+  kernel_id: string | null;
+  options: IGenerateOptions;
+}
+
+export interface IStep {
+  explanation: string;
+  code: string;
+}
+
+export interface ICandidate {
+  steps: IStep[];
+  code: string;
+  prose: string;
+}
+
+/**
+ * A cell to insert, laid out by the server.
+ */
+export interface IInsertionCell {
+  cell_type: 'markdown' | 'code';
+  source: string;
+}
+
+export type FinishReason = 'stop' | 'length' | 'cancelled';
+
+export interface IContextEvent {
+  type: 'context';
+  variables: number;
+  stale: boolean;
+  notice: string | null;
+  cells_used: number;
+}
+
+export interface ILoadingEvent {
+  type: 'loading';
+  stage: 'download' | 'load' | 'ready';
+  message: string;
+  fraction: number | null;
+}
+
+export interface IDeltaEvent {
+  type: 'delta';
+  index: number;
+  text: string;
+}
+
+export interface IStepsEvent {
+  type: 'steps';
+  index: number;
+  steps: IStep[];
+}
+
+export interface IAnswerEvent {
+  type: 'answer';
+  index: number;
+  finish_reason: FinishReason;
+  candidate: ICandidate;
+  cells: IInsertionCell[];
+}
+
+export interface IDoneEvent {
+  type: 'done';
+  finish_reasons: Array<FinishReason | null>;
+}
+
+export interface IErrorEvent {
+  type: 'error';
+  kind: string;
+  message: string;
+}
+
+export type GenerateEvent =
+  | IContextEvent
+  | ILoadingEvent
+  | IDeltaEvent
+  | IStepsEvent
+  | IAnswerEvent
+  | IDoneEvent
+  | IErrorEvent;
+
+export type LoadingProgress = Omit<ILoadingEvent, 'type'>;
+
+/**
+ * What `GET /pachinco/status` tells the browser (never secrets).
+ */
+export interface IServerStatus {
+  version: string;
+  backend: string;
+  model: string;
+  base_url: string | null;
+  model_state?: 'not-loaded' | 'loading' | 'ready' | 'error';
+  loading?: LoadingProgress | null;
+}
+
+/**
+ * One earlier exchange, as stored in `metadata.pachinco.turns`.
+ */
+export interface IStoredTurn {
+  intent: string;
+  code: string;
+  explanation: string;
+  time: string;
+}

@@ -1,0 +1,110 @@
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+import { PachincoAPIError, requestAPI } from './handler';
+import { asGenerateEvent, NdjsonDecoder } from './ndjson';
+import { GenerateEvent, IGenerateRequest } from './protocol';
+
+/**
+ * Talks to the generate endpoints; the model gets it injected, so tests can use a fake.
+ */
+export interface IGenerateClient {
+  /**
+   * Send the request and call `onEvent` for every event until the stream ends.
+   */
+  generate(
+    request: IGenerateRequest,
+    onEvent: (event: GenerateEvent) => void,
+    signal: AbortSignal
+  ): Promise<void>;
+  /**
+   * Ask the server to stop the generation of `requestId`.
+   */
+  cancel(requestId: string): Promise<void>;
+}
+
+/**
+ * The client over `fetch`: `ServerConnection.makeRequest` adds the token, the XSRF header
+ * and the cookies, and its response body is read as it arrives.
+ */
+export class ServerGenerateClient implements IGenerateClient {
+  constructor(
+    private readonly _settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+  ) {}
+
+  async generate(
+    request: IGenerateRequest,
+    onEvent: (event: GenerateEvent) => void,
+    signal: AbortSignal
+  ): Promise<void> {
+    const url = URLExt.join(this._settings.baseUrl, 'pachinco', 'generate');
+    const response = await ServerConnection.makeRequest(
+      url,
+      {
+        method: 'POST',
+        body: JSON.stringify(request),
+        headers: { Accept: 'application/x-ndjson' },
+        signal
+      },
+      this._settings
+    );
+    if (!response.ok) {
+      throw await errorOf(response);
+    }
+    if (response.body === null) {
+      throw new PachincoAPIError('The server answered without a body.', 502);
+    }
+    await readEvents(response.body, onEvent);
+  }
+
+  async cancel(requestId: string): Promise<void> {
+    await requestAPI<{ cancelled: boolean }>(
+      'generate/cancel',
+      { method: 'POST', body: JSON.stringify({ request_id: requestId }) },
+      this._settings
+    );
+  }
+}
+
+/**
+ * Decode an NDJSON body into events, as the bytes arrive.
+ */
+export async function readEvents(
+  body: ReadableStream<Uint8Array>,
+  onEvent: (event: GenerateEvent) => void
+): Promise<void> {
+  const reader = body.getReader();
+  const text = new TextDecoder();
+  const lines = new NdjsonDecoder();
+  const deliver = (values: unknown[]) => {
+    for (const value of values) {
+      const event = asGenerateEvent(value);
+      if (event !== null) {
+        onEvent(event);
+      }
+    }
+  };
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) {
+      break;
+    }
+    deliver(lines.push(text.decode(value, { stream: true })));
+  }
+  deliver(lines.push(text.decode()));
+  deliver(lines.finish());
+}
+
+async function errorOf(response: Response): Promise<PachincoAPIError> {
+  const text = await response.text();
+  let message = `${response.status} ${response.statusText}`;
+  try {
+    const data = JSON.parse(text) as { message?: unknown };
+    if (typeof data.message === 'string') {
+      message = data.message;
+    }
+  } catch {
+    // Not JSON (a proxy's page, say): keep the status line.
+  }
+  return new PachincoAPIError(message, response.status);
+}

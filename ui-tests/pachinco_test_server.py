@@ -1,0 +1,77 @@
+"""Shared setup of the galata test servers: the tiny offline model, the scripted model server.
+
+Nothing is downloaded: the tiny model is built (seconds, cached by recipe) from
+``tests/support/tiny_model.py``; the scripted OpenAI-compatible server is
+``tests/backends/sse_server.py`` run on its own event loop in a daemon thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+UI_TESTS = Path(__file__).resolve().parent
+REPO_ROOT = UI_TESTS.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+
+def configure_common(c: Any, port: int, root_name: str) -> None:
+    """Settings both test servers share (never use them in production)."""
+    from jupyterlab.galata import configure_jupyter_server
+
+    configure_jupyter_server(c)
+    c.ServerApp.ip = "127.0.0.1"
+    c.ServerApp.port = port
+    c.ServerApp.allow_root = True
+    c.ServerApp.jpserver_extensions = {"jupyter_pachinco": True}
+    # Each test copies the notebooks it needs into its own folder.
+    c.ServerApp.root_dir = os.environ.get("JUPYTERLAB_GALATA_ROOT_DIR", str(UI_TESTS / root_name))
+    Path(c.ServerApp.root_dir).mkdir(exist_ok=True)
+    # Quiet, offline browser sessions: no news, no update checks.
+    c.LabApp.news_url = None
+    c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
+
+
+def tiny_model_dir() -> Path:
+    """The tiny offline model, built on first use into the tests' cache folder."""
+    from tests.support.tiny_model import build_tiny_model
+
+    # Under node_modules/.cache: ignored by git and by the formatters, kept between runs.
+    default = UI_TESTS / "node_modules" / ".cache" / "pachinco-tiny-model"
+    folder = os.environ.get("PACHINCO_UI_MODEL_DIR", str(default))
+    return build_tiny_model(folder)
+
+
+# The scripted answer of the XSS test: markup in the explanation and in the prose.
+XSS_ANSWER = (
+    "### Step 1: Look at the data <img src=x onerror=\"window.__xss='img'\"> first\n\n"
+    "```python\nfirst = orders.head()\n```\n\n"
+    "### Step 2: Count the rows <script>window.__xss='script'</script>\n\n"
+    "```python\nlen(first)\n```\n\n"
+    "That is all.\n"
+)
+
+
+def start_scripted_model(answer: str) -> str:
+    """Run the scripted OpenAI-compatible server in a thread; its base URL."""
+    from tests.backends.sse_server import Behaviour, FakeOpenAIServer
+
+    ready = threading.Event()
+    found: dict[str, str] = {}
+
+    async def serve() -> None:
+        async with FakeOpenAIServer([Behaviour(words=(answer,))]) as server:
+            found["base_url"] = server.base_url
+            ready.set()
+            await asyncio.Event().wait()  # until the process ends
+
+    thread = threading.Thread(target=lambda: asyncio.run(serve()), daemon=True)
+    thread.start()
+    if not ready.wait(30):
+        raise RuntimeError("The scripted model server did not start within 30 s.")
+    return found["base_url"]
