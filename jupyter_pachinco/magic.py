@@ -8,7 +8,10 @@ Load it with ``%load_ext jupyter_pachinco``, then::
 The magic reads its context straight from the kernel (the cells run before, in IPython's input
 history; the live variables through `describe_variables`; earlier ``%%pachinco`` requests of
 this session), streams the answer into the cell's output, shows the explanation as Markdown
-and puts the code into the next cell. The model settings come from the same
+and puts the code into the next cell. With ``-n`` above 1 the candidates are trial-run in
+forks of this kernel (the user's variables stay as they are) and the answer most of them agree
+on is used, with a one-line summary of the vote; ``%pachinco fix`` trial-runs its fix too and
+says whether it still fails. The model settings come from the same
 ``jupyter_server_config`` files as the server extension's.
 """
 
@@ -54,6 +57,7 @@ from .magic_options import (
     parse_fix_options,
     parse_line_command,
 )
+from .magic_ranking import choose, rank_here
 from .magic_runner import Failed, GenerationThread, load_server_config, with_overrides
 from .prompting import Candidate, insertion_cells
 
@@ -101,7 +105,7 @@ class PachincoMagics(Magics):
 
     # --- asking ---------------------------------------------------------------------------
 
-    def ask(self, options: CellOptions) -> None:
+    def ask(self, options: CellOptions, *, fixing: bool = False) -> None:
         """Build the context from the kernel, then show the prompt or generate an answer."""
         assistant = self._assistant(options)
         shell = self._shell()
@@ -132,10 +136,12 @@ class PachincoMagics(Magics):
             temperature=options.temperature,
         )
         done = _show_stream(events, options.candidates)
-        self._use_answer(options, done)
+        self._use_answer(options, done, fixing=fixing)
 
-    def _use_answer(self, options: CellOptions, done: Done) -> None:
+    def _use_answer(self, options: CellOptions, done: Done, *, fixing: bool = False) -> None:
         chosen = _first_with_code(done.candidates)
+        if chosen is not None and (fixing or len(done.candidates) > 1):
+            chosen = self._tried_choice(done.candidates, fixing=fixing)
         if chosen is None:
             if "length" in done.finish_reasons:
                 raise MagicFailure(
@@ -143,7 +149,7 @@ class PachincoMagics(Magics):
                     "raise --max-new-tokens and try again."
                 )
             raise MagicFailure("the model answered without code; try rephrasing the request.")
-        number, candidate = chosen
+        _, candidate = chosen
         cells = insertion_cells(candidate, options.layout)
         explanation = "\n\n".join(c["source"] for c in cells if c["cell_type"] == "markdown")
         # An answer whose steps carry no explanation may still explain itself around the code.
@@ -151,14 +157,28 @@ class PachincoMagics(Magics):
         code = "\n\n".join(c["source"] for c in cells if c["cell_type"] == "code")
         if explanation:
             display(markdown(explanation))
-        if len(done.candidates) > 1:
-            print(f"Using answer {number + 1} of {len(done.candidates)}.")
         shell = self._shell()
         shell.set_next_input(code, replace=False)
         self.turns.append(make_turn(options.intent, code, explanation))
         if options.run:
             run_cell = cast(Callable[..., Any], shell.run_cell)
             run_cell(code, store_history=False)
+
+    def _tried_choice(
+        self, candidates: list[Candidate], *, fixing: bool
+    ) -> tuple[int, Candidate] | None:
+        """Trial-run the candidates on a snapshot of the user's variables; the one to use."""
+        codes = [candidate.code for candidate in candidates]
+        choice = choose(rank_here(self._shell().user_ns, codes), codes, fixing=fixing)
+        for line in choice.lines:
+            print(line)
+        for warning in choice.warnings:
+            print(f"pachinco: {warning}", file=sys.stderr)
+        if choice.index is None:
+            return None
+        if len(candidates) > 1:
+            print(f"Using answer {choice.index + 1} of {len(candidates)}.")
+        return choice.index, candidates[choice.index]
 
     def _assistant(self, options: CellOptions) -> Assistant:
         try:
@@ -199,7 +219,7 @@ class PachincoMagics(Magics):
             print(self._config_text())
         else:
             options, note = parse_fix_options(command.rest)
-            self.ask(replace(options, intent=self._fix_intent(note)))
+            self.ask(replace(options, intent=self._fix_intent(note)), fixing=True)
 
     def _config_text(self) -> str:
         try:

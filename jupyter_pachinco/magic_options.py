@@ -173,7 +173,8 @@ earlier %%pachinco requests of this session, streams the answer, shows its expla
 puts the code into the next cell.
 
 Options:
-  -n, --candidates N   how many answers to sample (1-{MAX_CANDIDATES}); the first with code is used
+  -n, --candidates N   how many answers to sample (1-{MAX_CANDIDATES}); several are trial-run on a
+                       copy of your variables and the answer most of them agree on is used
   --style STYLE        prompt style: {", ".join(style_names())}
   --layout LAYOUT      how the answer is laid out: {", ".join(LAYOUTS)}
   --run                also run the code, here, and show its result
@@ -188,6 +189,7 @@ Line commands:
   %pachinco history    the earlier requests and answers of this session
   %pachinco fix [options] [note]
                        ask for a repair of the last error (its traceback and failing code);
+                       the fix is trial-run first and you are told if it still fails;
                        takes the options above, e.g. %pachinco fix --run
   %pachinco help       this text
 

@@ -11,6 +11,7 @@ from ..backends.settings import BackendSettings
 from .generation import GenerationService
 from .handlers import pachinco_handlers
 from .kernel_inspection import DEFAULT_WAIT_S, KernelInspector
+from .ranking import DEFAULT_BUSY_WAIT_S, KernelRanker
 from .shared_assistant import SharedAssistant
 
 
@@ -33,6 +34,14 @@ class PachincoApp(ExtensionApp):
         ),
     ).tag(config=True)
 
+    ranking_busy_wait_s = Float(
+        DEFAULT_BUSY_WAIT_S,
+        help=(
+            "How long (seconds) to wait for a busy kernel before giving up on trial-running "
+            "the candidates; they are then offered in sample order with a notice."
+        ),
+    ).tag(config=True)
+
     def initialize_settings(self) -> None:
         if self.serverapp is None:  # pragma: no cover - ExtensionApp always links one
             raise RuntimeError("jupyter_pachinco must be loaded by a Jupyter server")
@@ -40,10 +49,13 @@ class PachincoApp(ExtensionApp):
         self.inspector = KernelInspector(
             self.serverapp.kernel_manager, wait_s=self.variables_wait_s
         )
+        self.ranker = KernelRanker(
+            self.serverapp.kernel_manager, busy_wait_s=self.ranking_busy_wait_s
+        )
         # One assistant per server, built on first use: starting the server stays fast.
         self.shared_assistant = SharedAssistant(self.backend_settings)
         self.generation = GenerationService(
-            self.inspector, self.serverapp.contents_manager, self.shared_assistant
+            self.inspector, self.serverapp.contents_manager, self.shared_assistant, self.ranker
         )
         self.settings["pachinco"] = self
         self.log.info(
@@ -59,6 +71,7 @@ class PachincoApp(ExtensionApp):
         self.generation.sessions.cancel_all()
         await self.shared_assistant.close()
         await self.inspector.close()
+        await self.ranker.close()
 
     def public_status(self) -> dict[str, Any]:
         """What the browser may know about the configuration: never secrets."""

@@ -4,7 +4,9 @@ Both gather the same inputs (the live cells up to the active cell, the kernel's 
 schemas, the notebook's earlier turns) and hand them to the shared `Assistant`, so that the
 prompt shown by ``/pachinco/prompt`` is exactly the one a generation sends. Failures of the
 kernel or the notebook file become notices; failures of the model end the stream with an
-``error`` line.
+``error`` line. When ranking is on (several candidates, or a fix), the finished candidates are
+trial-run in the notebook's kernel and a ``ranking`` line goes out before ``done``; ranking
+never fails the stream.
 """
 
 from __future__ import annotations
@@ -17,16 +19,29 @@ from typing import Any, cast
 
 from tornado import web
 
-from ..assistant import Assistant, AssistantEvent, Prompt
+from ..assistant import Assistant, AssistantEvent, Done, Prompt
 from ..backends import BackendError, Cancellation
 from ..context import PackedContext, Turn, load_turns
+from ..execution.ranking import unranked
+from ..repair import fix_intent
 from .kernel_inspection import KernelInspector, KernelSnapshot
+from .ranking import KernelRanker
 from .sessions import GenerationSessions
 from .shared_assistant import SharedAssistant
-from .stream_lines import context_line, error_line, event_line, loading_line, notices
+from .stream_lines import (
+    context_line,
+    error_line,
+    event_line,
+    loading_line,
+    notices,
+    ranking_line,
+    ranking_started_line,
+)
 from .validation import GenerateBody
 
 log = logging.getLogger(__name__)
+
+STOPPED = "The generation was stopped, so candidates were not trial-run."
 
 # Sends one stream line; False once the client has gone away.
 SendLine = Callable[[dict[str, Any]], Awaitable[bool]]
@@ -42,15 +57,30 @@ class PromptInputs:
     notice: str | None
 
 
+def model_intent(body: GenerateBody) -> str:
+    """What the model is asked: the intent, or for a fix the failing code and its error, with
+    the intent as the user's note."""
+    if body.fix is None:
+        return body.intent
+    request = fix_intent(body.fix.code, body.fix.error)
+    note = body.intent.strip()
+    return f"{request}\n\n{note}" if note else request
+
+
 class GenerationService:
     """Runs generations and dry runs for the handlers; one per server."""
 
     def __init__(
-        self, inspector: KernelInspector, contents_manager: Any, shared: SharedAssistant
+        self,
+        inspector: KernelInspector,
+        contents_manager: Any,
+        shared: SharedAssistant,
+        ranker: KernelRanker,
     ) -> None:
         self.inspector = inspector
         self.contents_manager = contents_manager
         self.shared = shared
+        self.ranker = ranker
         self.sessions = GenerationSessions()
 
     async def gather(self, body: GenerateBody) -> PromptInputs:
@@ -79,7 +109,7 @@ class GenerationService:
         assistant = await self.shared.get()
         return await asyncio.to_thread(
             assistant.build_prompt,
-            body.intent,
+            model_intent(body),
             inputs.cells,
             inputs.snapshot.variables,
             inputs.history,
@@ -94,7 +124,7 @@ class GenerationService:
             assistant = await self.shared.for_request(cancellation)
             packed = await asyncio.to_thread(
                 assistant.pack,
-                body.intent,
+                model_intent(body),
                 inputs.cells,
                 inputs.snapshot.variables,
                 inputs.history,
@@ -132,7 +162,7 @@ class GenerationService:
         events = cast(
             AsyncGenerator[AssistantEvent, None],
             assistant.generate(
-                body.intent,
+                model_intent(body),
                 cells=inputs.cells,
                 namespace_schemas=inputs.snapshot.variables,
                 history=inputs.history,
@@ -147,8 +177,24 @@ class GenerationService:
         try:
             async for event in events:
                 self.shared.observe(event)
-                if not await send(event_line(event, options.layout)):
+                ranked = not isinstance(event, Done) or await self._send_ranking(body, event, send)
+                if not ranked or not await send(event_line(event, options.layout)):
                     cancellation.cancel()  # nobody listens any more
                     return
         finally:
             await events.aclose()
+
+    async def _send_ranking(self, body: GenerateBody, done: Done, send: SendLine) -> bool:
+        """Trial-run the finished candidates and send the ranking (when ranking is on); False
+        once nobody listens."""
+        if not body.ranking_wanted:
+            return True
+        codes = [candidate.code for candidate in done.candidates]
+        if (
+            "cancelled" in done.finish_reasons
+        ):  # stopped answers are not worth forking the kernel for
+            return await send(ranking_line(unranked(codes, STOPPED)))
+        if not await send(ranking_started_line(len(codes))):
+            return False
+        ranking = await self.ranker.rank(body.kernel_id, codes)
+        return await send(ranking_line(ranking))

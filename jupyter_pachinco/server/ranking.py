@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import inspect
 import json
 import logging
+import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from ..execution.forks import Limits
@@ -37,6 +40,10 @@ log = logging.getLogger(__name__)
 EXPRESSION_KEY = "pachinco_trials"
 # Beyond the trials' own wall-time limits: forking, grouping and the round trip.
 REPLY_MARGIN_S = 30.0
+# A kernel still busy after this long is running the user's own work: ranking must not queue
+# behind it (the reply would come whenever that cell ends).
+DEFAULT_BUSY_WAIT_S = 1.0
+NO_CODE = "The answer has no code."
 
 
 class RankingError(Exception):
@@ -90,10 +97,12 @@ class KernelRanker:
         *,
         limits: Limits = DEFAULT_LIMITS,
         max_parallel: int | None = None,
+        busy_wait_s: float = DEFAULT_BUSY_WAIT_S,
     ) -> None:
         self.kernel_manager = kernel_manager
         self.limits = limits
         self.max_parallel = max_parallel
+        self.busy_wait_s = busy_wait_s
         self._clients = KernelClients()
         self._locks: dict[str, asyncio.Lock] = {}
 
@@ -103,7 +112,25 @@ class KernelRanker:
         codes: Sequence[str],
         likelihoods: Sequence[float | None] | None = None,
     ) -> Ranking:
-        """Candidates best first: the output most of them agree on leads."""
+        """Candidates best first: the output most of them agree on leads. Answers without
+        code are not run; they rank with the failures."""
+        if not codes:
+            return Ranking([])
+        with_code = [i for i, code in enumerate(codes) if code.strip()]
+        ranking = await self._rank_runnable(kernel_id, [codes[i] for i in with_code])
+        if ranking.notice is not None and not any(
+            c.run.status != "not_run" for c in ranking.candidates
+        ):
+            return unranked(codes, ranking.notice)
+        runs = [replace(c.run, index=with_code[c.run.index]) for c in ranking.candidates]
+        runs += [
+            CandidateRun(index=i, code=code, status="error", error=NO_CODE)
+            for i, code in enumerate(codes)
+            if not code.strip()
+        ]
+        return rank_candidates(with_likelihoods(runs, likelihoods), ranking.notice)
+
+    async def _rank_runnable(self, kernel_id: str | None, codes: Sequence[str]) -> Ranking:
         if not codes:
             return Ranking([])
         if not kernel_id or kernel_id not in self.kernel_manager:
@@ -112,6 +139,7 @@ class KernelRanker:
         lock = self._locks.setdefault(kernel_id, asyncio.Lock())
         try:
             async with lock:
+                await self._check_ready(kernel)
                 reply = await self._ask(self._clients.get(kernel_id, kernel), codes)
             runs, notice = parse_trial_reply(reply)
         except (RankingError, TimeoutError) as exc:
@@ -120,7 +148,20 @@ class KernelRanker:
         except Exception as exc:  # e.g. the kernel's sockets closing under us: report, not raise
             log.exception("jupyter_pachinco: ranking in kernel %s failed", kernel_id)
             return unranked(codes, f"Candidates were not trial-run ({type(exc).__name__}).")
-        return rank_candidates(with_likelihoods(runs, likelihoods), notice)
+        return rank_candidates(runs, notice)
+
+    async def _check_ready(self, kernel: Any) -> None:
+        """`RankingError` for a dead kernel or one still busy after ``busy_wait_s``."""
+        alive = kernel.is_alive()
+        if inspect.isawaitable(alive):
+            alive = await alive
+        if not alive:
+            raise RankingError("the kernel has stopped")
+        deadline = time.monotonic() + self.busy_wait_s
+        while getattr(kernel, "execution_state", "idle") == "busy":
+            if time.monotonic() >= deadline:
+                raise RankingError("the kernel is busy running a cell")
+            await asyncio.sleep(0.05)
 
     async def close(self) -> None:
         """Close the kernel connections this ranker opened."""

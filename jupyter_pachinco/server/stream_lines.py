@@ -1,7 +1,8 @@
 """The lines of the generate stream (``application/x-ndjson``), as JSON-ready dicts.
 
 Pure translation of the assistant's events into the fixed protocol the sidebar reads:
-``context``, ``loading``, ``delta``, ``steps``, ``answer``, ``done`` and ``error``.
+``context``, ``loading``, ``delta``, ``steps``, ``answer``, ``ranking_started``, ``ranking``,
+``done`` and ``error``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 
 from ..assistant import Answer, AssistantEvent, Delta, Done, Loading, StepsUpdate
 from ..backends import BackendError
+from ..execution.ranking import Ranking, ranking_as_json
 from ..prompting import insertion_cells
 from .kernel_inspection import KernelSnapshot
 
@@ -53,6 +55,44 @@ def event_line(event: AssistantEvent, layout: str) -> dict[str, Any]:
         }
     done: Done = event
     return {"type": "done", "finish_reasons": list(done.finish_reasons)}
+
+
+def ranking_started_line(candidates: int) -> dict[str, Any]:
+    """Trial runs have begun, so the sidebar can say that it is checking the answers."""
+    return {"type": "ranking_started", "candidates": candidates}
+
+
+def ranking_line(ranking: Ranking) -> dict[str, Any]:
+    """The candidates best first, each with its status, votes and output preview."""
+    described = ranking_as_json(ranking)
+    candidates = [_ranked_candidate(found) for found in described["candidates"]]
+    return {
+        "type": "ranking",
+        "notice": described["notice"],
+        "summary": described["summary"],
+        "order": [candidate["index"] for candidate in candidates],
+        "candidates": candidates,
+    }
+
+
+def _ranked_candidate(found: dict[str, Any]) -> dict[str, Any]:
+    status = found["status"]
+    error = found["error"]
+    # The engine reports a run past its wall time as an error; the sidebar tells it apart.
+    if status == "error" and isinstance(error, str) and error.startswith("timed out"):
+        status = "timeout"
+    return {
+        "index": found["index"],
+        "status": status,
+        "votes": found["votes"],
+        "group": found["group"],
+        "type": found["type_name"],
+        "shape": found["shape"],
+        "preview": found["preview"] or None,
+        "stdout": found["stdout"] or None,
+        "error": error,
+        "side_effects": list(found["side_effects"]),
+    }
 
 
 def error_line(error: BaseException) -> dict[str, Any]:

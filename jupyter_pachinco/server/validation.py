@@ -23,11 +23,21 @@ MAX_TEMPERATURE = 2.0
 CELL_TYPES = ("code", "markdown", "raw")
 
 GENERATE_FIELDS = frozenset(
-    {"request_id", "intent", "notebook_path", "cells", "active_cell_index", "kernel_id", "options"}
+    {
+        "request_id",
+        "intent",
+        "notebook_path",
+        "cells",
+        "active_cell_index",
+        "kernel_id",
+        "options",
+        "fix",
+    }
 )
 OPTION_FIELDS = frozenset(
-    {"n", "style", "layout", "include_outputs", "max_new_tokens", "temperature"}
+    {"n", "style", "layout", "include_outputs", "max_new_tokens", "temperature", "rank"}
 )
+FIX_FIELDS = frozenset({"code", "error"})
 
 
 class BadRequest(Exception):
@@ -49,6 +59,15 @@ class GenerateOptions:
     include_outputs: bool = False
     max_new_tokens: int = 384
     temperature: float = 0.0
+    rank: bool | None = None  # None: rank when several candidates are asked for
+
+
+@dataclass(frozen=True)
+class FixRequest:
+    """The ``fix`` of a generate request: a failing cell's code and its traceback text."""
+
+    code: str
+    error: str
 
 
 @dataclass(frozen=True)
@@ -62,6 +81,17 @@ class GenerateBody:
     active_cell_index: int | None = None
     kernel_id: str | None = None
     options: GenerateOptions = field(default_factory=GenerateOptions)
+    fix: FixRequest | None = None
+
+    @property
+    def ranking_wanted(self) -> bool:
+        """Whether the candidates are trial-run and ranked: fixes always are, so that nothing
+        that still fails is offered as a fix without saying so."""
+        if self.fix is not None:
+            return True
+        if self.options.rank is not None:
+            return self.options.rank
+        return self.options.n > 1
 
     @property
     def context_cells(self) -> list[dict[str, Any]]:
@@ -105,6 +135,7 @@ def read_generate_body(body: bytes) -> GenerateBody:
     """A generate request, or `BadRequest` saying what is wrong with it."""
     data = read_json_object(body)
     _no_unknown_fields(data, GENERATE_FIELDS, "")
+    fix = read_fix(data.get("fix"))
     cells = read_cells(data.get("cells", []))
     index = _optional_int(data, "active_cell_index")
     if index is not None and not 0 <= index < len(cells):
@@ -114,13 +145,27 @@ def read_generate_body(body: bytes) -> GenerateBody:
         )
     return GenerateBody(
         request_id=_text(data, "request_id", 1, MAX_REQUEST_ID_CHARS),
-        intent=_intent(data),
+        intent=_intent(data, fix_given=fix is not None),
         notebook_path=_optional_text(data, "notebook_path"),
         cells=cells,
         active_cell_index=index,
         kernel_id=_optional_text(data, "kernel_id"),
         options=read_options(data.get("options", {})),
+        fix=fix,
     )
+
+
+def read_fix(value: object) -> FixRequest | None:
+    """The ``fix`` object: the failing cell's ``code`` and its ``error`` (traceback text)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise BadRequest("`fix` must be an object with `code` and `error`, or null.")
+    _no_unknown_fields(value, FIX_FIELDS, "fix.")
+    code = _text(value, "code", 1, MAX_BODY_BYTES, "fix.")
+    if not code.strip():
+        raise BadRequest("`fix.code` is empty: send the code of the cell that failed.")
+    return FixRequest(code=code, error=_text(value, "error", 0, MAX_BODY_BYTES, "fix."))
 
 
 def read_cells(value: object) -> list[dict[str, Any]]:
@@ -165,6 +210,9 @@ def read_options(value: object) -> GenerateOptions:
     include_outputs = value.get("include_outputs", defaults.include_outputs)
     if not isinstance(include_outputs, bool):
         raise BadRequest("`options.include_outputs` must be true or false.")
+    rank = value.get("rank")
+    if rank is not None and not isinstance(rank, bool):
+        raise BadRequest("`options.rank` must be true, false or null.")
     return GenerateOptions(
         n=_int_in(value, "n", 1, MAX_CANDIDATES, defaults.n),
         style=style,
@@ -172,6 +220,7 @@ def read_options(value: object) -> GenerateOptions:
         include_outputs=include_outputs,
         max_new_tokens=_int_in(value, "max_new_tokens", 1, MAX_NEW_TOKENS, defaults.max_new_tokens),
         temperature=_temperature(value, defaults.temperature),
+        rank=rank,
     )
 
 
@@ -212,7 +261,11 @@ def _no_unknown_fields(data: Mapping[str, Any], known: frozenset[str], prefix: s
         raise BadRequest(f"Unknown field(s) {names}; known: {', '.join(sorted(known))}.")
 
 
-def _intent(data: Mapping[str, Any]) -> str:
+def _intent(data: Mapping[str, Any], *, fix_given: bool) -> str:
+    if fix_given:  # the fix is the request; an intent is only a note beside it
+        if data.get("intent") is None:
+            return ""
+        return _text(data, "intent", 0, MAX_INTENT_CHARS)
     intent = _text(data, "intent", 1, MAX_INTENT_CHARS)
     if not intent.strip():
         raise BadRequest("`intent` is empty: say what the code should do.")
