@@ -7,6 +7,7 @@ import {
   IAnswerEvent,
   ICandidate,
   IContextEvent,
+  IRankingEvent,
   IStep,
   IStoredTurn
 } from './protocol';
@@ -34,6 +35,14 @@ export interface IChatTurn {
   error: { kind: string; message: string } | null;
   /** A turn read back from the notebook's metadata: its answer was kept. */
   stored: IStoredTurn | null;
+  /** How many candidates are being trial-run, until their ranking arrives. */
+  checking: number | null;
+  /** The trial runs' verdict: the candidates best first. */
+  ranking: IRankingEvent | null;
+  /** Which answer is shown: a position in the ranked order (0: the chosen one). */
+  shown: number;
+  /** For a fix: the id of the cell that raised, which "Replace cell" acts on. */
+  fixOf: string | null;
 }
 
 export function startTurn(requestId: string, intent: string): IChatTurn {
@@ -44,7 +53,11 @@ export function startTurn(requestId: string, intent: string): IChatTurn {
     candidates: [],
     context: null,
     error: null,
-    stored: null
+    stored: null,
+    checking: null,
+    ranking: null,
+    shown: 0,
+    fixOf: null
   };
 }
 
@@ -71,6 +84,10 @@ export function applyEvent(turn: IChatTurn, event: GenerateEvent): IChatTurn {
         steps: event.candidate.steps,
         answer: event
       }));
+    case 'ranking_started':
+      return { ...turn, checking: event.candidates };
+    case 'ranking':
+      return { ...turn, checking: null, ranking: event, shown: 0 };
     case 'done':
       return turn.phase === 'streaming' ? { ...turn, phase: 'done' } : turn;
     case 'error':

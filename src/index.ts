@@ -4,7 +4,11 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
-import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import {
+  INotebookTracker,
+  NotebookActions,
+  NotebookPanel
+} from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { UUID } from '@lumino/coreutils';
@@ -15,6 +19,7 @@ import { DEFAULT_OPTIONS, IAssistantOptions, PachincoModel } from './model';
 import { NotebookSession } from './notebook';
 import { PachincoPanel } from './panel';
 import { IServerStatus } from './protocol';
+import { failedCellOf, ICellJSON } from './repair';
 import { ServerGenerateClient } from './stream';
 
 /**
@@ -23,6 +28,7 @@ import { ServerGenerateClient } from './stream';
 export namespace CommandIDs {
   export const openPanel = 'pachinco:open-panel';
   export const solveMarkdownCell = 'pachinco:solve-markdown-cell';
+  export const fixCell = 'pachinco:fix-cell';
 }
 
 const PLUGIN_ID = 'jupyter-pachinco:plugin';
@@ -161,6 +167,62 @@ function bindNotebooks(
       command: CommandIDs.solveMarkdownCell,
       category: 'Pachinco'
     });
+  }
+  addFixCommand(app, model, tracker, sessionFor, palette);
+}
+
+/**
+ * The Fix command for the active cell when it raised, and the sidebar's Fix actions kept
+ * up to date as cells run.
+ */
+function addFixCommand(
+  app: JupyterFrontEnd,
+  model: PachincoModel,
+  tracker: INotebookTracker,
+  sessionFor: (panel: NotebookPanel) => NotebookSession,
+  palette: ICommandPalette | null
+): void {
+  NotebookActions.executed.connect((_, { notebook }) => {
+    if (tracker.currentWidget?.content === notebook) {
+      model.notebookChanged();
+    }
+  });
+  const activeFailure = () => {
+    const cell = tracker.activeCell;
+    if (cell === null || cell.model.type !== 'code') {
+      return null;
+    }
+    return failedCellOf(
+      cell.model.sharedModel.toJSON() as unknown as ICellJSON
+    );
+  };
+  app.commands.addCommand(CommandIDs.fixCell, {
+    label: 'Fix this cell with Pachinco',
+    caption:
+      'Send the cell and its error to the assistant for a corrected version, tried before it is offered',
+    icon: pachincoIcon,
+    isEnabled: () => activeFailure() !== null && !model.busy,
+    execute: async () => {
+      const current = tracker.currentWidget;
+      const failed = activeFailure();
+      if (current === null || failed === null) {
+        return;
+      }
+      await current.context.ready;
+      model.setSession(sessionFor(current));
+      app.commands.execute(CommandIDs.openPanel).catch(reason => {
+        console.error('Could not open the Pachinco sidebar.', reason);
+      });
+      await model.fix(failed);
+    }
+  });
+  app.contextMenu.addItem({
+    command: CommandIDs.fixCell,
+    selector: '.jp-Notebook .jp-CodeCell',
+    rank: 21
+  });
+  if (palette) {
+    palette.addItem({ command: CommandIDs.fixCell, category: 'Pachinco' });
   }
 }
 

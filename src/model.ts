@@ -10,14 +10,19 @@ import {
 import {
   GenerateEvent,
   IContextCell,
+  IFixRequest,
   IGenerateOptions,
   IInsertionCell,
   IServerStatus,
   IStoredTurn,
   LoadingProgress
 } from './protocol';
+import { CUT_SHORT, describeError } from './errors';
+import { flipped, rankedOrder } from './ranking';
+import { fixRequestOf, fixTitle, IFailedCell } from './repair';
 import { IGenerateClient } from './stream';
 
+export { describeError } from './errors';
 export { IServerStatus } from './protocol';
 
 /**
@@ -68,6 +73,10 @@ export interface INotebookSession {
   ): Promise<void>;
   /** Append a turn to the notebook's metadata and save the notebook. */
   recordTurn(turn: IStoredTurn): Promise<void>;
+  /** The code cells whose outputs hold an error, in notebook order. */
+  failedCells(): IFailedCell[];
+  /** Where the cell with this id is now, or null once it was deleted. */
+  indexOfCell(cellId: string): number | null;
 }
 
 /**
@@ -174,53 +183,62 @@ export class PachincoModel {
   async send(intent: string, target?: ITarget): Promise<IChatTurn | null> {
     const session = this._session;
     const text = intent.trim();
-    if (session === null || text.length === 0 || this._inFlight !== null) {
+    if (session === null || text.length === 0) {
       return null;
     }
     const where = target ?? session.currentTarget(this.options.includeOutputs);
-    const requestId = this._newId();
-    const abort = new AbortController();
-    this._inFlight = { requestId, abort };
-    this._turnsOf(session).push(startTurn(requestId, text));
-    this._changed.emit();
-    try {
-      await this._client.generate(
-        {
-          request_id: requestId,
-          intent: text,
-          notebook_path: session.path,
-          cells: where.cells,
-          active_cell_index: where.activeCellIndex,
-          kernel_id: session.kernelId,
-          options: this._requestOptions()
-        },
-        event => this._onEvent(session, requestId, event),
-        abort.signal
-      );
-      // A stream without `done` or `error` was cut (a proxy, a crashed server).
-      this._update(session, requestId, turn =>
-        turn.phase === 'streaming' ? { ...turn, ...CUT_SHORT } : turn
-      );
-    } catch (error) {
-      this._update(session, requestId, turn =>
-        abort.signal.aborted
-          ? { ...turn, phase: 'stopped' }
-          : {
-              ...turn,
-              phase: 'error',
-              error: { kind: 'RequestError', message: describeError(error) }
-            }
-      );
-    } finally {
-      this._inFlight = null;
-      this._loading = null;
+    return this._generate(session, text, where, null);
+  }
+
+  /**
+   * Ask for a corrected version of a cell that raised; the answer is trial-run and its
+   * "Replace cell" acts on that cell.
+   */
+  async fix(failed: IFailedCell): Promise<IChatTurn | null> {
+    const session = this._session;
+    if (session === null) {
+      return null;
+    }
+    const at = session.indexOfCell(failed.cellId);
+    const where = session.currentTarget(this.options.includeOutputs);
+    // The prompt reads the cells before the failing one; the fix carries that cell.
+    const before = at === null ? where.activeCellIndex : at - 1;
+    return this._generate(
+      session,
+      fixTitle(failed),
+      {
+        ...where,
+        activeCellIndex: before !== null && before >= 0 ? before : null
+      },
+      { fix: fixRequestOf(failed), cellId: failed.cellId }
+    );
+  }
+
+  /**
+   * Show the answer `step` places further in the turn's ranked order.
+   */
+  flip(turn: IChatTurn, step: number): void {
+    const session = this._session;
+    if (session !== null) {
+      this._update(session, turn.requestId, t => flipped(t, step));
       this._changed.emit();
     }
-    const finished = this._find(session, requestId);
-    if (finished && where.insertBelow !== undefined) {
-      await this._insertFirstAnswer(session, finished, where.insertBelow);
-    }
-    return this._find(session, requestId) ?? null;
+  }
+
+  /**
+   * The cells this turn inserted that raised when run.
+   */
+  failedCellsOf(turn: IChatTurn): IFailedCell[] {
+    return (this._session?.failedCells() ?? []).filter(
+      cell => cell.requestId === turn.requestId
+    );
+  }
+
+  /**
+   * The notebook's cells or outputs changed (a cell ran): the Fix actions may change.
+   */
+  notebookChanged(): void {
+    this._changed.emit();
   }
 
   /**
@@ -254,15 +272,74 @@ export class PachincoModel {
     await this._insertAndRecord(session, turn, index, mode);
   }
 
+  private async _generate(
+    session: INotebookSession,
+    title: string,
+    where: ITarget,
+    repair: { fix: IFixRequest; cellId: string } | null
+  ): Promise<IChatTurn | null> {
+    if (this._inFlight !== null) {
+      return null;
+    }
+    const requestId = this._newId();
+    const abort = new AbortController();
+    this._inFlight = { requestId, abort };
+    const turn = startTurn(requestId, title);
+    this._turnsOf(session).push({ ...turn, fixOf: repair?.cellId ?? null });
+    this._changed.emit();
+    try {
+      await this._client.generate(
+        {
+          request_id: requestId,
+          // For a fix, the fix is the request: the server builds the prompt from it.
+          intent: repair === null ? title : '',
+          notebook_path: session.path,
+          cells: where.cells,
+          active_cell_index: where.activeCellIndex,
+          kernel_id: session.kernelId,
+          options: this._requestOptions(repair !== null),
+          ...(repair !== null ? { fix: repair.fix } : {})
+        },
+        event => this._onEvent(session, requestId, event),
+        abort.signal
+      );
+      // A stream without `done` or `error` was cut (a proxy, a crashed server).
+      this._update(session, requestId, turn =>
+        turn.phase === 'streaming' ? { ...turn, ...CUT_SHORT } : turn
+      );
+    } catch (error) {
+      this._update(session, requestId, turn =>
+        abort.signal.aborted
+          ? { ...turn, phase: 'stopped' }
+          : {
+              ...turn,
+              phase: 'error',
+              error: { kind: 'RequestError', message: describeError(error) }
+            }
+      );
+    } finally {
+      this._inFlight = null;
+      this._loading = null;
+      this._changed.emit();
+    }
+    const finished = this._find(session, requestId);
+    if (finished && where.insertBelow !== undefined) {
+      await this._insertFirstAnswer(session, finished, where.insertBelow);
+    }
+    return this._find(session, requestId) ?? null;
+  }
+
   private async _insertFirstAnswer(
     session: INotebookSession,
     turn: IChatTurn,
     below: number
   ): Promise<void> {
-    const index = turn.candidates.findIndex(
-      c => c.answer !== null && c.answer.cells.length > 0
-    );
-    if (index >= 0) {
+    // The chosen answer first when the answers were ranked.
+    const index = rankedOrder(turn).find(i => {
+      const answer = turn.candidates[i].answer;
+      return answer !== null && answer.cells.length > 0;
+    });
+    if (index !== undefined) {
       await this._insertAndRecord(session, turn, index, 'below', below);
     }
   }
@@ -276,16 +353,34 @@ export class PachincoModel {
   ): Promise<void> {
     const answer = turn.candidates[index].answer!;
     const tag = { request_id: turn.requestId, intent: turn.intent };
-    await session.insert(answer.cells, mode, tag, below);
+    let where = below;
+    let how = mode;
+    if (turn.fixOf !== null && below === undefined) {
+      // A fix goes where the failing cell is now; if it was deleted, below the active cell.
+      const at = session.indexOfCell(turn.fixOf);
+      where = at ?? undefined;
+      how = at === null && mode === 'replace' ? 'below' : mode;
+    }
+    await session.insert(answer.cells, how, tag, where);
     const stored = storedTurnOf(turn.intent, answer.candidate, this._now());
     this._update(session, turn.requestId, t => ({ ...t, stored }));
     this._changed.emit();
     await session.recordTurn(stored);
   }
 
-  private _requestOptions(): IGenerateOptions {
+  private _requestOptions(isFix: boolean): IGenerateOptions {
     const { n, style, layout, includeOutputs } = this.options;
-    return { n, style, layout, include_outputs: includeOutputs };
+    const options: IGenerateOptions = {
+      n,
+      style,
+      layout,
+      include_outputs: includeOutputs
+    };
+    // Several answers are trial-run and ranked; a fix is always tried before it is offered.
+    if (n > 1 || isFix) {
+      options.rank = true;
+    }
+    return options;
   }
 
   private _onEvent(
@@ -367,32 +462,4 @@ export class PachincoModel {
   private _loading: LoadingProgress | null = null;
   private _inFlight: { requestId: string; abort: AbortController } | null =
     null;
-}
-
-const CUT_SHORT: Pick<IChatTurn, 'phase' | 'error'> = {
-  phase: 'error',
-  error: {
-    kind: 'IncompleteAnswer',
-    message:
-      "The connection closed before the answer was complete. Try again; if it happens again, look at the Jupyter server's log."
-  }
-};
-
-/**
- * A message a person can act on, whatever was thrown.
- */
-export function describeError(error: unknown): string {
-  const status = (error as { status?: unknown }).status;
-  if (typeof status === 'number') {
-    const message = (error as Error).message;
-    if (status === 403) {
-      return `${message} (403: not allowed). Reload the page to log in again.`;
-    }
-    if (status === 404) {
-      return `${message} (404). Is jupyter_pachinco installed and enabled? Check \`jupyter server extension list\`.`;
-    }
-    return message;
-  }
-  const detail = error instanceof Error ? error.message : String(error);
-  return `Could not reach the Pachinco server extension (${detail}). Is jupyter_pachinco installed and enabled? Check \`jupyter server extension list\`.`;
 }

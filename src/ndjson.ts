@@ -6,6 +6,8 @@ const EVENT_TYPES = new Set([
   'delta',
   'steps',
   'answer',
+  'ranking_started',
+  'ranking',
   'done',
   'error'
 ]);

@@ -4,6 +4,7 @@ import { NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 import { readStoredTurns, withStoredTurn } from './conversation';
 import { INotebookSession, InsertMode, ITarget } from './model';
 import { IContextCell, IInsertionCell, IStoredTurn } from './protocol';
+import { failedCellOf, ICellJSON, IFailedCell } from './repair';
 
 const METADATA_KEY = 'pachinco';
 
@@ -54,6 +55,19 @@ export class NotebookSession implements INotebookSession {
       }
       return out;
     });
+  }
+
+  failedCells(): IFailedCell[] {
+    const cells = this.panel.content.model?.sharedModel.cells ?? [];
+    return cells
+      .map(cell => failedCellOf(cell.toJSON() as unknown as ICellJSON))
+      .filter((failed): failed is IFailedCell => failed !== null);
+  }
+
+  indexOfCell(cellId: string): number | null {
+    const cells = this.panel.content.model?.sharedModel.cells ?? [];
+    const at = cells.findIndex(cell => cell.id === cellId);
+    return at >= 0 ? at : null;
   }
 
   storedTurns(): IStoredTurn[] {

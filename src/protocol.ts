@@ -15,6 +15,8 @@ export interface IGenerateOptions {
   include_outputs?: boolean;
   max_new_tokens?: number;
   temperature?: number;
+  /** Trial-run the candidates in the notebook's kernel and rank them. */
+  rank?: boolean;
 }
 
 /**
@@ -34,6 +36,16 @@ export interface IGenerateRequest {
   active_cell_index: number | null;
   kernel_id: string | null;
   options: IGenerateOptions;
+  /** Ask for a corrected version of a failing cell instead of answering `intent`. */
+  fix?: IFixRequest;
+}
+
+/**
+ * A cell that raised: its code and its traceback text (ANSI codes stripped).
+ */
+export interface IFixRequest {
+  code: string;
+  error: string;
 }
 
 export interface IStep {
@@ -92,6 +104,45 @@ export interface IAnswerEvent {
   cells: IInsertionCell[];
 }
 
+/**
+ * The trial runs of the candidates have begun.
+ */
+export interface IRankingStartedEvent {
+  type: 'ranking_started';
+  candidates: number;
+}
+
+export type TrialStatus = 'ok' | 'error' | 'not_run' | 'timeout';
+
+/**
+ * One candidate's trial run: its output's summary or its error, and its votes.
+ */
+export interface IRankedCandidate {
+  /** The candidate's index in the `answer` lines. */
+  index: number;
+  status: TrialStatus;
+  votes: number;
+  group: number | null;
+  type: string | null;
+  shape: number[] | null;
+  preview: string | null;
+  stdout: string | null;
+  error: string | null;
+  /** Why a candidate was not trial-run (it writes files, spawns processes…). */
+  side_effects: string[];
+}
+
+/**
+ * The candidates best first; the sidebar shows `order[0]` first.
+ */
+export interface IRankingEvent {
+  type: 'ranking';
+  notice: string | null;
+  summary: string;
+  order: number[];
+  candidates: IRankedCandidate[];
+}
+
 export interface IDoneEvent {
   type: 'done';
   finish_reasons: Array<FinishReason | null>;
@@ -109,6 +160,8 @@ export type GenerateEvent =
   | IDeltaEvent
   | IStepsEvent
   | IAnswerEvent
+  | IRankingStartedEvent
+  | IRankingEvent
   | IDoneEvent
   | IErrorEvent;
 

@@ -11,7 +11,14 @@ import {
 } from './conversation';
 import { RenderedMarkdown } from './markdown';
 import { InsertMode, PachincoModel, StatusState } from './model';
-import { LoadingProgress } from './protocol';
+import { IRankedCandidate, LoadingProgress } from './protocol';
+import {
+  describeTrial,
+  rankedOrder,
+  showsOneAtATime,
+  shownIndex,
+  trialOf
+} from './ranking';
 
 /**
  * The status block at the top of the Pachinco panel.
@@ -185,16 +192,34 @@ function TurnView(props: {
           Thinking…
         </p>
       )}
-      {turn.candidates.map((candidate, index) => (
-        <CandidateView
-          key={index}
-          candidate={candidate}
-          index={index}
-          count={turn.candidates.length}
-          onInsert={mode => void model.insert(turn, index, mode)}
-          rendermime={rendermime}
-        />
-      ))}
+      {turn.checking !== null && turn.ranking === null && (
+        <p className="jp-Pachinco-hint jp-Pachinco-checking" aria-busy="true">
+          Checking the answers on a copy of your variables…
+        </p>
+      )}
+      {turn.ranking?.notice && (
+        <p className="jp-Pachinco-notice">{turn.ranking.notice}</p>
+      )}
+      {turn.ranking !== null && turn.ranking.summary && (
+        <p className="jp-Pachinco-vote">{turn.ranking.summary}</p>
+      )}
+      {showsOneAtATime(turn) ? (
+        <RankedAnswers turn={turn} model={model} rendermime={rendermime} />
+      ) : (
+        turn.candidates.map((candidate, index) => (
+          <CandidateView
+            key={index}
+            candidate={candidate}
+            index={index}
+            count={turn.candidates.length}
+            onInsert={mode => void model.insert(turn, index, mode)}
+            rendermime={rendermime}
+            replaceHint={
+              turn.fixOf !== null ? 'Replace the cell that raised' : null
+            }
+          />
+        ))
+      )}
       {!live && turn.stored !== null && (
         <div className="jp-Pachinco-answer" data-stored="true">
           <RenderedMarkdown
@@ -207,6 +232,7 @@ function TurnView(props: {
         <p className="jp-Pachinco-kept">Kept in the notebook.</p>
       )}
       {turn.phase === 'stopped' && <p className="jp-Pachinco-hint">Stopped.</p>}
+      <FixActions turn={turn} model={model} />
       {turn.error !== null && (
         <div className="jp-Pachinco-error jp-Pachinco-turn-error" role="alert">
           {turn.error.message}
@@ -216,14 +242,129 @@ function TurnView(props: {
   );
 }
 
+/**
+ * One answer at a time, best first, with previous/next buttons (and the arrow keys).
+ */
+function RankedAnswers(props: {
+  turn: IChatTurn;
+  model: PachincoModel;
+  rendermime: IRenderMimeRegistry | null;
+}): JSX.Element | null {
+  const { turn, model, rendermime } = props;
+  const index = shownIndex(turn);
+  if (index === null) {
+    return null;
+  }
+  const count = rankedOrder(turn).length;
+  const position = Math.min(Math.max(turn.shown, 0), count - 1);
+  const trial = trialOf(turn, index);
+  return (
+    <div
+      className="jp-Pachinco-ranked"
+      data-candidate={index}
+      onKeyDown={event => {
+        if (event.key === 'ArrowLeft' || event.key === 'ArrowRight') {
+          event.preventDefault();
+          model.flip(turn, event.key === 'ArrowLeft' ? -1 : 1);
+        }
+      }}
+    >
+      {count > 1 && (
+        <div className="jp-Pachinco-flip">
+          <button
+            className="jp-mod-styled jp-Pachinco-previous"
+            aria-label="Previous answer"
+            title="Previous answer (Left arrow)"
+            disabled={position === 0}
+            onClick={() => model.flip(turn, -1)}
+          >
+            ‹
+          </button>
+          <span className="jp-Pachinco-position" aria-live="polite">
+            {position === 0 && turn.ranking !== null ? 'Chosen · ' : ''}
+            {position + 1} of {count}
+          </span>
+          <button
+            className="jp-mod-styled jp-Pachinco-next"
+            aria-label="Next answer"
+            title="Next answer (Right arrow)"
+            disabled={position === count - 1}
+            onClick={() => model.flip(turn, 1)}
+          >
+            ›
+          </button>
+        </div>
+      )}
+      {trial !== null && <TrialView trial={trial} />}
+      <CandidateView
+        candidate={turn.candidates[index]}
+        index={index}
+        count={1}
+        onInsert={mode => void model.insert(turn, index, mode)}
+        rendermime={rendermime}
+        replaceHint={
+          turn.fixOf !== null ? 'Replace the cell that raised' : null
+        }
+      />
+    </div>
+  );
+}
+
+/**
+ * What the trial run of an answer gave, as plain text (React escapes it).
+ */
+function TrialView(props: { trial: IRankedCandidate }): JSX.Element {
+  const { trial } = props;
+  const text = describeTrial(trial);
+  return (
+    <div className="jp-Pachinco-trial" data-status={trial.status}>
+      <p className="jp-Pachinco-trial-headline">{text.headline}</p>
+      {text.detail && <pre className="jp-Pachinco-preview">{text.detail}</pre>}
+    </div>
+  );
+}
+
+/**
+ * A Fix button for each cell this turn inserted that raised when run.
+ */
+function FixActions(props: {
+  turn: IChatTurn;
+  model: PachincoModel;
+}): JSX.Element | null {
+  const { turn, model } = props;
+  const failed = model.failedCellsOf(turn);
+  if (failed.length === 0) {
+    return null;
+  }
+  return (
+    <div className="jp-Pachinco-repair" role="group" aria-label="Repair">
+      {failed.map(cell => (
+        <div key={cell.cellId} className="jp-Pachinco-failed">
+          <p className="jp-Pachinco-hint">
+            An inserted cell raised an error when it ran.
+          </p>
+          <button
+            className="jp-mod-styled jp-mod-accept jp-Pachinco-fix"
+            disabled={model.busy}
+            onClick={() => void model.fix(cell)}
+          >
+            Fix
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}
+
 function CandidateView(props: {
   candidate: ICandidateView;
   index: number;
   count: number;
   onInsert: (mode: InsertMode) => void;
   rendermime: IRenderMimeRegistry | null;
+  replaceHint: string | null;
 }): JSX.Element {
-  const { candidate, index, count, onInsert, rendermime } = props;
+  const { candidate, index, count, onInsert, rendermime, replaceHint } = props;
   const answer = candidate.answer;
   const prose = answer?.candidate.prose ?? '';
   const hasSteps = candidate.steps.length > 0 || prose.trim().length > 0;
@@ -272,6 +413,7 @@ function CandidateView(props: {
           </button>
           <button
             className="jp-mod-styled jp-Pachinco-replace"
+            title={replaceHint ?? undefined}
             onClick={() => onInsert('replace')}
           >
             Replace cell

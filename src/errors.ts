@@ -1,0 +1,35 @@
+/**
+ * Failures of a request, in words a person can act on.
+ */
+import { IChatTurn } from './conversation';
+
+/**
+ * A turn whose stream ended without `done` or `error`.
+ */
+export const CUT_SHORT: Pick<IChatTurn, 'phase' | 'error'> = {
+  phase: 'error',
+  error: {
+    kind: 'IncompleteAnswer',
+    message:
+      "The connection closed before the answer was complete. Try again; if it happens again, look at the Jupyter server's log."
+  }
+};
+
+/**
+ * A message a person can act on, whatever was thrown.
+ */
+export function describeError(error: unknown): string {
+  const status = (error as { status?: unknown }).status;
+  if (typeof status === 'number') {
+    const message = (error as Error).message;
+    if (status === 403) {
+      return `${message} (403: not allowed). Reload the page to log in again.`;
+    }
+    if (status === 404) {
+      return `${message} (404). Is jupyter_pachinco installed and enabled? Check \`jupyter server extension list\`.`;
+    }
+    return message;
+  }
+  const detail = error instanceof Error ? error.message : String(error);
+  return `Could not reach the Pachinco server extension (${detail}). Is jupyter_pachinco installed and enabled? Check \`jupyter server extension list\`.`;
+}
