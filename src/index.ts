@@ -15,7 +15,8 @@ import { UUID } from '@lumino/coreutils';
 
 import { requestAPI } from './handler';
 import { pachincoIcon } from './icon';
-import { DEFAULT_OPTIONS, IAssistantOptions, PachincoModel } from './model';
+import { PachincoModel } from './model';
+import { DEFAULT_OPTIONS, IAssistantOptions } from './session';
 import { NotebookSession } from './notebook';
 import { PachincoPanel } from './panel';
 import { IServerStatus } from './protocol';

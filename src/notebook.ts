@@ -2,7 +2,7 @@ import { MarkdownCell } from '@jupyterlab/cells';
 import { NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 
 import { readStoredTurns, withStoredTurn } from './conversation';
-import { INotebookSession, InsertMode, ITarget } from './model';
+import { INotebookSession, InsertMode, ITarget } from './session';
 import { IContextCell, IInsertionCell, IStoredTurn } from './protocol';
 import { failedCellOf, ICellJSON, IFailedCell } from './repair';
 

@@ -1,12 +1,6 @@
 import { IChatTurn } from '../conversation';
-import {
-  INotebookSession,
-  InsertMode,
-  IServerStatus,
-  ITarget,
-  PachincoModel,
-  StatusState
-} from '../model';
+import { IServerStatus, PachincoModel } from '../model';
+import { INotebookSession, InsertMode, ITarget, StatusState } from '../session';
 import {
   GenerateEvent,
   IGenerateRequest,
