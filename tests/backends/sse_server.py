@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import json
 import socket
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -188,3 +190,20 @@ def sse_chunks(seen: SeenRequest, how: Behaviour) -> list[str]:
         {"id": "x", "object": "chunk", "created": 0, "model": "m", "choices": [], "usage": usage}
     )
     return [f"data: {json.dumps(event)}\n\n" for event in events] + ["data: [DONE]\n\n"]
+
+
+@contextlib.contextmanager
+def serving_in_thread(script: list[Behaviour]) -> Iterator[FakeOpenAIServer]:
+    """The server on an event loop of its own in a thread, for synchronous tests (kernels)."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    server = FakeOpenAIServer(script)
+    asyncio.run_coroutine_threadsafe(server.__aenter__(), loop).result(10)
+    try:
+        yield server
+    finally:
+        asyncio.run_coroutine_threadsafe(server.__aexit__(None, None, None), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()

@@ -4,9 +4,7 @@ OpenAI-compatible server for tests that need the model to say something exact.""
 
 from __future__ import annotations
 
-import asyncio
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +12,7 @@ from typing import Any
 import pytest
 from jupyter_client.manager import start_new_kernel
 
-from tests.backends.sse_server import Behaviour, FakeOpenAIServer
+from tests.backends.sse_server import Behaviour, FakeOpenAIServer, serving_in_thread
 
 API_KEY = "sk-magic-test-secret-1234"
 URL_PASSWORD = "hunter2-url-password"
@@ -72,18 +70,8 @@ def kernel(config_dir: Path) -> Iterator[Any]:
 def scripted_model() -> Iterator[FakeOpenAIServer]:
     """The backends' OpenAI-compatible test double answering with `ANSWER_WORDS`, on its own
     event loop in a thread, since the kernel tests themselves are synchronous."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    server = FakeOpenAIServer([Behaviour(words=ANSWER_WORDS)])
-    asyncio.run_coroutine_threadsafe(server.__aenter__(), loop).result(10)
-    try:
+    with serving_in_thread([Behaviour(words=ANSWER_WORDS)]) as server:
         yield server
-    finally:
-        asyncio.run_coroutine_threadsafe(server.__aexit__(None, None, None), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
-        loop.close()
 
 
 def scripted_options(server: FakeOpenAIServer) -> str:

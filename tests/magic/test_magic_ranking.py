@@ -7,13 +7,11 @@ gets the next scripted answer: the candidates are known exactly.
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from tests.backends.sse_server import Behaviour, FakeOpenAIServer
+from tests.backends.sse_server import Behaviour, FakeOpenAIServer, serving_in_thread
 
 from .conftest import scripted_options
 from .kernel_session import run_cell, user_variables
@@ -39,18 +37,9 @@ FIX_THAT_RUNS = ("Take the last one.\n", "```python\n", "total = numbers[-1]\n",
 @contextmanager
 def scripted(*answers: tuple[str, ...]) -> Iterator[FakeOpenAIServer]:
     """The scripted model server, one choice per request, on its own loop in a thread."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    server = FakeOpenAIServer([Behaviour(words=words, honour_n=False) for words in answers])
-    asyncio.run_coroutine_threadsafe(server.__aenter__(), loop).result(10)
-    try:
+    script = [Behaviour(words=words, honour_n=False) for words in answers]
+    with serving_in_thread(script) as server:
         yield server
-    finally:
-        asyncio.run_coroutine_threadsafe(server.__aexit__(None, None, None), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
-        loop.close()
 
 
 def test_several_candidates_are_tried_and_the_majority_is_used(kernel: Any) -> None:
