@@ -1,5 +1,5 @@
 """With the tiny offline model in the server: loading progress, and 20 generations at once
-while `GET /pachinco/status` keeps answering."""
+while `GET /api/status` (Jupyter's own) and `GET /pachinco/status` keep answering."""
 
 from __future__ import annotations
 
@@ -60,6 +60,8 @@ async def test_twenty_generations_complete_while_status_keeps_answering(
     answered_meanwhile = 0
     while not all(task.done() for task in generations):
         assert (await status(jp_fetch))["version"]
+        server_status = await jp_fetch("api", "status")
+        assert json.loads(server_status.body)["kernels"] >= 0
         if not all(task.done() for task in generations):
             answered_meanwhile += 1
     results = await asyncio.gather(*generations)
