@@ -12,6 +12,7 @@ import ast
 import re
 import textwrap
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -126,11 +127,11 @@ def clean_code(text: str) -> CleanCode:
     lines, next_cell = first_code_cell(lines)
     lines = _without_headers_and_magics(lines)
     before, code, after = salvage(lines)
-    trimmed = _trim(code)
+    trimmed = trim_blank_lines(code)
     if syntax_error_line(trimmed) is not None:
         # A line continuation into a blank line: the blank lines are part of the code.
         trimmed = "\n".join(code)
-    return CleanCode(trimmed, _trim(before), _trim(after), next_cell)
+    return CleanCode(trimmed, trim_blank_lines(before), trim_blank_lines(after), next_cell)
 
 
 def salvage(lines: list[str]) -> tuple[list[str], list[str], list[str]]:
@@ -222,7 +223,7 @@ def _without_headers_and_magics(lines: list[str]) -> list[str]:
     return [line for line in lines[start:] if not line.startswith(("%", "!"))]
 
 
-def _trim(lines: list[str]) -> str:
+def trim_blank_lines(lines: Sequence[str]) -> str:
     """The lines without blank ones at either end, joined."""
     start, end = 0, len(lines)
     while start < end and not lines[start].strip():

@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .answer_text import is_code_line, parse_quietly, syntax_error_line
+from .answer_text import is_code_line, parse_quietly, syntax_error_line, trim_blank_lines
 
 _MARKER = re.compile(
     r"^#+\s*(?:[*_]{1,2}\s*)?step\s*\d+\s*(?:[*_]{1,2})?\s*[:.)\-\u2013\u2014]?\s*(?:[*_]{1,2})?\s*"
@@ -86,7 +86,7 @@ def marker_text(line: str) -> str | None:
 
 def _steps_at_markers(lines: list[str], markers: list[int], inside: set[int]) -> list[Step]:
     steps: list[Step] = []
-    prelude = _chunk(lines[: markers[0]])
+    prelude = trim_blank_lines(lines[: markers[0]])
     if _has_code(prelude):
         steps.append(Step("", prelude))
     for position, marker in enumerate(markers):
@@ -96,7 +96,7 @@ def _steps_at_markers(lines: list[str], markers: list[int], inside: set[int]) ->
         while line < end and line not in inside and _continues(explanation[-1], lines[line]):
             explanation.append(comment_text(lines[line]))
             line += 1
-        code = _chunk(lines[line:end])
+        code = trim_blank_lines(lines[line:end])
         if _has_code(code):
             steps.append(Step(" ".join(part for part in explanation if part), code))
     return steps
@@ -129,7 +129,7 @@ def _steps_at_comments(lines: list[str], spans: list[Span]) -> list[Step]:
         chunks[-1].extend(lines[first : last + 1])
         previous_end = last + 1
     return [
-        Step(explanation, _chunk(chunk))
+        Step(explanation, trim_blank_lines(chunk))
         for explanation, chunk in zip(explanations, chunks, strict=True)
     ]
 
@@ -152,7 +152,7 @@ def pair_with_list(code: str, steps: list[Step], prose: str) -> tuple[list[Step]
         if len(items) == len(spans):
             code_lines = code.split("\n")
             paired = [
-                Step(clean_heading(lines[item]), _chunk(code_lines[first : last + 1]))
+                Step(clean_heading(lines[item]), trim_blank_lines(code_lines[first : last + 1]))
                 for item, (first, last) in zip(items, spans, strict=True)
             ]
             kept = [line for number, line in enumerate(lines) if number not in set(items)]
@@ -192,15 +192,6 @@ def clean_heading(text: str) -> str:
     if heading.startswith("**") and heading.endswith("**") and heading.count("**") == 2:
         heading = heading[2:-2]
     return heading.strip().rstrip(":").strip()
-
-
-def _chunk(lines: Sequence[str]) -> str:
-    start, end = 0, len(lines)
-    while start < end and not lines[start].strip():
-        start += 1
-    while end > start and not lines[end - 1].strip():
-        end -= 1
-    return "\n".join(lines[start:end])
 
 
 def _has_code(text: str) -> bool:
