@@ -107,34 +107,19 @@ class GenerationService:
         """The exact prompt a generation of ``body`` would send now."""
         inputs = await self.gather(body)
         assistant = await self.shared.get()
-        return await asyncio.to_thread(
-            assistant.build_prompt,
-            model_intent(body),
-            inputs.cells,
-            inputs.snapshot.variables,
-            inputs.history,
-            style=body.options.style,
-            include_outputs=body.options.include_outputs,
-        )
+        packed = await self._pack(assistant, body, inputs)
+        return assistant.prompt_for(packed, style=body.options.style)
 
     async def stream(self, body: GenerateBody, cancellation: Cancellation, send: SendLine) -> None:
         """Generate for ``body``, sending each stream line as it is produced."""
         inputs = await self.gather(body)
         try:
             assistant = await self.shared.for_request(cancellation)
-            packed = await asyncio.to_thread(
-                assistant.pack,
-                model_intent(body),
-                inputs.cells,
-                inputs.snapshot.variables,
-                inputs.history,
-                style=body.options.style,
-                include_outputs=body.options.include_outputs,
-            )
+            packed = await self._pack(assistant, body, inputs)
             line = context_line(inputs.snapshot, inputs.notice, len(packed.cells))
             if not await send(line) or not await self._send_loading(send):
                 return
-            await self._relay(assistant, body, inputs, packed, cancellation, send)
+            await self._relay(assistant, body, packed, cancellation, send)
         except Exception as exc:  # every failure reaches the user as the stream's last line
             self.shared.failed(exc)
             if not isinstance(exc, BackendError):
@@ -148,11 +133,25 @@ class GenerationService:
             return await send(loading_line(status.loading))
         return True
 
+    @staticmethod
+    async def _pack(
+        assistant: Assistant, body: GenerateBody, inputs: PromptInputs
+    ) -> PackedContext:
+        """What of the context goes into the prompt (off the event loop: it tokenizes)."""
+        return await asyncio.to_thread(
+            assistant.pack,
+            model_intent(body),
+            inputs.cells,
+            inputs.snapshot.variables,
+            inputs.history,
+            style=body.options.style,
+            include_outputs=body.options.include_outputs,
+        )
+
     async def _relay(
         self,
         assistant: Assistant,
         body: GenerateBody,
-        inputs: PromptInputs,
         packed: PackedContext,
         cancellation: Cancellation,
         send: SendLine,
@@ -162,16 +161,12 @@ class GenerationService:
         events = cast(
             AsyncGenerator[AssistantEvent, None],
             assistant.generate(
-                model_intent(body),
-                cells=inputs.cells,
-                namespace_schemas=inputs.snapshot.variables,
-                history=inputs.history,
+                packed.intent,
+                packed=packed,
                 n=options.n,
                 style=options.style,
                 max_new_tokens=options.max_new_tokens,
                 temperature=options.temperature,
-                include_outputs=options.include_outputs,
-                packed=packed,
             ),
         )
         try:
