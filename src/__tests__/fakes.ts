@@ -7,6 +7,7 @@ import {
   GenerateEvent,
   IGenerateRequest,
   IInsertionCell,
+  IRankedCandidate,
   IStoredTurn
 } from '../protocol';
 import { IFailedCell } from '../repair';
@@ -138,4 +139,26 @@ export function recordStates(model: PachincoModel): StatusState[] {
   const seen: StatusState[] = [];
   model.stateChanged.connect((_, state) => seen.push(state));
   return seen;
+}
+
+/**
+ * One ranked candidate that ran fine, with its index as its preview.
+ */
+export function ranked(
+  index: number,
+  extra: Partial<IRankedCandidate> = {}
+): IRankedCandidate {
+  return {
+    index,
+    status: 'ok',
+    votes: 1,
+    group: index,
+    type: 'int',
+    shape: null,
+    preview: String(index),
+    stdout: null,
+    error: null,
+    side_effects: [],
+    ...extra
+  };
 }

@@ -1,7 +1,14 @@
 import { IChatTurn } from '../conversation';
 import { GenerateEvent } from '../protocol';
 import { IFailedCell } from '../repair';
-import { answer, done, FakeSession, makeModel, ScriptedClient } from './fakes';
+import {
+  answer,
+  done,
+  FakeSession,
+  makeModel,
+  ranked,
+  ScriptedClient
+} from './fakes';
 
 describe('PachincoModel ranking and repair', () => {
   const answerAt = (index: number, code: string): GenerateEvent => ({
@@ -16,18 +23,7 @@ describe('PachincoModel ranking and repair', () => {
     notice: null,
     summary: 'votes',
     order,
-    candidates: order.map(index => ({
-      index,
-      status: 'ok',
-      votes: 1,
-      group: index,
-      type: 'int',
-      shape: null,
-      preview: String(index),
-      stdout: null,
-      error: null,
-      side_effects: []
-    }))
+    candidates: order.map(index => ranked(index))
   });
   const failed: IFailedCell = {
     cellId: 'c2',

@@ -1,5 +1,5 @@
 import { applyEvent, IChatTurn, startTurn } from '../conversation';
-import { GenerateEvent, IRankedCandidate, IRankingEvent } from '../protocol';
+import { GenerateEvent, IRankingEvent } from '../protocol';
 import {
   describeTrial,
   flipped,
@@ -8,6 +8,7 @@ import {
   shownIndex,
   trialOf
 } from '../ranking';
+import { ranked } from './fakes';
 
 function answerLine(index: number, code: string): GenerateEvent {
   return {
@@ -16,25 +17,6 @@ function answerLine(index: number, code: string): GenerateEvent {
     finish_reason: 'stop',
     candidate: { steps: [{ explanation: 'Sum', code }], code, prose: '' },
     cells: [{ cell_type: 'code', source: code }]
-  };
-}
-
-function ranked(
-  index: number,
-  extra: Partial<IRankedCandidate> = {}
-): IRankedCandidate {
-  return {
-    index,
-    status: 'ok',
-    votes: 1,
-    group: index,
-    type: 'int',
-    shape: null,
-    preview: String(index),
-    stdout: null,
-    error: null,
-    side_effects: [],
-    ...extra
   };
 }
 
