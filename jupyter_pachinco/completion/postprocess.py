@@ -1,0 +1,118 @@
+"""What of a model's middle becomes the ghost text: `clean_suggestion`.
+
+Rules, in order:
+
+1. FIM control tokens and anything after them go (a model that runs on past its middle);
+2. it stops at the end of the block: at a line indented less than the cursor's line (no deeper
+   than it, when the cursor's line opens a block with ``:``), at a blank line when the cursor
+   is at the top level, and at a new cell header;
+3. when the rest of the cursor's line holds text, it is one line only;
+4. it never repeats the text after the cursor: the longest end of the suggestion that the text
+   after the cursor starts with is dropped (``df["a`` + ``"]`` after the cursor: the model's
+   ``b"]`` becomes ``b``);
+5. it is cut to ``max_chars``;
+6. it is dropped when the cell with it does not parse, unless the only trouble is that the cell
+   is still incomplete (an open bracket or block that later typing will close).
+
+Pure logic, no I/O.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from .fim import FIM_FAMILIES
+
+_CONTROL = tuple(
+    token for family in FIM_FAMILIES.values() for token in (*family.tokens, *family.stops)
+)
+_INCOMPLETE = (
+    "was never closed",
+    "unexpected EOF",
+    "expected an indented block",
+    "unterminated triple-quoted",
+    "incomplete input",
+)
+_MAGIC_LINE = re.compile(r"^[ \t]*[%!].*$", re.MULTILINE)
+
+
+def clean_suggestion(
+    text: str, before: str, after: str, *, max_chars: int = 400, final: bool = True
+) -> str:
+    """The ghost text for a model's ``text`` at a cursor between ``before`` and ``after``
+    (the active cell's text); "" when nothing is worth showing. ``final`` is False while the
+    text is still streaming: then the parse check (rule 6) is left for the end."""
+    text = _cut_at_control(text)
+    text = _within_block(text, before)
+    rest_of_line = after.split("\n", 1)[0]
+    if rest_of_line.strip():
+        text = text.split("\n", 1)[0]
+    text = _without_overlap(text, after)
+    text = text[:max_chars]
+    if not text.strip():
+        return ""
+    if final and not parses_or_incomplete(before + text + after):
+        return ""
+    return text
+
+
+def _cut_at_control(text: str) -> str:
+    cut = len(text)
+    for token in _CONTROL:
+        found = text.find(token)
+        if found != -1:
+            cut = min(cut, found)
+    return text[:cut]
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def _within_block(text: str, before: str) -> str:
+    """``text`` up to the end of the block the cursor is in."""
+    cursor_line = before.rsplit("\n", 1)[-1]
+    opens_block = cursor_line.rstrip().endswith(":")
+    # After ``for x in y:`` the block is the body: anything indented deeper than that line.
+    block_indent = _indent(cursor_line) + 1 if opens_block else _indent(cursor_line)
+    if not cursor_line.strip():
+        block_indent = len(cursor_line)
+    lines = text.split("\n")
+    kept = [lines[0]]
+    for line in lines[1:]:
+        if line.startswith("# In["):
+            break
+        if not line.strip():
+            if block_indent == 0:
+                break
+            kept.append(line)
+            continue
+        if _indent(line) < block_indent:
+            break
+        kept.append(line)
+    return "\n".join(kept).rstrip() if len(kept) > 1 else kept[0]
+
+
+def _without_overlap(text: str, after: str) -> str:
+    """``text`` less its longest ending that ``after`` starts with."""
+    for size in range(min(len(text), len(after)), 0, -1):
+        if text.endswith(after[:size]):
+            return text[:-size]
+    return text
+
+
+def parses_or_incomplete(source: str) -> bool:
+    """Whether ``source`` parses as Python, or fails only because it is not finished yet.
+
+    IPython magics and shell lines are blanked first: they are not Python but are fine.
+    """
+    code = _MAGIC_LINE.sub("", source)
+    try:
+        ast.parse(code)
+    except SyntaxError as error:
+        message = str(error.msg)
+        return any(sign in message for sign in _INCOMPLETE)
+    except ValueError:  # null bytes
+        return False
+    return True

@@ -1,0 +1,140 @@
+"""Completion prompts: the text before and after the cursor, with the notebook around it.
+
+The context is ARCADE's text form (`context.cells.format_cell`): the cells above, oldest
+first, each under ``# In[ ]:``, then the DataFrame schemas as ARCADE schema comments
+(`context.schema.render_schema_text`), then the active cell's text up to the cursor. The
+schema sits right above the active cell, where a small model still sees it when it writes
+``df["`` or ``df.groupby("``. Frames the active cell names come first, and schemas take at
+most half of the budget; cells fill the rest, nearest first. The budget is in characters, so
+that assembling a prompt costs no tokenizer call on a keystroke.
+
+Three prompt forms (`CompletionMode`):
+
+- ``fim``: the family's PSM prompt (see `fim`), the model writes the middle;
+- ``suffix``: the prefix as the prompt and the cell's rest as a separate ``suffix``, for
+  OpenAI-compatible servers whose completions endpoint takes one;
+- ``prefix``: the prefix only, for models without FIM.
+
+Pure logic, no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ..context.cells import CELL_HEADER, format_cell, structure_cells
+from ..context.schema import render_schema_text
+from .fim import FimFamily
+
+CompletionMode = Literal["fim", "suffix", "prefix"]
+DEFAULT_BUDGET_CHARS = 6000
+CELL_STOP = "\n# In[ ]:"
+CELL_BLOCK = f"{CELL_HEADER}\n\n"  # a cell's header and the blank lines under it
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class CompletionContext:
+    """What a completion prompt is made of.
+
+    ``before`` is the context text followed by the active cell up to the cursor; ``after`` is
+    the rest of the active cell. ``frames`` names the DataFrames whose schema is in ``before``;
+    ``cells_used`` / ``cells_left_out`` count the cells above that are in / out.
+    """
+
+    before: str
+    after: str
+    frames: tuple[str, ...]
+    cells_used: int
+    cells_left_out: int
+
+
+@dataclass(frozen=True)
+class CompletionPrompt:
+    """A prompt ready for a backend: ``suffix`` is set only in ``suffix`` mode."""
+
+    prompt: str
+    suffix: str | None
+    stop: tuple[str, ...]
+    mode: CompletionMode
+    family: str | None = None
+
+
+def assemble_context(
+    prefix: str,
+    suffix: str,
+    cells_above: Sequence[object],
+    variables: Sequence[Mapping[str, Any]] = (),
+    *,
+    budget_chars: int = DEFAULT_BUDGET_CHARS,
+) -> CompletionContext:
+    """The context for a cursor between ``prefix`` and ``suffix`` of the active cell.
+
+    ``cells_above`` are nbformat-like cells above the active one, oldest first; ``variables``
+    the kernel's descriptions (``describe_variables``); only DataFrames are used. The active
+    cell is always kept whole; the budget (characters) bounds what is added around it.
+    """
+    room = max(budget_chars - len(CELL_BLOCK) - len(prefix) - len(suffix), 0)
+    schema_text, frames = _schemas_within(
+        prefix + suffix, variables, room // 2 - len(CELL_BLOCK) - 2
+    )
+    schema_cell = f"{CELL_BLOCK}{schema_text}\n\n" if schema_text else ""
+    room -= len(schema_cell)
+    kept: list[str] = []
+    structured = structure_cells(cells_above)
+    for cell in reversed(structured):
+        text = format_cell(cell)
+        if len(text) > room:
+            break
+        kept.append(text)
+        room -= len(text)
+    kept.reverse()
+    before = "".join(kept) + schema_cell + CELL_BLOCK + prefix
+    return CompletionContext(
+        before=before,
+        after=suffix,
+        frames=frames,
+        cells_used=len(kept),
+        cells_left_out=len(structured) - len(kept),
+    )
+
+
+def _schemas_within(
+    cell_text: str, variables: Sequence[Mapping[str, Any]], room: int
+) -> tuple[str, tuple[str, ...]]:
+    """The schema text of as many frames as fit in ``room`` characters, the frames the active
+    cell names first; and the names of those frames."""
+    frames = [v for v in variables if v.get("kind") == "dataframe"]
+    named = set(_NAME.findall(cell_text))
+    frames.sort(key=lambda frame: frame.get("name") not in named)  # stable: named ones first
+    chosen: list[Mapping[str, Any]] = []
+    text = ""
+    for frame in frames:
+        candidate = render_schema_text([*chosen, frame])
+        if len(candidate) > room:
+            continue
+        chosen.append(frame)
+        text = candidate
+    return text, tuple(str(frame.get("name", "")) for frame in chosen)
+
+
+def build_prompt(
+    context: CompletionContext, mode: CompletionMode, family: FimFamily | None = None
+) -> CompletionPrompt:
+    """The prompt for ``context`` in ``mode`` (``fim`` needs the ``family``)."""
+    if mode == "fim":
+        if family is None:
+            raise ValueError("A FIM prompt needs the model's FIM family.")
+        return CompletionPrompt(
+            prompt=family.prompt(context.before, context.after),
+            suffix=None,
+            stop=(*family.stops, CELL_STOP),
+            mode="fim",
+            family=family.name,
+        )
+    if mode == "suffix":
+        return CompletionPrompt(context.before, context.after, (CELL_STOP,), "suffix")
+    return CompletionPrompt(context.before, None, (CELL_STOP,), "prefix")
