@@ -13,6 +13,7 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { UUID } from '@lumino/coreutils';
 
+import { completionPlugin } from './completionPlugin';
 import { requestAPI } from './handler';
 import { pachincoIcon } from './icon';
 import { PachincoModel } from './model';
@@ -240,4 +241,4 @@ function readOptions(settings: ISettingRegistry.ISettings): IAssistantOptions {
   };
 }
 
-export default plugin;
+export default [plugin, completionPlugin];

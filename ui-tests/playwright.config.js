@@ -9,6 +9,7 @@ const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 const port = process.env.PACHINCO_UI_PORT || '8898';
 const xssPort = process.env.PACHINCO_UI_XSS_PORT || '8899';
+const completionPort = process.env.PACHINCO_UI_COMPLETION_PORT || '8931';
 
 module.exports = {
   ...baseConfig,
@@ -37,11 +38,16 @@ module.exports = {
     }
   },
   projects: [
-    { name: 'main', testIgnore: /xss\.spec\.ts/ },
+    { name: 'main', testIgnore: /(xss|completion)\.spec\.ts/ },
     {
       name: 'xss',
       testMatch: /xss\.spec\.ts/,
       use: { baseURL: `http://127.0.0.1:${xssPort}` }
+    },
+    {
+      name: 'completion',
+      testMatch: /completion\.spec\.ts/,
+      use: { baseURL: `http://127.0.0.1:${completionPort}` }
     }
   ],
   webServer: [
@@ -54,6 +60,12 @@ module.exports = {
     {
       command: 'npm run start:xss',
       url: `http://127.0.0.1:${xssPort}/lab`,
+      timeout: 180 * 1000,
+      reuseExistingServer: false
+    },
+    {
+      command: 'npm run start:completion',
+      url: `http://127.0.0.1:${completionPort}/lab`,
       timeout: 180 * 1000,
       reuseExistingServer: false
     }

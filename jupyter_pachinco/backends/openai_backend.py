@@ -194,6 +194,8 @@ class OpenAIBackend(Backend):
         if seed is not None:
             common["seed"] = seed
         if request.messages is None:
+            if request.suffix is not None:
+                common["suffix"] = request.suffix
             return await client.completions.create(prompt=request.prompt or "", **common)
         messages: Any = [{"role": m.role, "content": m.content} for m in request.messages]
         return await client.chat.completions.create(messages=messages, **common)

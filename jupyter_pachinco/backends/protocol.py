@@ -40,7 +40,12 @@ class ChatMessage:
 
 @dataclass(frozen=True)
 class GenerationRequest:
-    """What to generate: a raw prompt to continue, or chat messages to answer."""
+    """What to generate: a raw prompt to continue, or chat messages to answer.
+
+    ``suffix`` is the text after the insertion point, for servers whose completions endpoint
+    fills in the middle itself (OpenAI-compatible ``suffix``). In-process backends have no such
+    endpoint and do not read it: the completion service sends it only to the ``openai`` one.
+    """
 
     prompt: str | None = None
     messages: tuple[ChatMessage, ...] | None = None
@@ -50,6 +55,7 @@ class GenerationRequest:
     top_p: float = 1.0
     stop: tuple[str, ...] = ()
     seed: int | None = None
+    suffix: str | None = None
 
     def __post_init__(self) -> None:
         problem = request_problem(self)
@@ -75,6 +81,8 @@ def request_problem(request: GenerationRequest) -> str | None:
         return f"`temperature` must not be negative (got {request.temperature})."
     if not 0 < request.top_p <= 1:
         return f"`top_p` must be in (0, 1] (got {request.top_p})."
+    if request.suffix is not None and request.prompt is None:
+        return "A `suffix` goes with a raw `prompt`, not with chat messages."
     if any(not stop for stop in request.stop):
         return "Stop strings must not be empty."
     return None

@@ -4,10 +4,10 @@ A FIM model sees the code before the cursor and the code after it, and writes th
 three families here use the prefix-suffix-middle (PSM) order, each with its own special tokens
 (from the models' tokenizer files and papers):
 
-- ``qwen``: Qwen2.5-Coder, ``<|fim_prefix|>…<|fim_suffix|>…<|fim_middle|>``;
-- ``starcoder``: StarCoder/StarCoder2 (and SantaCoder), ``<fim_prefix>…<fim_suffix>…<fim_middle>``;
-- ``deepseek``: DeepSeek-Coder, ``<｜fim▁begin｜>…<｜fim▁hole｜>…<｜fim▁end｜>`` (full-width bars,
-  ``▁`` for spaces, exactly as in its vocabulary).
+- ``qwen``: Qwen2.5-Coder, ``<|fim_prefix|>`` ``<|fim_suffix|>`` ``<|fim_middle|>``;
+- ``starcoder``: StarCoder/StarCoder2, ``<fim_prefix>`` ``<fim_suffix>`` ``<fim_middle>``;
+- ``deepseek``: DeepSeek-Coder, ``fim begin``, ``fim hole``, ``fim end`` between full-width
+  bars (U+FF5C), with U+2581 for the space, exactly as in its vocabulary (see `DEEPSEEK`).
 
 A model is detected from its vocabulary or special tokens (`detect_fim_family`): the family
 whose three tokens all appear. Models without any get a prefix-only prompt (see `prompts`).

@@ -9,10 +9,14 @@ Rules, in order:
 3. when the rest of the cursor's line holds text, it is one line only;
 4. it never repeats the text after the cursor: the longest end of the suggestion that the text
    after the cursor starts with is dropped (``df["a`` + ``"]`` after the cursor: the model's
-   ``b"]`` becomes ``b``);
+   ``b"]`` becomes ``b``), or it is cut where it writes the rest of the cursor's line again
+   (``pclass")["fare"]`` before ``")`` becomes ``pclass``); the longest cut with which the
+   cell parses wins;
 5. it is cut to ``max_chars``;
 6. it is dropped when the cell with it does not parse, unless the only trouble is that the cell
    is still incomplete (an open bracket or block that later typing will close).
+
+While streaming (``final=False``) the shortest cut is shown and the parse check waits.
 
 Pure logic, no I/O.
 """
@@ -45,16 +49,32 @@ def clean_suggestion(
     text is still streaming: then the parse check (rule 6) is left for the end."""
     text = _cut_at_control(text)
     text = _within_block(text, before)
-    rest_of_line = after.split("\n", 1)[0]
-    if rest_of_line.strip():
+    if after.split("\n", 1)[0].strip():
         text = text.split("\n", 1)[0]
-    text = _without_overlap(text, after)
-    text = text[:max_chars]
-    if not text.strip():
+    candidates = [c[:max_chars] for c in _without_repeats(text, after)]
+    candidates = [c for c in candidates if c.strip()]
+    if not candidates:
         return ""
-    if final and not parses_or_incomplete(before + text + after):
-        return ""
-    return text
+    if not final:
+        return candidates[-1]
+    for check in (_parses, parses_or_incomplete):
+        for candidate in candidates:
+            if check(before + candidate + after):
+                return candidate
+    return ""
+
+
+def _without_repeats(text: str, after: str) -> list[str]:
+    """Ways to cut ``text`` so that it does not repeat ``after``, longest first: less its
+    ending that ``after`` starts with, or up to where it writes the rest of the cursor's line
+    again (``pclass")["fare"]`` before ``")``: ``pclass``)."""
+    cuts = {_without_overlap(text, after)}
+    rest = after.split("\n", 1)[0].strip()
+    found = text.find(rest) if rest else -1
+    while found != -1:
+        cuts.add(text[:found])
+        found = text.find(rest, found + 1)
+    return sorted(cuts, key=len, reverse=True)
 
 
 def _cut_at_control(text: str) -> str:
@@ -100,6 +120,14 @@ def _without_overlap(text: str, after: str) -> str:
         if text.endswith(after[:size]):
             return text[:-size]
     return text
+
+
+def _parses(source: str) -> bool:
+    try:
+        ast.parse(_MAGIC_LINE.sub("", source))
+    except (SyntaxError, ValueError):
+        return False
+    return True
 
 
 def parses_or_incomplete(source: str) -> bool:

@@ -7,7 +7,10 @@ from typing import Any
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Float
 
+from ..backends import Backend
 from ..backends.settings import BackendSettings
+from .completion_model import CompletionModel, CompletionSettings
+from .completion_service import CompletionService
 from .generation import GenerationService
 from .handlers import pachinco_handlers
 from .kernel_inspection import DEFAULT_WAIT_S, KernelInspector
@@ -57,6 +60,12 @@ class PachincoApp(ExtensionApp):
         self.generation = GenerationService(
             self.inspector, self.serverapp.contents_manager, self.shared_assistant, self.ranker
         )
+        self.completion_settings = CompletionSettings(parent=self)
+        self.completions = CompletionService(
+            self.inspector,
+            CompletionModel(self.completion_settings, self.backend_settings, self._chat_backend),
+            self.completion_settings,
+        )
         self.settings["pachinco"] = self
         self.log.info(
             "jupyter_pachinco: backend=%s model=%s",
@@ -64,11 +73,16 @@ class PachincoApp(ExtensionApp):
             self.backend_settings.model,
         )
 
+    async def _chat_backend(self) -> Backend:
+        return (await self.shared_assistant.get()).backend
+
     def initialize_handlers(self) -> None:
         self.handlers.extend(pachinco_handlers())
 
     async def stop_extension(self) -> None:
         self.generation.sessions.cancel_all()
+        self.completions.sessions.cancel_all()
+        await self.completions.model.close()
         await self.shared_assistant.close()
         await self.inspector.close()
         await self.ranker.close()

@@ -71,6 +71,7 @@ def openapi_description() -> dict[str, Any]:
 def pachinco_handlers() -> list[tuple[str, type[PachincoHandler]]]:
     """Every route of the assistant's API."""
     # Imported here: those modules build on `PachincoHandler` above.
+    from .completion_handlers import completion_handlers
     from .generate_handlers import generate_handlers
     from .history_handlers import history_handlers
 
@@ -78,5 +79,6 @@ def pachinco_handlers() -> list[tuple[str, type[PachincoHandler]]]:
         (r"/pachinco/status", StatusHandler),
         (r"/pachinco/openapi\.json", OpenAPIHandler),
         *generate_handlers,
+        *completion_handlers,
         *history_handlers,
     ]

@@ -36,6 +36,8 @@ EXPRESSION_KEY = "pachinco_variables"
 DEFAULT_WAIT_S = 0.5
 DEFAULT_REPLY_TIMEOUT_S = 3600.0
 ABORTED_RETRIES = 3
+# Our own silent request reports activity too, just before its reply: ignore that much.
+ACTIVITY_MARGIN_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,22 @@ class KernelInspector:
         except asyncio.TimeoutError:
             return self._stale(kernel_id, "The kernel is busy")
 
+    def refresh(self, kernel_id: str | None) -> None:
+        """Describe the kernel's variables again in the background, never waiting: an idle
+        kernel answers at once, a busy one when it goes idle, and the new snapshot replaces the
+        last one then. Nothing is asked while a request is pending, or when the kernel has not
+        run anything since the last snapshot."""
+        if not kernel_id or kernel_id not in self.kernel_manager:
+            return
+        task = self._pending.get(kernel_id)
+        if task is not None and not task.done():
+            return
+        kernel = self.kernel_manager.get_kernel(kernel_id)
+        last = self._snapshots.get(kernel_id)
+        if last is not None and not _active_since(kernel, last.taken_at):
+            return
+        self._pending[kernel_id] = asyncio.ensure_future(self._collect(kernel_id, kernel))
+
     def last_snapshot(self, kernel_id: str) -> KernelSnapshot | None:
         """The latest fresh snapshot of a kernel, if any."""
         return self._snapshots.get(kernel_id)
@@ -176,6 +194,15 @@ class KernelInspector:
             task.cancel()
         self._clients.drop(kernel_id)
         self._snapshots.pop(kernel_id, None)
+
+
+def _active_since(kernel: Any, taken_at: float | None) -> bool:
+    """Whether the kernel reported activity after ``taken_at`` (beyond the moment our own
+    silent request ended); True when unknown."""
+    activity = getattr(kernel, "last_activity", None)
+    if taken_at is None or activity is None or not hasattr(activity, "timestamp"):
+        return True
+    return bool(activity.timestamp() > taken_at + ACTIVITY_MARGIN_S)
 
 
 async def _maybe_await(value: Any) -> Any:

@@ -73,3 +73,10 @@ def test_it_is_cut_to_the_maximum_length_and_blank_ones_are_nothing() -> None:
 )
 def test_parses_or_incomplete(source: str, ok: bool) -> None:
     assert parses_or_incomplete(source) is ok
+
+
+def test_a_suggestion_that_writes_the_rest_of_the_line_again_is_cut_before_it() -> None:
+    before, after = 'by_class = fares.groupby("', '")\nby_class.mean()'
+    assert clean_suggestion('pclass")["fare"]', before, after) == "pclass"
+    # the cut that parses wins: the first `)` of `f(a))` belongs to the suggestion
+    assert clean_suggestion("f(a))", "x = g(", ")") == "f(a)"

@@ -98,8 +98,7 @@ def test_the_schema_precedes_the_cursor_and_the_named_frame_comes_first() -> Non
 
 def test_schemas_take_at_most_half_the_budget_and_cells_fill_the_rest() -> None:
     frames = [
-        {"name": f"frame{i}", "kind": "dataframe", "columns": SALES["columns"]}
-        for i in range(50)
+        {"name": f"frame{i}", "kind": "dataframe", "columns": SALES["columns"]} for i in range(50)
     ]
     cells = [{"cell_type": "code", "source": f"x{i} = {i}"} for i in range(500)]
     packed = assemble_context("x", "", cells, frames, budget_chars=2000)

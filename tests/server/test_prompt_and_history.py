@@ -104,6 +104,8 @@ async def test_openapi_describes_every_endpoint(jp_fetch: Fetch) -> None:
         "/pachinco/status",
         "/pachinco/history",
         "/pachinco/openapi.json",
+        "/pachinco/complete",
+        "/pachinco/complete/cancel",
     }
     options = spec["components"]["schemas"]["GenerateOptions"]["properties"]
     assert options["n"]["maximum"] == 8
