@@ -48,6 +48,8 @@ PromptForm = Literal["chat", "completion"]
 # The completion prompt ends inside the answer cell; the next cell header ends the answer.
 CELL_STOP = "# In[ ]:"
 Prompt = str | tuple[ChatMessage, ...]
+#: Prompt tokens for the notebook context, unless the model's context length allows fewer.
+DEFAULT_BUDGET = 1536
 
 
 def approximate_token_count(text: str) -> int:
@@ -91,11 +93,16 @@ class Answer:
 
 @dataclass(frozen=True)
 class Done:
-    """Every candidate is complete; ``packed`` says what of the context the prompt held."""
+    """Every candidate is complete; ``packed`` says what of the context the prompt held.
+
+    ``likelihoods``: each candidate's mean log-probability per generated token (natural log),
+    where the backend reports token log-probabilities (None otherwise); ranking breaks ties
+    with it."""
 
     candidates: list[Candidate]
     finish_reasons: list[FinishReason | None]
     packed: PackedContext
+    likelihoods: list[float | None] = field(default_factory=list)
 
 
 AssistantEvent = Loading | Delta | StepsUpdate | Answer | Done
@@ -124,7 +131,7 @@ class Assistant:
         backend: Backend,
         *,
         count_tokens: TokenCounter = approximate_token_count,
-        budget: int = 1536,
+        budget: int = DEFAULT_BUDGET,
         style: str = DEFAULT_STYLE,
         form: PromptForm = "chat",
     ) -> None:
@@ -141,8 +148,14 @@ class Assistant:
         settings = BackendSettings(config=config) if config is not None else BackendSettings()
         backend = build_backend(config)
         folder = Path(settings.model).expanduser()
-        if "count_tokens" not in kwargs and folder.is_dir():
+        counter = backend.token_counter() if "count_tokens" not in kwargs else None
+        if counter is not None:
+            kwargs["count_tokens"] = counter
+        elif "count_tokens" not in kwargs and folder.is_dir():
             kwargs["count_tokens"] = HuggingFaceTokenCounter.from_path(folder)
+        if backend.context_length is not None:  # leave room for the answer in the context
+            room = backend.context_length - GenerateOptions().max_new_tokens
+            kwargs["budget"] = max(1, min(kwargs.get("budget", DEFAULT_BUDGET), room))
         return cls(backend, **kwargs)
 
     def pack(
@@ -235,14 +248,17 @@ class Assistant:
         generation = self.backend.generate(request_for(prompt, opts))
         parsers = [StreamingParser() for _ in range(opts.n)]
         candidates: list[Candidate | None] = [None] * opts.n
+        likelihoods: list[float | None] = [None] * opts.n
         try:
             async for event in generation:
+                if isinstance(event, CandidateFinished) and event.logprobs:
+                    likelihoods[event.index] = sum(event.logprobs) / len(event.logprobs)
                 for translated in _translate(event, parsers, candidates):
                     yield translated
         finally:
             await generation.aclose()
         finished = [c if c is not None else parsers[i].finish() for i, c in enumerate(candidates)]
-        yield Done(finished, list(generation.finish_reasons), packed)
+        yield Done(finished, list(generation.finish_reasons), packed, likelihoods)
 
 
 def request_for(prompt: Prompt, options: GenerateOptions) -> GenerationRequest:
