@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..context.cells import CELL_HEADER, format_cell, structure_cells
-from ..context.schema import render_schema_text
+from ..context.schema import SCHEMA_HEADER, render_schema_text
 from .fim import FimFamily
 
 CompletionMode = Literal["fim", "suffix", "prefix"]
@@ -111,13 +111,15 @@ def _schemas_within(
     named = set(_NAME.findall(cell_text))
     frames.sort(key=lambda frame: frame.get("name") not in named)  # stable: named ones first
     chosen: list[Mapping[str, Any]] = []
-    text = ""
+    used = len(SCHEMA_HEADER) + 1
     for frame in frames:
-        candidate = render_schema_text([*chosen, frame])
-        if len(candidate) > room:
+        # One frame's lines, as `render_schema_text` writes them under the common header.
+        block = render_schema_text([frame])[len(SCHEMA_HEADER) + 1 :]
+        if used + len(block) > room:
             continue
         chosen.append(frame)
-        text = candidate
+        used += len(block)
+    text = render_schema_text(chosen)
     return text, tuple(str(frame.get("name", "")) for frame in chosen)
 
 

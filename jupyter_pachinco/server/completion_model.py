@@ -15,6 +15,8 @@ OpenAI-compatible server from the served model's name, else it uses ``suffix``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -188,7 +190,11 @@ def gguf_vocabulary(path: Path) -> list[str]:
     weights are loaded)."""
     import llama_cpp
 
-    vocab = llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=False)
+    from ..backends.llamacpp_loading import silence_llama_cpp
+
+    silence_llama_cpp()
+    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+        vocab = llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=True)
     try:
         return [
             vocab.detokenize([token], special=True).decode("utf-8", "replace")

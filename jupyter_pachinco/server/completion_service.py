@@ -25,8 +25,15 @@ from ..backends import (
     GenerationRequest,
     TextDelta,
 )
-from ..completion import CompletionPrompt, assemble_context, build_prompt, clean_suggestion
-from .completion_model import CompletionModel, CompletionPlan, CompletionSettings
+from ..completion import (
+    CompletionMode,
+    CompletionPrompt,
+    FimFamily,
+    assemble_context,
+    build_prompt,
+    clean_suggestion,
+)
+from .completion_model import CompletionModel, CompletionSettings
 from .completion_validation import CompleteBody
 from .kernel_inspection import KernelInspector
 from .sessions import GenerationSessions
@@ -37,14 +44,15 @@ SendLine = Callable[[dict[str, Any]], Awaitable[bool]]
 def assemble(
     body: CompleteBody,
     variables: Sequence[Mapping[str, Any]],
-    plan: CompletionPlan,
+    mode: CompletionMode,
+    family: FimFamily | None,
     budget_chars: int,
 ) -> tuple[CompletionPrompt, tuple[str, ...]]:
-    """The prompt for ``body`` and the frames whose schema it holds (pure)."""
+    """The prompt for ``body`` in ``mode`` and the frames whose schema it holds (pure)."""
     context = assemble_context(
         body.prefix, body.suffix, body.cells, variables, budget_chars=budget_chars
     )
-    return build_prompt(context, plan.mode, plan.family), context.frames
+    return build_prompt(context, mode, family), context.frames
 
 
 class CompletionService:
@@ -75,7 +83,9 @@ class CompletionService:
         except BackendError as error:
             await send({"type": "error", "message": str(error)})
             return
-        prompt, frames = assemble(body, variables, plan, self.settings.budget_chars)
+        prompt, frames = assemble(
+            body, variables, plan.mode, plan.family, self.settings.budget_chars
+        )
         request = GenerationRequest(
             prompt=prompt.prompt,
             suffix=prompt.suffix,
