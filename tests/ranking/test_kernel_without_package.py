@@ -86,7 +86,7 @@ async def test_ranking_and_description_work_without_the_package(
 ) -> None:
     async with foreign_kernel(jp_serverapp, oldest_kernelspec) as (kernel_id, client):
         assert await evaluate(client, "__import__('sys').version_info[:2]") == (3, 9)
-        assert await evaluate(client, "pd.__version__").startswith("2.0.")
+        assert (await evaluate(client, "pd.__version__")).startswith("2.0.")
         lacks = "__import__('importlib.util').util.find_spec('jupyter_pachinco') is None"
         assert await evaluate(client, lacks) is True
         names_before = await evaluate(client, USER_NAMES)
