@@ -177,8 +177,10 @@ def _describe_frame(frame: Any, max_columns: int) -> Description:
     head = frame.iloc[:FIRST_ROWS, :shown]
     first_values = head.to_numpy(dtype=object)
     columns = []
+    # By position: labels may repeat, and ``zip(strict=...)`` is not in Python 3.9.
+    labels, dtypes = list(head.columns), list(head.dtypes)
     for position in range(shown):
-        label, dtype = head.columns[position], head.dtypes.iloc[position]
+        label, dtype = labels[position], dtypes[position]
         examples = _examples(_column_chunks(frame, position, first_values[:, position]))
         columns.append({"name": _label(label), "dtype": str(dtype), "examples": examples})
     return {
