@@ -38,6 +38,14 @@ def add_eval_commands(subparsers: Any) -> None:
         action="store_true",
         help="Run predictions whole instead of only their first code cell.",
     )
+    score.add_argument(
+        "--mode",
+        choices=("official", "strict"),
+        default="official",
+        help="Rules that give the verdicts and metrics: 'official' (the ARCADE evaluator's,"
+        " quirks included; default) or 'strict' (ours; see the README). Both verdicts are"
+        " recorded per hypothesis.",
+    )
     score.add_argument("--quiet", action="store_true", help="No progress bar.")
     score.set_defaults(run=run_score)
     report = commands.add_parser("report", help="Render a scoring result as HTML.")
@@ -76,6 +84,7 @@ def run_score(args: argparse.Namespace) -> int:
         ),
         workers=args.workers,
         extract_first_cell=not args.no_extract_first_cell,
+        mode=args.mode,
     )
     progress = None if args.quiet else ProgressBar(sys.stderr)
     report = score_predictions(predictions, args.artifacts, options, progress)

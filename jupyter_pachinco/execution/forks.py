@@ -202,7 +202,9 @@ def _prepare_child(limits: Limits) -> None:
 def _use_non_interactive_plots() -> None:
     os.environ["MPLBACKEND"] = "agg"
     matplotlib = sys.modules.get("matplotlib")
-    if matplotlib is not None:
+    # Switching backends closes every figure and costs milliseconds: only when needed, so a
+    # fork of a worker that is already on agg keeps the figures its context drew.
+    if matplotlib is not None and str(matplotlib.rcParams.get("backend", "")).lower() != "agg":
         matplotlib.use("agg", force=True)
 
 
