@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from ..execution.capture import OUTPUT_SLOT
 from ..execution.figures import (
     CLOSE_FIGURES_PREFIX,
@@ -267,8 +269,7 @@ class HypothesisJob:
             "official": correct,
             "official_error": official_error,
             "strict": strict_verdict(self.strict, strict),
-            "official_output": _dumps_or_none(official.output if official.has_output else None),
-            "strict_output": _dumps_or_none(strict.output if strict.has_output else None),
+            **_packed_outputs(official, strict),
         }
 
     def _image(self, namespace: dict[str, Any]) -> FigureImage | None:
@@ -282,7 +283,7 @@ class HypothesisJob:
         if self.state.official_figure and hasattr(namespace.get(PYPLOT_NAME), "savefig"):
             return Produced(candidates=(image,), output=image, has_output=True, image=image)
         # E9: a pandas >= 3 string array is read as the object ndarray pandas 1.4 gave.
-        values = {n: as_pandas14(v) for n, (v, _) in delta.items()}
+        values = {n: _array_as_pandas14(v) for n, (v, _) in delta.items()}
         candidates = tuple(v for n, v in values.items() if is_candidate(n, v, OUTPUT_SLOT))
         output = values.get(OUTPUT_SLOT)
         return Produced(candidates=candidates, output=output, has_output=output is not None)
@@ -313,3 +314,22 @@ def _dumps_or_none(value: Any) -> bytes | None:
         return _dumps(value)
     except Exception:  # an output that cannot travel takes no part in the majority vote
         return None
+
+
+def _packed_outputs(official: Produced, strict: Produced) -> dict[str, bytes | None]:
+    """Each rule set's output for maj@1, pickled once when both are the same object."""
+    official_output = official.output if official.has_output else None
+    strict_output = strict.output if strict.has_output else None
+    packed = _dumps_or_none(official_output)
+    same = strict_output is official_output
+    return {
+        "official_output": packed,
+        "strict_output": packed if same else _dumps_or_none(strict_output),
+    }
+
+
+def _array_as_pandas14(value: Any) -> Any:
+    # Frames are converted inside the matcher; only bare extension arrays change type here.
+    if isinstance(value, pd.api.extensions.ExtensionArray):
+        return as_pandas14(value)
+    return value

@@ -26,6 +26,8 @@ from __future__ import annotations
 import ast
 import builtins
 import gc
+import importlib
+import importlib.util
 import os
 import pickle
 import shutil
@@ -85,7 +87,7 @@ def score_predictions(
         if on_progress is not None:
             on_progress(done, total)
 
-    warm_imports()
+    warm_imports([job.turn for job in jobs])
     gc.collect()
     gc.freeze()  # forks then share these pages instead of copying them when gc touches them
     workers = max(1, options.workers or available_cores())
@@ -291,24 +293,48 @@ def _turn_jobs(
     return jobs
 
 
-def warm_imports() -> list[str]:
-    """Import, once in this process, what every turn worker needs (forks then share it).
+def warm_imports(turns: Sequence[Turn]) -> list[str]:
+    """Import, once in this process, the modules the turns' workers will need.
 
-    pandas, numpy, matplotlib's pyplot (figure turns and notebooks plot) and cloudpickle, when
-    installed; returns the modules it imported.
+    Every worker and every run is a fork of this process, so a module imported here is already
+    loaded in each of them instead of being imported again per turn or per hypothesis: the
+    modules the notebook contexts import, cloudpickle (E4's pickle check) and, when a turn
+    draws, pyplot and Pillow. Returns the modules it imported; one that cannot be imported is
+    left for the worker to report as a context failure.
     """
+    wanted = {name for turn in turns for name in imported_modules(turn.code_context)}
+    wanted.add("cloudpickle")
+    if any(is_figure_turn(t.reference) or draws_a_figure(t.reference) for t in turns):
+        wanted.update({"matplotlib.pyplot", "PIL.PngImagePlugin"})
     imported: list[str] = []
-    for name in ("numpy", "pandas", "matplotlib.pyplot", "PIL.PngImagePlugin", "cloudpickle"):
+    for name in sorted(wanted):
         if name in sys.modules:
             continue
-        if name == "matplotlib.pyplot":
+        if name.startswith("matplotlib"):
             os.environ.setdefault("MPLBACKEND", "agg")
         try:
-            __import__(name)
-        except Exception:  # optional: a notebook without it fails in its worker, with the reason
+            if importlib.util.find_spec(name.partition(".")[0]) is None:
+                continue
+            importlib.import_module(name)
+        except Exception:  # it fails again, with its message, in the worker
             continue
         imported.append(name)
     return imported
+
+
+def imported_modules(code: str) -> set[str]:
+    """Absolute module names in a notebook's ``import`` statements (none if it does not parse)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
 
 
 def _prepare(hypothesis: str, options: ScoringOptions) -> str:
