@@ -19,8 +19,8 @@ Pure logic over values already produced by a run (``arcade_run``). Two rule sets
   output slot, its earlier top-level expression values against any candidate;
 - a reference ending in an assignment to a column or attribute (``df['c'] = s``) has no
   output: the variables it changed are checked instead;
-- a changed variable must be changed *in that variable*: ``df`` against the hypothesis's ``df``,
-  not against any value that happens to equal it;
+- a changed variable must be changed *in that variable*: ``df`` against the hypothesis's ``df``
+  (matching both ways, so no extra columns), not against any value that happens to equal it;
 - with no changed variable, the new variables the reference made are checked (any candidate);
 - a comparison that fails to run is just "no match" for that pair.
 """
@@ -133,7 +133,10 @@ def strict_verdict(targets: Targets, produced: Produced) -> bool:
         if not (produced.has_output and outputs_match(produced.output, target)):
             return False
     for name, target in targets.by_name:
-        if name not in produced.variables or not outputs_match(produced.variables[name], target):
+        # An edited variable must hold the same value, both ways: no extra columns either.
+        if name not in produced.variables or not strict_cluster_match(
+            produced.variables[name], target
+        ):
             return False
     return all(any(outputs_match(c, t) for c in produced.candidates) for t in targets.by_any)
 

@@ -138,16 +138,18 @@ def score_turn_here(
         strict_draws=draws_a_figure(turn.reference),
     )
     gc.collect()
-    gc.freeze()
-    reference = _run_reference(state, turn)
-    if isinstance(reference, str):
-        return excluded_turn(reference, hypotheses)
-    official, strict, strict_figure = reference
-    distinct = list(dict.fromkeys(hypotheses))
-    runs = {
-        code: _run_hypothesis(state, code, official, strict, strict_figure, limits, mode)
-        for code in distinct
-    }
+    gc.freeze()  # each fork then shares the context's pages instead of copying them
+    try:
+        reference = _run_reference(state, turn)
+        if isinstance(reference, str):
+            return excluded_turn(reference, hypotheses)
+        official, strict, strict_figure = reference
+        runs = {
+            code: _run_hypothesis(state, code, official, strict, strict_figure, limits)
+            for code in dict.fromkeys(hypotheses)
+        }
+    finally:
+        gc.unfreeze()
     entries = [_hypothesis_entry(runs[code], mode) for code in hypotheses]
     majority = {m: majority_vote(hypotheses, runs, m) for m in MODES}
     return {
@@ -198,7 +200,6 @@ def _run_hypothesis(
     strict: Targets,
     strict_figure: bool,
     limits: Limits,
-    mode: Mode,
 ) -> dict[str, Any]:
     try:
         program = compile(rewrite_for_arcade(code, True), "<hypothesis>", "exec")
