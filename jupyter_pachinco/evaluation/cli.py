@@ -96,12 +96,19 @@ def run_score(args: argparse.Namespace) -> int:
 
 def run_report(args: argparse.Namespace) -> int:
     from .dataset import read_json
-    from .report import render_html_report
+    from .report import mode_disagreements, render_html_report
 
     result = read_json(args.result)
     if not isinstance(result, dict) or "metrics" not in result or "episodes" not in result:
         raise EvaluationError(f"{args.result}: not a result written by 'eval score'")
     args.html.parent.mkdir(parents=True, exist_ok=True)
     args.html.write_text(render_html_report(result), encoding="utf-8")
+    for problem in mode_disagreements(result["episodes"]):
+        differing = ", ".join(
+            f"#{h['index']} official={'correct' if h['official'] else 'wrong'}"
+            f" strict={'correct' if h['strict'] else 'wrong'}"
+            for h in problem["hypotheses"]
+        )
+        print(f"modes disagree: {problem['notebook_name']} turn {problem['turn_index']}: {differing}")
     print(f"wrote {args.html}")
     return 0
