@@ -14,6 +14,7 @@ import copy
 import os
 import pickle
 import re
+import time
 import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -246,30 +247,39 @@ class HypothesisJob:
     strict_figure: bool
 
     def __call__(self) -> dict[str, Any]:
+        clock = _Stopwatch()
         files_before = directory_signature()
         try:
             namespace = run_program(self.state, self.program, self.state.official_figure)
         except Exception as exc:  # E3: a hypothesis that raises is incorrect
             return {"error": describe_exception(exc), "files_changed": False}
         files_changed = directory_signature() != files_before
+        clock.lap("run")
         delta = drop_unpicklable_kinds(official_delta(self.state.before, namespace))
         image = self._image(namespace)
         official = self._official_produced(namespace, delta, image)
         strict = self._strict_produced(namespace, delta, image)
+        clock.lap("delta")
         # E4: outside figure turns every delta value must pickle, else the run is an error.
         problem = None if official.image is not None else check_picklable(
             value for value, _ in delta.values()
         )
+        clock.lap("pickle_check")
         correct, official_error = (False, problem)
         if problem is None:
             correct, official_error = official_verdict(self.official, official)
+        strict_correct = strict_verdict(self.strict, strict)
+        clock.lap("matching")
+        outputs = _packed_outputs(official, strict)
+        clock.lap("serialization")
         return {
             "error": None,
             "files_changed": files_changed,
             "official": correct,
             "official_error": official_error,
-            "strict": strict_verdict(self.strict, strict),
-            **_packed_outputs(official, strict),
+            "strict": strict_correct,
+            "seconds": clock.laps,
+            **outputs,
         }
 
     def _image(self, namespace: dict[str, Any]) -> FigureImage | None:
@@ -333,3 +343,16 @@ def _array_as_pandas14(value: Any) -> Any:
     if isinstance(value, pd.api.extensions.ExtensionArray):
         return as_pandas14(value)
     return value
+
+
+class _Stopwatch:
+    """Seconds spent per phase of a run, for the profile ``bench_eval.py`` prints."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.laps[phase] = self.laps.get(phase, 0.0) + now - self._last
+        self._last = now

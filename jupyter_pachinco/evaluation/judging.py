@@ -27,7 +27,7 @@ Pure logic over values already produced by a run (``arcade_run``). Two rule sets
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -172,3 +172,14 @@ def cluster_sizes(
         merged = [m for c in joined for m in c] + [position]
         clusters = [c for c in clusters if c not in joined] + [sorted(merged)]
     return sorted(clusters, key=lambda c: (-sum(weights[m] for m in c), c[0]))
+
+
+def converted(targets: Targets, convert: Callable[[Any], Any]) -> Targets:
+    """The targets with each value passed through ``convert`` (done once per turn, so that
+    every hypothesis run compares against already-normalized reference values)."""
+    return Targets(
+        targets.rule,
+        by_output=tuple(convert(v) for v in targets.by_output),
+        by_name=tuple((n, convert(v)) for n, v in targets.by_name),
+        by_any=tuple(convert(v) for v in targets.by_any),
+    )

@@ -33,6 +33,7 @@ import pickle
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,8 @@ from ..execution import ForkOutcome, Limits, available_cores, run_in_forks
 from ..execution.capture import rewrite_for_arcade
 from ..execution.figures import draws_a_figure, is_figure_turn
 from ..execution.forks import describe_exception
+from ..execution.matching import normalize_value
+from ..execution.official_matching import as_pandas14
 from .arcade_run import (
     REFERENCE_VALUE_PREFIX,
     HypothesisJob,
@@ -50,7 +53,7 @@ from .arcade_run import (
     deep_copy_namespace,
 )
 from .dataset import PredictedEpisode, Turn
-from .judging import Targets, cluster_sizes
+from .judging import Targets, cluster_sizes, converted
 from .postprocess import extract_first_cell
 from .summary import build_report
 
@@ -126,11 +129,13 @@ def score_turn_here(
     turn: Turn, hypotheses: Sequence[str], limits: Limits, mode: Mode = "official"
 ) -> dict[str, Any]:
     """Run the context here, then the reference and each distinct hypothesis in forks."""
+    started = time.perf_counter()
     namespace: dict[str, Any] = {"__builtins__": builtins}
     try:
         exec(compile(turn.code_context, "<context>", "exec"), namespace)
     except Exception as exc:  # notebook code may raise anything
         return excluded_turn(f"the notebook context failed: {describe_exception(exc)}", hypotheses)
+    context_s = time.perf_counter() - started
     state = TurnState(
         before=namespace,
         running=deep_copy_namespace(namespace),
@@ -139,11 +144,13 @@ def score_turn_here(
     )
     gc.collect()
     gc.freeze()  # each fork then shares the context's pages instead of copying them
+    copy_s = time.perf_counter() - started - context_s
     try:
         reference = _run_reference(state, turn)
         if isinstance(reference, str):
             return excluded_turn(reference, hypotheses)
         official, strict, strict_figure = reference
+        reference_s = time.perf_counter() - started - context_s - copy_s
         runs = {
             code: _run_hypothesis(state, code, official, strict, strict_figure, limits)
             for code in dict.fromkeys(hypotheses)
@@ -151,15 +158,40 @@ def score_turn_here(
     finally:
         gc.unfreeze()
     entries = [_hypothesis_entry(runs[code], mode) for code in hypotheses]
-    majority = {m: majority_vote(hypotheses, runs, m) for m in MODES}
+    voting = time.perf_counter()
+    majority = {mode: majority_vote(hypotheses, runs, mode)}
+    seconds = _turn_seconds(runs, context_s, copy_s, reference_s, voting - started)
+    seconds["majority_vote"] = time.perf_counter() - voting
     return {
         "reference_error": None,
         "target_rule": official.rule if mode == "official" else strict.rule,
         "target_rules": {"official": official.rule, "strict": strict.rule},
         "hypotheses": entries,
         "majority": majority[mode],
-        "majorities": majority,
+        "seconds": seconds,
     }
+
+
+def _turn_seconds(
+    runs: dict[str, dict[str, Any]],
+    context_s: float,
+    copy_s: float,
+    reference_s: float,
+    total: float,
+) -> dict[str, float]:
+    """Where a turn's time went: context, deep copy, reference, and the hypotheses' phases.
+
+    ``fork`` is the hypotheses' wall time outside the children's own phases (fork, exit,
+    pipe, pickling of the small answer); ``hypotheses`` counts the distinct ones run.
+    """
+    phases: dict[str, float] = {"context": context_s, "deep_copy": copy_s, "reference": reference_s}
+    for run in runs.values():
+        for phase, seconds in run.get("seconds", {}).items():
+            phases[phase] = phases.get(phase, 0.0) + seconds
+    inside = sum(phases.values())
+    phases["fork"] = max(0.0, total - inside)
+    phases["hypotheses"] = float(len(runs))
+    return phases
 
 
 def _run_reference(state: TurnState, turn: Turn) -> tuple[Targets, Targets, bool] | str:
@@ -175,7 +207,10 @@ def _run_reference(state: TurnState, turn: Turn) -> tuple[Targets, Targets, bool
     if not outcome.ok:
         return f"the reference solution failed: {outcome.error}"
     message = pickle.loads(outcome.value)
-    return message["official"], message["strict"], message["strict_figure"]
+    # Converted once here instead of in every hypothesis run (E9 reading, string columns).
+    official = converted(message["official"], as_pandas14)
+    strict = converted(message["strict"], normalize_value)
+    return official, strict, message["strict_figure"]
 
 
 def _output_is_a_value(tree: ast.Module) -> bool:
@@ -224,11 +259,14 @@ def _fork_once(job: HypothesisJob, limits: Limits) -> dict[str, Any]:
     return {**value, "timed_out": False}
 
 
-def majority_vote(hypotheses: Sequence[str], runs: dict[str, dict[str, Any]], mode: str) -> dict[str, Any]:
+def majority_vote(
+    hypotheses: Sequence[str], runs: dict[str, dict[str, Any]], mode: str
+) -> dict[str, Any]:
     """maj@1: the verdict of the first answer in the largest cluster of matching outputs."""
     distinct = list(runs)
     weights = [hypotheses.count(code) for code in distinct]
-    outputs = [_loaded_output(runs[code], mode) for code in distinct]
+    convert = as_pandas14 if mode == "official" else normalize_value
+    outputs = [convert(_loaded_output(runs[code], mode)) for code in distinct]
     clusters = cluster_sizes(outputs, weights, official=mode == "official")
     if not clusters:
         return {"correct": False, "cluster_size": 0, "chosen": None}
@@ -259,7 +297,6 @@ def excluded_turn(reason: str, hypotheses: Sequence[str]) -> dict[str, Any]:
         "target_rules": {"official": None, "strict": None},
         "hypotheses": [_hypothesis_entry(failed, "official") for _ in hypotheses],
         "majority": empty,
-        "majorities": {m: empty for m in MODES},
     }
 
 

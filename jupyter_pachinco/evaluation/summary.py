@@ -59,6 +59,7 @@ def _turn_entry(
         "reference_error": score["reference_error"],
         "target_rule": score["target_rule"],
         "target_rules": score.get("target_rules"),
+        "seconds": score.get("seconds"),
         "majority": score["majority"],
         "hypotheses": hypotheses,
     }

@@ -53,6 +53,9 @@ _MISSING = object()
 def outputs_match(hypothesis: Any, reference: Any) -> bool:
     """Whether a hypothesis value matches a reference value (rules above); never raises."""
     try:
+        # A cheap check first: identical values match without normalized copies.
+        if type(hypothesis) is type(reference) and exactly_equal(hypothesis, reference):
+            return True
         return _match(normalize_value(hypothesis), normalize_value(reference))
     except Exception:  # any value may misbehave when compared; it then matches nothing
         return False
