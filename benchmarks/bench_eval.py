@@ -82,9 +82,7 @@ def score_ours(data: list[dict[str, Any]]) -> tuple[float, list[bool], dict[str,
     return elapsed, verdicts, phases
 
 
-def score_official(
-    data: list[dict[str, Any]], command: str
-) -> tuple[float, list[bool] | None]:
+def score_official(data: list[dict[str, Any]], command: str) -> tuple[float, list[bool] | None]:
     """Time the official evaluator's command on a copy of the file; its verdicts if written."""
     with tempfile.TemporaryDirectory(prefix="bench-official-") as scratch:
         copy = Path(scratch) / "predictions.json"
@@ -97,7 +95,9 @@ def score_official(
         done = subprocess.run(line, shell=True, capture_output=True, text=True, check=False)
         elapsed = time.perf_counter() - started
         if done.returncode != 0:
-            raise SystemExit(f"the official command failed: {done.stdout[-800:]}{done.stderr[-800:]}")
+            raise SystemExit(
+                f"the official command failed: {done.stdout[-800:]}{done.stderr[-800:]}"
+            )
         return elapsed, _official_verdicts(copy)
 
 
@@ -133,8 +133,11 @@ def replay_in_fresh_processes(data: list[dict[str, Any]]) -> tuple[float, int]:
             folder = Path(scratch) / "work"
             shutil.copytree(DATA / "artifacts" / work_dir, folder)
             subprocess.run(
-                [sys.executable, "-c", _REPLAY], input=payload, cwd=folder,
-                capture_output=True, check=True,
+                [sys.executable, "-c", _REPLAY],
+                input=payload,
+                cwd=folder,
+                capture_output=True,
+                check=True,
             )
 
     started = time.perf_counter()
@@ -185,13 +188,19 @@ def main() -> int:
 def print_table(figures: dict[str, Any], phases: dict[str, float] | None) -> None:
     print(f"{'':44}{'ms/hypothesis':>14}")
     print(f"{'ours (forks, official mode)':44}{figures['ms_per_hypothesis']:>14.2f}")
-    print(f"{'official evaluator: ' + figures['official_source']:44}"
-          f"{figures['official_ms_per_hypothesis']:>14.2f}")
+    print(
+        f"{'official evaluator: ' + figures['official_source']:44}"
+        f"{figures['official_ms_per_hypothesis']:>14.2f}"
+    )
     if "secondary_replay_ms_per_hypothesis" in figures:
-        print(f"{'(secondary) fresh process per hypothesis':44}"
-              f"{figures['secondary_replay_ms_per_hypothesis']:>14.2f}")
-    print(f"{figures['hypotheses']} hypotheses in {figures['problems']} problems; "
-          f"{figures['speedup_vs_official']}x the official evaluator's speed")
+        print(
+            f"{'(secondary) fresh process per hypothesis':44}"
+            f"{figures['secondary_replay_ms_per_hypothesis']:>14.2f}"
+        )
+    print(
+        f"{figures['hypotheses']} hypotheses in {figures['problems']} problems; "
+        f"{figures['speedup_vs_official']}x the official evaluator's speed"
+    )
     if phases:
         distinct = phases.pop("hypotheses", 0.0)
         total = sum(phases.values())

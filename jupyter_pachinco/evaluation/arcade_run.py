@@ -18,7 +18,6 @@ import time
 import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -113,7 +112,7 @@ def check_picklable(values: Iterator[Any]) -> str | None:
 
 def _cloudpickle_dumps() -> Callable[[Any], bytes]:
     try:
-        import cloudpickle  # the official evaluator's pickler: it also takes lambdas
+        import cloudpickle  # type: ignore[import-untyped]  # the official evaluator's pickler
 
         dumps: Callable[[Any], bytes] = cloudpickle.dumps
         return dumps
@@ -129,8 +128,10 @@ def _surely_picklable(value: Any) -> bool:
     if dtypes is not None and hasattr(value, "columns"):
         return all(getattr(t, "kind", "O") in "biufcmM" for t in dtypes)
     dtype = getattr(value, "dtype", None)
-    return dtype is not None and type(value).__module__.startswith(("numpy", "pandas")) and (
-        getattr(dtype, "kind", "O") in "biufcmM"
+    return (
+        dtype is not None
+        and type(value).__module__.startswith(("numpy", "pandas"))
+        and (getattr(dtype, "kind", "O") in "biufcmM")
     )
 
 
@@ -206,9 +207,13 @@ class ReferenceJob:
         if image is not None:
             return Targets(FIGURE, by_output=(image,))
         if self.output_variables:
-            return Targets(OUTPUT_VARIABLES, by_any=tuple(namespace[n] for n in self.output_variables))
+            return Targets(
+                OUTPUT_VARIABLES, by_any=tuple(namespace[n] for n in self.output_variables)
+            )
         shown = tuple(
-            v for n, v in namespace.items() if n.startswith(REFERENCE_VALUE_PREFIX) and v is not None
+            v
+            for n, v in namespace.items()
+            if n.startswith(REFERENCE_VALUE_PREFIX) and v is not None
         )
         output = namespace.get(OUTPUT_SLOT)
         if output is not None and not callable(output) and self.output_by_assignment_to_names:
@@ -261,8 +266,10 @@ class HypothesisJob:
         strict = self._strict_produced(namespace, delta, image)
         clock.lap("delta")
         # E4: outside figure turns every delta value must pickle, else the run is an error.
-        problem = None if official.image is not None else check_picklable(
-            value for value, _ in delta.values()
+        problem = (
+            None
+            if official.image is not None
+            else check_picklable(value for value, _ in delta.values())
         )
         clock.lap("pickle_check")
         correct, official_error = (False, problem)

@@ -109,6 +109,8 @@ def run_report(args: argparse.Namespace) -> int:
             f" strict={'correct' if h['strict'] else 'wrong'}"
             for h in problem["hypotheses"]
         )
-        print(f"modes disagree: {problem['notebook_name']} turn {problem['turn_index']}: {differing}")
+        print(
+            f"modes disagree: {problem['notebook_name']} turn {problem['turn_index']}: {differing}"
+        )
     print(f"wrote {args.html}")
     return 0

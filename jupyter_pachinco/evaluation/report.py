@@ -184,10 +184,11 @@ def mode_disagreements_section(episodes: Sequence[Mapping[str, Any]]) -> str:
     rows = []
     for problem in problems:
         rules = problem["target_rules"] or {}
+        official, strict = escape(str(rules.get("official"))), escape(str(rules.get("strict")))
         where = (
             f"{escape(str(problem['notebook_name']))} turn {escape(str(problem['turn_index']))}"
-            f"<br><span class=\"muted\">{escape(str(problem['intent']))}<br>targets: official "
-            f"{escape(str(rules.get('official')))}, strict {escape(str(rules.get('strict')))}</span>"
+            f'<br><span class="muted">{escape(str(problem["intent"]))}<br>targets: official '
+            f"{official}, strict {strict}</span>"
         )
         for hypothesis in problem["hypotheses"]:
             rows.append(

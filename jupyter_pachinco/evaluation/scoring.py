@@ -391,4 +391,3 @@ def _turn_score(job: TurnJob, outcome: ForkOutcome) -> dict[str, Any]:
         score: dict[str, Any] = outcome.value
         return score
     return excluded_turn(f"scoring this turn failed: {outcome.error}", job.hypotheses)
-

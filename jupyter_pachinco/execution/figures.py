@@ -20,10 +20,45 @@ PYPLOT_NAME = "__plt__"
 
 # Calls that draw (strict mode): methods of DataFrame.plot, Axes, pyplot and seaborn.
 _DRAWING_CALLS = frozenset(
-    """plot bar barh hist hist2d scatter boxplot pie area kde density line hexbin imshow
-    matshow heatmap countplot barplot lineplot scatterplot histplot violinplot kdeplot pairplot
-    displot catplot relplot lmplot regplot stripplot swarmplot pointplot stackplot step
-    errorbar fill_between violinplot""".split()
+    [
+        "plot",
+        "bar",
+        "barh",
+        "hist",
+        "hist2d",
+        "scatter",
+        "boxplot",
+        "pie",
+        "area",
+        "kde",
+        "density",
+        "line",
+        "hexbin",
+        "imshow",
+        "matshow",
+        "heatmap",
+        "countplot",
+        "barplot",
+        "lineplot",
+        "scatterplot",
+        "histplot",
+        "violinplot",
+        "kdeplot",
+        "pairplot",
+        "displot",
+        "catplot",
+        "relplot",
+        "lmplot",
+        "regplot",
+        "stripplot",
+        "swarmplot",
+        "pointplot",
+        "stackplot",
+        "step",
+        "errorbar",
+        "fill_between",
+        "violinplot",
+    ]
 )
 _PLOTTING_MODULES = frozenset({"plt", "sns", "pyplot", "seaborn"})
 

@@ -29,14 +29,15 @@ import datetime
 import decimal
 import math
 import numbers
-from typing import Any, List, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 TOLERANCE = 1e-5
 
-COLLECTION_TYPES: tuple = (
+COLLECTION_TYPES: tuple[type, ...] = (
     pd.DataFrame,
     pd.Series,
     pd.Index,
@@ -146,10 +147,10 @@ def _arrays_equal(hyp: np.ndarray, ref: np.ndarray) -> bool:
         return bool(np.array_equal(hyp, ref))
 
 
-def as_value_list(value: Any) -> List[Any]:
+def as_value_list(value: Any) -> list[Any]:
     """A collection's values as a (possibly nested) list, labels dropped."""
     if isinstance(value, pd.DataFrame):
-        items: List[Any] = value.to_numpy(dtype=object).tolist()
+        items: list[Any] = value.to_numpy(dtype=object).tolist()
     elif isinstance(value, (pd.Series, pd.Index)):
         items = list(value.to_numpy(dtype=object).tolist())
     elif isinstance(value, np.ndarray):
@@ -160,21 +161,21 @@ def as_value_list(value: Any) -> List[Any]:
     return flatten_single_items(items)
 
 
-def _comparable_lists(hyp: Any, ref: Any) -> tuple:
+def _comparable_lists(hyp: Any, ref: Any) -> tuple[list[Any], list[Any]]:
     hyp_items, ref_items = as_value_list(hyp), as_value_list(ref)
     if isinstance(hyp, (set, frozenset)) or isinstance(ref, (set, frozenset)):
         return _sorted_if_possible(hyp_items), _sorted_if_possible(ref_items)
     return hyp_items, ref_items
 
 
-def _sorted_if_possible(values: List[Any]) -> List[Any]:
+def _sorted_if_possible(values: list[Any]) -> list[Any]:
     try:
         return sorted(values)
     except Exception:  # mixed or unorderable items keep their order
         return list(values)
 
 
-def flatten_single_items(items: List[Any]) -> List[Any]:
+def flatten_single_items(items: list[Any]) -> list[Any]:
     """``[[a], [b]]`` -> ``[a, b]``: a one-column table compares like a plain list."""
     if items and all(_is_sequence(item) and len(item) == 1 for item in items):
         return [item[0] for item in items]
@@ -192,7 +193,8 @@ def value_lists_match(hyp: Sequence[Any], ref: Sequence[Any]) -> bool:
     fast = _numeric_lists_match(hyp, ref)
     if fast is not None:
         return fast
-    return all(_items_match(h, r) for h, r in zip(hyp, ref))
+    # Lengths are equal (checked above); zip(strict=) is not in Python 3.9, which kernels run.
+    return all(_items_match(h, r) for h, r in zip(hyp, ref))  # noqa: B905
 
 
 def _numeric_lists_match(hyp: Sequence[Any], ref: Sequence[Any]) -> bool | None:
@@ -270,7 +272,7 @@ def _reference_as_frame(value: Any) -> pd.DataFrame | None:
     return value if isinstance(value, pd.DataFrame) else None
 
 
-def _column_values(frame: pd.DataFrame, position: int) -> List[Any]:
+def _column_values(frame: pd.DataFrame, position: int) -> list[Any]:
     return list(frame.iloc[:, position].to_numpy(dtype=object).tolist())
 
 
@@ -284,13 +286,13 @@ def single_element_matches(collection: Any, scalar: Any) -> bool:
     return scalars_match(items[0], scalar)
 
 
-def cluster_matching_outputs(outputs: Sequence[Any]) -> List[List[int]]:
+def cluster_matching_outputs(outputs: Sequence[Any]) -> list[list[int]]:
     """Group positions whose values mutually match, largest cluster first.
 
     Used for self-consistency (maj@1) in ``--mode strict`` scoring and for ranking candidates.
     Ties keep the cluster that appeared first.
     """
-    clusters: List[List[int]] = []
+    clusters: list[list[int]] = []
     for position, value in enumerate(outputs):
         for cluster in clusters:
             representative = outputs[cluster[0]]

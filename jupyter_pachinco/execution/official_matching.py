@@ -30,8 +30,9 @@ an error it does not absorb.
 
 from __future__ import annotations
 
+import contextlib
 import numbers
-from typing import Any, List
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,8 +41,16 @@ from .figures import FigureImage
 
 ABS_TOLERANCE = 1e-5
 
-COLLECTION_TYPES: tuple = (pd.DataFrame, pd.Series, pd.Index, np.ndarray, list, set, tuple)
-PRIMITIVE_TYPES: tuple = (str, float, int, np.generic)
+COLLECTION_TYPES: tuple[type, ...] = (
+    pd.DataFrame,
+    pd.Series,
+    pd.Index,
+    np.ndarray,
+    list,
+    set,
+    tuple,
+)
+PRIMITIVE_TYPES: tuple[type, ...] = (str, float, int, np.generic)
 
 
 class ComparisonError(Exception):
@@ -60,7 +69,7 @@ def strictly_equal(a: Any, b: Any) -> bool:
     if isinstance(a, np.ndarray):
         return bool(np.array_equal(a, b))
     if isinstance(a, FigureImage):
-        return a == b
+        return bool(a == b)
     try:
         return bool(a == b)
     except Exception:  # the official evaluator calls any error "unequal" here
@@ -116,17 +125,14 @@ def _collections_match(hyp: Any, ref: Any, permute_invariant: bool) -> bool:
     if len(hyp_list) == len(ref_list):
         hyp_list = flatten_once(hyp_list)
         ref_list = flatten_once(ref_list)
-    try:
+    with contextlib.suppress(Exception):  # E8.4c: any error -> go on
         if values_match(hyp_list, ref_list):
             return True
-    except Exception:  # E8.4c: any error -> go on
-        pass
     if isinstance(hyp, pd.Series):
         hyp = hyp.to_frame()
-        try:
+        # If the Series has its index's name, resetting fails: keep the one-column frame.
+        with contextlib.suppress(Exception):
             hyp = hyp.reset_index()
-        except Exception:  # the Series has its index's name: keep the one-column frame
-            pass
     if isinstance(ref, pd.Series):
         ref = ref.to_frame()
     if not (
@@ -150,7 +156,7 @@ def _columns_covered(hyp: pd.DataFrame, ref: pd.DataFrame) -> bool:
     return True
 
 
-def _column_matches(ref_column: List[Any], hyp_column: List[Any]) -> bool:
+def _column_matches(ref_column: list[Any], hyp_column: list[Any]) -> bool:
     try:
         result = values_match(ref_column, hyp_column)
     except Exception:  # logged and skipped by the official evaluator
@@ -233,20 +239,20 @@ def _is_na(item: Any) -> bool:
     return isinstance(missing, bool) and missing
 
 
-def to_list(value: Any) -> List[Any]:
+def to_list(value: Any) -> list[Any]:
     """E8.4a: pandas -> ``.values.tolist()``, ndarray -> ``.tolist()``, others -> ``list()``."""
     if isinstance(value, (pd.DataFrame, pd.Series, pd.Index)):
         return _listed(value.values)
     if isinstance(value, np.ndarray):
-        listed: List[Any] = value.tolist()
+        listed: list[Any] = value.tolist()
         return listed
     return list(value)
 
 
-def _listed(values: Any) -> List[Any]:
+def _listed(values: Any) -> list[Any]:
     values = as_pandas14(values)
     if isinstance(values, np.ndarray):
-        listed: List[Any] = values.tolist()
+        listed: list[Any] = values.tolist()
         return listed
     if isinstance(values, pd.Categorical):
         return list(values.tolist())
@@ -255,7 +261,7 @@ def _listed(values: Any) -> List[Any]:
     raise AttributeError(f"'{type(values).__name__}' object has no attribute 'tolist'")
 
 
-def flatten_once(items: List[Any]) -> List[Any]:
+def flatten_once(items: list[Any]) -> list[Any]:
     """E8.4b: a non-empty list of lists loses one level (tuples are not lists)."""
     if isinstance(items, list) and items and all(isinstance(item, list) for item in items):
         return [value for item in items for value in item]

@@ -123,5 +123,19 @@ def test_mode_picks_the_verdicts_and_report_lists_disagreements(
 
 def test_an_unknown_mode_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
-        main(["eval", "score", "--dataset", "d", "--artifacts", "a", "--predictions", "p",
-              "--output", "o", "--mode", "lenient"])
+        main(
+            [
+                "eval",
+                "score",
+                "--dataset",
+                "d",
+                "--artifacts",
+                "a",
+                "--predictions",
+                "p",
+                "--output",
+                "o",
+                "--mode",
+                "lenient",
+            ]
+        )

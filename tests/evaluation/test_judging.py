@@ -36,7 +36,8 @@ def test_a_comparison_error_rejects_officially_but_not_strictly() -> None:
     targets = Targets(OUTPUT_VARIABLES, by_any=(5,))
     produced = Produced(candidates=([np.array([1, 2])], 5))
     correct, error = official_verdict(targets, produced)
-    assert not correct and error
+    assert not correct
+    assert error
     assert strict_verdict(targets, produced)
 
 

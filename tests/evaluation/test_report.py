@@ -65,7 +65,12 @@ def test_the_report_shows_per_problem_where_the_modes_disagree() -> None:
     turn = report["episodes"][0]["turns"][0]
     turn["target_rules"] = {"official": "output", "strict": "changed_variables"}
     turn["hypotheses"] = [
-        {"code": "<i>df.insert(1, 'c', s)</i>", "correct": False, "official": False, "strict": True},
+        {
+            "code": "<i>df.insert(1, 'c', s)</i>",
+            "correct": False,
+            "official": False,
+            "strict": True,
+        },
         {"code": "df['c'] = s", "correct": True, "official": True, "strict": True},
     ]
     [problem] = mode_disagreements(report["episodes"])
@@ -73,7 +78,8 @@ def test_the_report_shows_per_problem_where_the_modes_disagree() -> None:
     assert [h["index"] for h in problem["hypotheses"]] == [0]
     html = render_html_report(report)
     assert "targets: official output, strict changed_variables" in html
-    assert "&lt;i&gt;df.insert" in html and "<i>df" not in html
+    assert "&lt;i&gt;df.insert" in html
+    assert "<i>df" not in html
 
 
 def test_the_report_says_when_the_modes_agree() -> None:
