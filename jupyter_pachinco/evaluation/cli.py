@@ -79,7 +79,9 @@ def run_score(args: argparse.Namespace) -> int:
     options = ScoringOptions(
         limits=Limits(
             wall_time_s=args.timeout,
-            cpu_time_s=args.timeout,
+            # Wall time only, as the official evaluator: a CPU limit would stop code that
+            # uses several threads sooner than the timeout says.
+            cpu_time_s=None,
             memory_bytes=args.memory_mb * 1024 * 1024,
         ),
         workers=args.workers,
