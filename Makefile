@@ -19,7 +19,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 export PATH := $(BIN):$(PATH)
 export PIP_PROGRESS_BAR := off
 
-.PHONY: help lab setup test lint typecheck pytest jest galata build clean
+.PHONY: help lab setup test test-setup lint typecheck pytest jest galata build clean
 
 help:
 	@echo "make lab    set everything up and start JupyterLab with the quickstart notebook"
@@ -98,7 +98,22 @@ jest: setup
 galata: setup $(STAMPS)/chromium.stamp ui-tests/node_modules/.installed
 	cd ui-tests && npx playwright test
 
-test: lint typecheck pytest jest galata
+# `make test` runs the layers in this order, stops at the first that fails, and prints how
+# long each one took.
+TEST_LAYERS := test-setup lint typecheck pytest jest galata
+
+test-setup: setup $(STAMPS)/chromium.stamp ui-tests/node_modules/.installed
+
+test:
+	@report=""; status=0; begin=$$(date +%s); \
+	for layer in $(TEST_LAYERS); do \
+		start=$$(date +%s); \
+		$(MAKE) --no-print-directory $$layer || status=$$?; \
+		report+=$$(printf '  %-10s %6ds' "$${layer#test-}" $$(( $$(date +%s) - start )))$$'\n'; \
+		if [ $$status != 0 ]; then report+="  ($$layer failed)"$$'\n'; break; fi; \
+	done; \
+	printf '\nmake test: time per layer\n%s  %-10s %6ds\n' "$$report" total $$(( $$(date +%s) - begin )); \
+	exit $$status
 
 # ---------------------------------------------------------------- packaging
 
