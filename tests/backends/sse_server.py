@@ -270,7 +270,6 @@ class FakeOpenAIServer:
         await writer.drain()
         return True
 
-
     async def _stream_slowly(
         self,
         chunks: list[str],

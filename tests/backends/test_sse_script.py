@@ -56,12 +56,16 @@ async def test_rules_pick_the_script_by_the_last_user_message_or_the_prompt() ->
 
         async def chat(*messages: str) -> str:
             history = [{"role": "user", "content": text} for text in messages]
-            answer = await client.chat.completions.create(model="m", messages=history)  # type: ignore[arg-type]
-            return answer.choices[0].message.content or ""
+            stream = await client.chat.completions.create(
+                model="m",
+                messages=history,  # type: ignore[arg-type]
+                stream=True,
+            )
+            return "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
 
         async def complete(prompt: str) -> str:
-            answer = await client.completions.create(model="m", prompt=prompt)
-            return answer.choices[0].text
+            stream = await client.completions.create(model="m", prompt=prompt, stream=True)
+            return "".join([c.choices[0].text async for c in stream if c.choices])
 
         assert await chat("the mean price please") == "first"
         # Only the last user message counts: the earlier "count" is not matched.
@@ -75,18 +79,17 @@ async def test_rules_pick_the_script_by_the_last_user_message_or_the_prompt() ->
 
 async def test_status_says_which_stream_the_client_closed() -> None:
     slow = Behaviour(words=tuple(f"w{i} " for i in range(200)), delay_s=0.02)
-    async with FakeOpenAIServer([slow]) as server:
-        async with httpx.AsyncClient() as client:
-            body = {"model": "m", "prompt": "p", "stream": True}
-            async with client.stream("POST", f"{server.base_url}/completions", json=body) as r:
-                async for line in r.aiter_lines():
-                    if line.startswith("data:"):
-                        break  # the first event: then go away mid-stream
-            for _ in range(200):
-                status = (await client.get(f"http://127.0.0.1:{server.port}/_script/status")).json()
-                if status["requests"][0]["state"] != "streaming":
-                    break
-                await asyncio.sleep(0.02)
+    async with FakeOpenAIServer([slow]) as server, httpx.AsyncClient() as client:
+        body = {"model": "m", "prompt": "p", "stream": True}
+        async with client.stream("POST", f"{server.base_url}/completions", json=body) as r:
+            async for line in r.aiter_lines():
+                if line.startswith("data:"):
+                    break  # the first event: then go away mid-stream
+        for _ in range(200):
+            status = (await client.get(f"http://127.0.0.1:{server.port}/_script/status")).json()
+            if status["requests"][0]["state"] != "streaming":
+                break
+            await asyncio.sleep(0.02)
     assert status["listening"] is True
     assert [(r["path"], r["state"]) for r in status["requests"]] == [
         ("/v1/completions", "closed_by_client")

@@ -9,7 +9,6 @@ import nbformat
 import pytest
 
 from jupyter_pachinco.context import linearize_cells, structure_cells, truncate_source
-
 from tests.support.shared_data import SHARED_ROOT, shared_path
 
 ARCADE_SPLITS = ("real_is362", "exemplars_demo")
@@ -27,7 +26,8 @@ def arcade_turns() -> list[tuple[str, dict[str, Any]]]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """One test per ARCADE turn, read at collection (not import); one skip when the data is absent."""
+    """One test per ARCADE turn, read at collection (not import); one skip, naming the
+    missing folder, when the data is absent."""
     if "turn" not in metafunc.fixturenames:
         return
     missing = [
@@ -36,7 +36,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         if not shared_path("arcade", split, "dataset.json").exists()
     ]
     if missing:
-        reason = f"needs the shared benchmark data: {missing[0]} is absent ({SHARED_ROOT} beside the clone)"
+        reason = (
+            f"needs the shared benchmark data: {missing[0]} is absent "
+            f"({SHARED_ROOT} beside the clone)"
+        )
         skipped = pytest.param("absent", {}, marks=pytest.mark.skip(reason=reason))
         metafunc.parametrize(("name", "turn"), [skipped], ids=["shared-data-absent"])
         return

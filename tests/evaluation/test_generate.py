@@ -10,6 +10,7 @@ import pytest
 from jupyter_pachinco.cli import main
 from jupyter_pachinco.evaluation.dataset import load_predictions
 
+
 def _generate(demo: Path, tiny_model_dir: Path, output: Path, *extra: str) -> int:
     return main(
         [
@@ -37,7 +38,11 @@ def _generate(demo: Path, tiny_model_dir: Path, output: Path, *extra: str) -> in
 
 @pytest.mark.parametrize("form", ["completion", "chat", "dataset"])
 def test_generate_writes_arcade_predictions_that_the_scorer_reads(
-    demo_dir: Path, tiny_model_dir: Path, tmp_path: Path, form: str, capsys: pytest.CaptureFixture[str]
+    demo_dir: Path,
+    tiny_model_dir: Path,
+    tmp_path: Path,
+    form: str,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     output = tmp_path / "predictions.json"
     assert _generate(demo_dir, tiny_model_dir, output, "--form", form) == 0
@@ -56,8 +61,7 @@ def test_generate_writes_arcade_predictions_that_the_scorer_reads(
 
 
 def test_an_interrupted_run_resumes_without_redoing_finished_turns(
-    demo_dir: Path,
-    tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    demo_dir: Path, tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     output = tmp_path / "predictions.json"
     assert _generate(demo_dir, tiny_model_dir, output) == 0
@@ -78,8 +82,7 @@ def test_an_interrupted_run_resumes_without_redoing_finished_turns(
 
 
 def test_generate_rejects_an_unknown_style_with_a_clear_message(
-    demo_dir: Path,
-    tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    demo_dir: Path, tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert _generate(demo_dir, tiny_model_dir, tmp_path / "p.json", "--style", "no-such-style") == 1
     error = capsys.readouterr().err
