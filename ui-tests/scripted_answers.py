@@ -25,11 +25,10 @@ def pieces(text: str, size: int = 12) -> tuple[str, ...]:
 
 
 def explained(*steps: tuple[str, str]) -> str:
-    """An explained answer: a heading per step, then its code in a fence."""
-    return "".join(
-        f"### Step {k}: {say}\n\n```python\n{code}\n```\n\n"
-        for k, (say, code) in enumerate(steps, 1)
-    )
+    """An answer in the explained style's format: one fenced block, each step's code after
+    its ``# Step k:`` comment (see ``PROMPT_STYLES["explained"].chat_answer``)."""
+    body = "".join(f"# Step {k}: {say}\n{code}\n" for k, (say, code) in enumerate(steps, 1))
+    return f"```python\n{body}```\n"
 
 
 def answer(text: str, *, delay_s: float = 0.0) -> tuple[Behaviour, ...]:
@@ -60,7 +59,7 @@ TOTAL = explained(("Add up the prices", "orders['price'].sum()"))
 RANKED_STEPS = (
     ("Take the city of the dearest order", "orders.loc[orders['price'].idxmax(), 'city']"),
     ("Sort by price and take the last city", "orders.sort_values('price')['city'].iloc[-1]"),
-    ("Take the city of the cheapest order", "orders.loc[orders['price'].idxmin(), 'city']"),
+    ("Take the first city in alphabetical order", "orders['city'].min()"),
     ("Use the cost column", "orders['cost'].idxmax()"),
 )
 RANKED = (Behaviour(choices=tuple(pieces(explained(step)) for step in RANKED_STEPS)),)
@@ -69,7 +68,9 @@ RANKED = (Behaviour(choices=tuple(pieces(explained(step)) for step in RANKED_STE
 BROKEN = explained(("Add the tax to each price", "orders['prices'] * 1.2"))
 FIXED = explained(("Add the tax to each price (the column is `price`)", "orders['price'] * 1.2"))
 
-SLOW = "### Step 1: Count the orders slowly\n\n" + "".join(f"word{k} " for k in range(400))
+SLOW = "```python\n# Step 1: Count the orders slowly\n" + "".join(
+    f"word{k} = {k}\n" for k in range(400)
+)
 
 XSS_ANSWER = (
     "### Step 1: Look at the data <img src=x onerror=\"window.__xss='img'\"> first\n\n"
@@ -85,7 +86,8 @@ NO_RULE = "This request matched no scripted rule: no code here."
 RULES: tuple[Rule, ...] = (
     Rule("KeyError: 'prices'", answer(FIXED)),
     Rule(f"Problem: {QUICKSTART_INTENT}", answer(QUICKSTART_ANSWER)),
-    Rule("Problem: average price per city", answer(CITY_AVERAGE)),
+    # Paced, so that the browser sees the answer grow (the conversation test checks it).
+    Rule("Problem: average price per city", answer(CITY_AVERAGE, delay_s=0.1)),
     Rule("Problem: total price", answer(TOTAL)),
     Rule("Problem: city of the most expensive order", RANKED),
     Rule("Problem: price with tax", answer(BROKEN)),

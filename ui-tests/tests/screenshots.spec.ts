@@ -67,9 +67,9 @@ test.describe('Pachinco on the quickstart notebook', () => {
     expect(output).toMatch(/3\s+22\.9/);
     const insertedShot = screenshotPath('inserted-cells.png');
     if (insertedShot) {
-      await page.notebook.getCellLocator(count + 1).then(cell =>
-        cell?.scrollIntoViewIfNeeded()
-      );
+      await page.notebook
+        .getCellLocator(count + 1)
+        .then(cell => cell?.scrollIntoViewIfNeeded());
       await page.screenshot({ path: insertedShot });
     }
   });

@@ -36,7 +36,9 @@ export interface IScriptedStatus {
 export async function scriptedStatus(
   request: APIRequestContext
 ): Promise<IScriptedStatus> {
-  return (await (await request.get(`${control}/status`)).json()) as IScriptedStatus;
+  return (await (
+    await request.get(`${control}/status`)
+  ).json()) as IScriptedStatus;
 }
 
 /** The model server stops listening: connections to it are refused. */
