@@ -19,7 +19,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 export PATH := $(BIN):$(PATH)
 export PIP_PROGRESS_BAR := off
 
-.PHONY: help lab setup test test-setup lint typecheck pytest jest galata build clean
+.PHONY: help lab setup test test-setup lint typecheck pytest jest galata screenshots build clean
 
 help:
 	@echo "make lab    set everything up and start JupyterLab with the quickstart notebook"
@@ -97,6 +97,10 @@ jest: setup
 
 galata: setup $(STAMPS)/chromium.stamp ui-tests/node_modules/.installed
 	cd ui-tests && npx playwright test
+
+# Rewrite the README's screenshots (docs/images/*.png) from the quickstart browser test.
+screenshots: setup $(STAMPS)/chromium.stamp ui-tests/node_modules/.installed
+	cd ui-tests && PACHINCO_UPDATE_SCREENSHOTS=1 npx playwright test screenshots
 
 # `make test` runs the layers in this order, stops at the first that fails, and prints how
 # long each one took.

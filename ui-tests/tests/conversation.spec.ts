@@ -72,8 +72,11 @@ test.describe('Pachinco conversation', () => {
       .poll(() =>
         page.evaluate(async (filePath: string) => {
           const response = await fetch(`/api/contents/${filePath}?content=1`);
+          if (!response.ok) {
+            return `HTTP ${response.status}`; // polled again until the save is readable
+          }
           const model = await response.json();
-          return model.content.metadata.pachinco?.turns?.length ?? 0;
+          return model.content?.metadata?.pachinco?.turns?.length ?? 0;
         }, file)
       )
       .toBe(1);
