@@ -19,7 +19,8 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 export PATH := $(BIN):$(PATH)
 export PIP_PROGRESS_BAR := off
 
-.PHONY: help lab setup test lint typecheck pytest jest galata build clean oldest-env pytest-oldest
+.PHONY: help lab setup test test-setup lint typecheck pytest jest galata screenshots build clean \
+	oldest-env pytest-oldest
 
 help:
 	@echo "make lab    set everything up and start JupyterLab with the quickstart notebook"
@@ -117,7 +118,26 @@ pytest-oldest: setup oldest-env
 	$(OLDEST_VENV)/bin/python -m pytest -m kernel_side tests/kernel_side \
 		--confcutdir=tests/kernel_side -p no:cacheprovider
 
-test: lint typecheck pytest pytest-oldest jest galata
+# Rewrite the README's screenshots (docs/images/*.png) from the quickstart browser test.
+screenshots: setup $(STAMPS)/chromium.stamp ui-tests/node_modules/.installed
+	cd ui-tests && PACHINCO_UPDATE_SCREENSHOTS=1 npx playwright test screenshots
+
+# `make test` runs the layers in this order, stops at the first that fails, and prints how
+# long each one took.
+TEST_LAYERS := test-setup lint typecheck pytest pytest-oldest jest galata
+
+test-setup: setup oldest-env $(STAMPS)/chromium.stamp ui-tests/node_modules/.installed
+
+test:
+	@report=""; status=0; begin=$$(date +%s); \
+	for layer in $(TEST_LAYERS); do \
+		start=$$(date +%s); \
+		$(MAKE) --no-print-directory $$layer || status=$$?; \
+		report+=$$(printf '  %-10s %6ds' "$${layer#test-}" $$(( $$(date +%s) - start )))$$'\n'; \
+		if [ $$status != 0 ]; then report+="  ($$layer failed)"$$'\n'; break; fi; \
+	done; \
+	printf '\nmake test: time per layer\n%s  %-10s %6ds\n' "$$report" total $$(( $$(date +%s) - begin )); \
+	exit $$status
 
 # ---------------------------------------------------------------- packaging
 
