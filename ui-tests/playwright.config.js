@@ -19,7 +19,7 @@ const servers = [
   {
     name: 'real-model',
     config: 'jupyter_server_smollm2_config.py',
-    port: process.env.PACHINCO_UI_SMOLLM2_PORT || '8896',
+    port: process.env.PACHINCO_UI_SMOLLM2_PORT || '8894',
     testMatch: /real-model\.spec\.ts/
   },
   {
