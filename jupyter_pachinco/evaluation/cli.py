@@ -10,6 +10,7 @@ from typing import Any
 
 from .errors import EvaluationError
 from .generate_cli import add_generate_command
+from .mining_cli import add_mine_command
 
 # The harness (pandas, numpy, the executor) is imported inside the commands, so that the
 # command line answers `--help` and `--version` without loading it.
@@ -21,6 +22,7 @@ def add_eval_commands(subparsers: Any) -> None:
     commands = eval_parser.add_subparsers(dest="eval_command", metavar="EVAL_COMMAND")
     commands.required = True
     add_generate_command(commands)
+    add_mine_command(commands)
     score = commands.add_parser("score", help="Score a predictions file by execution.")
     score.add_argument("--dataset", type=Path, required=True, help="ARCADE dataset JSON.")
     score.add_argument(

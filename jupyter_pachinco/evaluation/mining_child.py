@@ -1,0 +1,133 @@
+"""The process that runs one notebook for ``eval mine``: ``python -m ... JOB RESULTS``.
+
+``JOB`` is JSON: ``{"cells": [{"index", "code", "turn"}], "timeout_s", "seed_code"}``. Every
+cell runs in one namespace, in order, in the current folder, after ``seed_code`` (so random
+data is the same on every run), under a per-cell time limit. Turn cells run with ARCADE's
+output capture and are judged the way the scorer judges a reference (``judging``): a turn is
+usable when it ran, and has an output or changed a variable, and that value survives pickling
+and matches itself. Before each turn the live variables are described for the prompts.
+
+One JSON line per cell is appended to ``RESULTS`` as soon as the cell is done, so a run that
+is killed still tells how far it got.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import hashlib
+import io
+import json
+import pickle
+import signal
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+SCHEMA_KINDS_LEFT_OUT = frozenset({"module", "function", "class"})
+
+
+class CellTimeout(BaseException):
+    """The cell ran past its time limit (a BaseException, so ``except Exception`` in notebook
+    code cannot swallow it)."""
+
+
+def _alarm(_signum: int, _frame: FrameType | None) -> None:
+    raise CellTimeout()
+
+
+def run_job(job: Mapping[str, Any], results: Path) -> None:
+    """Run every cell of ``job`` and append one result line per cell to ``results``."""
+    from ..context import describe_variables
+    from ..execution import compile_plain, compile_with_capture
+    from ..execution.capture import OUTPUT_NAME
+    from ..execution.forks import describe_exception
+    from ..execution.trials import changed_variables, fingerprint_namespace
+
+    namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
+    signal.signal(signal.SIGALRM, _alarm)
+    timeout = float(job["timeout_s"])
+    seed_code = str(job["seed_code"])
+    with results.open("a", encoding="utf-8") as out:
+        for cell in job["cells"]:
+            record: dict[str, Any] = {"index": cell["index"], "error": None, "timed_out": False}
+            turn = bool(cell["turn"])
+            try:
+                exec(compile(seed_code, "<seed>", "exec"), namespace)
+                if turn:
+                    schemas = describe_variables(namespace)
+                    record["schemas"] = [
+                        d for d in schemas if d.get("kind") not in SCHEMA_KINDS_LEFT_OUT
+                    ]
+                    before = fingerprint_namespace(namespace)
+                tree = (
+                    compile_with_capture(cell["code"]) if turn else compile_plain(cell["code"], "")
+                )
+                code = compile(tree, f"<cell {cell['index']}>", "exec")
+                signal.setitimer(signal.ITIMER_REAL, timeout)
+                try:
+                    with _quiet():
+                        exec(code, namespace)
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+            except CellTimeout:
+                record.update(error=f"timed out after {timeout:g} s", timed_out=True)
+            except BaseException as exc:  # notebook code may raise anything
+                record["error"] = describe_exception(exc)
+            if turn and record["error"] is None:
+                output = namespace.get(OUTPUT_NAME)
+                changed = changed_variables(namespace, before)
+                record.update(_judge(output, changed))
+            out.write(json.dumps(record, default=str) + "\n")
+            out.flush()
+
+
+@contextlib.contextmanager
+def _quiet() -> Any:
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        yield
+
+
+def _judge(output: Any, changed: Mapping[str, Any]) -> dict[str, Any]:
+    """What the scorer would take as this reference's targets, and whether they are usable."""
+    from ..execution import outputs_match
+
+    targets = [output] if output is not None else list(changed.values())
+    verdict: dict[str, Any] = {
+        "has_output": output is not None,
+        "changed": sorted(changed),
+        "unusable": None,
+        "digest": None,
+    }
+    if not targets:
+        verdict["unusable"] = "no output and no changed variable"
+        return verdict
+    digest = hashlib.blake2b(digest_size=16)
+    for value in targets:
+        try:
+            data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            first, second = pickle.loads(data), pickle.loads(data)
+        except Exception:  # the scorer sends values back pickled; this one cannot be
+            verdict["unusable"] = f"its {type(value).__name__} value cannot be pickled"
+            return verdict
+        if not outputs_match(first, second):
+            verdict["unusable"] = f"its {type(value).__name__} value does not match itself"
+            return verdict
+        digest.update(data)
+    verdict["digest"] = digest.hexdigest()
+    return verdict
+
+
+def main(argv: list[str]) -> int:
+    job_path, results_path = Path(argv[0]), Path(argv[1])
+    job = json.loads(job_path.read_text(encoding="utf-8"))
+    sys.path.insert(0, ".")
+    run_job(job, results_path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
