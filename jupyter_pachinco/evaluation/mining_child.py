@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import copy
 import hashlib
 import io
 import json
@@ -54,6 +55,7 @@ def run_job(job: Mapping[str, Any], results: Path) -> None:
         for cell in job["cells"]:
             record: dict[str, Any] = {"index": cell["index"], "error": None, "timed_out": False}
             turn = bool(cell["turn"])
+            saved: tuple[dict[str, Any], dict[str, Any]] | None = None
             try:
                 exec(compile(seed_code, "<seed>", "exec"), namespace)
                 if turn:
@@ -66,6 +68,7 @@ def run_job(job: Mapping[str, Any], results: Path) -> None:
                     compile_with_capture(cell["code"]) if turn else compile_plain(cell["code"], "")
                 )
                 code = compile(tree, f"<cell {cell['index']}>", "exec")
+                saved = _snapshot(namespace)
                 signal.setitimer(signal.ITIMER_REAL, timeout)
                 try:
                     with _quiet():
@@ -76,12 +79,37 @@ def run_job(job: Mapping[str, Any], results: Path) -> None:
                 record.update(error=f"timed out after {timeout:g} s", timed_out=True)
             except BaseException as exc:  # notebook code may raise anything
                 record["error"] = describe_exception(exc)
+            if record["error"] is not None and saved is not None:
+                _restore(namespace, saved)
             if turn and record["error"] is None:
                 output = namespace.get(OUTPUT_NAME)
                 changed = changed_variables(namespace, before)
                 record.update(_judge(output, changed))
             out.write(json.dumps(record, default=str) + "\n")
             out.flush()
+
+
+def _snapshot(namespace: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The bindings, and deep copies of the user's data, to undo a cell that fails half-way.
+
+    The scorer leaves a failed cell out of the context entirely, so its partial effects (an
+    import before the failing line, a column added in place) must not stay here either.
+    """
+    from ..execution.trials import is_user_variable
+
+    data = {name: value for name, value in namespace.items() if is_user_variable(name, value)}
+    try:
+        copies = copy.deepcopy(data)
+    except Exception:  # some value refuses to be copied; then only bindings are restored
+        copies = {}
+    return dict(namespace), copies
+
+
+def _restore(namespace: dict[str, Any], saved: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    bindings, copies = saved
+    namespace.clear()
+    namespace.update(bindings)
+    namespace.update(copies)
 
 
 @contextlib.contextmanager
