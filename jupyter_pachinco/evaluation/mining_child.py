@@ -41,52 +41,58 @@ def _alarm(_signum: int, _frame: FrameType | None) -> None:
 
 def run_job(job: Mapping[str, Any], results: Path) -> None:
     """Run every cell of ``job`` and append one result line per cell to ``results``."""
-    from ..context import describe_variables
-    from ..execution import compile_plain, compile_with_capture
-    from ..execution.capture import OUTPUT_NAME
-    from ..execution.forks import describe_exception
-    from ..execution.trials import changed_variables, fingerprint_namespace
-
     namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
     signal.signal(signal.SIGALRM, _alarm)
-    timeout = float(job["timeout_s"])
-    seed_code = str(job["seed_code"])
     with results.open("a", encoding="utf-8") as out:
         for cell in job["cells"]:
-            record: dict[str, Any] = {"index": cell["index"], "error": None, "timed_out": False}
-            turn = bool(cell["turn"])
-            saved: tuple[dict[str, Any], dict[str, Any]] | None = None
-            try:
-                exec(compile(seed_code, "<seed>", "exec"), namespace)
-                if turn:
-                    schemas = describe_variables(namespace)
-                    record["schemas"] = [
-                        d for d in schemas if d.get("kind") not in SCHEMA_KINDS_LEFT_OUT
-                    ]
-                    before = fingerprint_namespace(namespace)
-                tree = (
-                    compile_with_capture(cell["code"]) if turn else compile_plain(cell["code"], "")
-                )
-                code = compile(tree, f"<cell {cell['index']}>", "exec")
-                saved = _snapshot(namespace)
-                signal.setitimer(signal.ITIMER_REAL, timeout)
-                try:
-                    with _quiet():
-                        exec(code, namespace)
-                finally:
-                    signal.setitimer(signal.ITIMER_REAL, 0)
-            except CellTimeout:
-                record.update(error=f"timed out after {timeout:g} s", timed_out=True)
-            except BaseException as exc:  # notebook code may raise anything
-                record["error"] = describe_exception(exc)
-            if record["error"] is not None and saved is not None:
-                _restore(namespace, saved)
-            if turn and record["error"] is None:
-                output = namespace.get(OUTPUT_NAME)
-                changed = changed_variables(namespace, before)
-                record.update(_judge(output, changed))
+            record = run_cell(namespace, cell, float(job["timeout_s"]), str(job["seed_code"]))
             out.write(json.dumps(record, default=str) + "\n")
             out.flush()
+
+
+def run_cell(
+    namespace: dict[str, Any], cell: Mapping[str, Any], timeout: float, seed_code: str
+) -> dict[str, Any]:
+    """Run one cell in ``namespace``; a turn is first tried in a fork, as the scorer runs it.
+
+    A cell that fails leaves ``namespace`` as it was before it.
+    """
+    from ..context import describe_variables
+    from ..execution import Limits, compile_plain, compile_with_capture, run_trials
+    from ..execution.forks import describe_exception
+    from ..execution.trials import fingerprint_namespace
+
+    record: dict[str, Any] = {"index": cell["index"], "error": None, "timed_out": False}
+    turn = bool(cell["turn"])
+    saved = None
+    try:
+        exec(compile(seed_code, "<seed>", "exec"), namespace)
+        if turn:
+            schemas = describe_variables(namespace)
+            record["schemas"] = [d for d in schemas if d.get("kind") not in SCHEMA_KINDS_LEFT_OUT]
+            before = fingerprint_namespace(namespace)
+            limits = Limits(wall_time_s=timeout, cpu_time_s=None, memory_bytes=None)
+            trial = run_trials(namespace, [cell["code"]], limits, 1, before=before)[0]
+            if trial.timed_out:
+                raise CellTimeout()
+        tree = compile_with_capture(cell["code"]) if turn else compile_plain(cell["code"], "")
+        code = compile(tree, f"<cell {cell['index']}>", "exec")
+        saved = _snapshot(namespace)
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+        try:
+            with _quiet():
+                exec(code, namespace)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except CellTimeout:
+        record.update(error=f"timed out after {timeout:g} s", timed_out=True)
+    except BaseException as exc:  # notebook code may raise anything
+        record["error"] = describe_exception(exc)
+    if record["error"] is not None and saved is not None:
+        _restore(namespace, saved)
+    if turn and record["error"] is None:
+        record.update(_judge(namespace, before, trial))
+    return record
 
 
 def _snapshot(namespace: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -119,30 +125,38 @@ def _quiet() -> Any:
         yield
 
 
-def _judge(output: Any, changed: Mapping[str, Any]) -> dict[str, Any]:
-    """What the scorer would take as this reference's targets, and whether they are usable."""
+def _judge(namespace: Mapping[str, Any], before: Mapping[str, bytes], trial: Any) -> dict[str, Any]:
+    """What the scorer would take as this reference's targets, and whether they are usable:
+    each must survive pickling and match the same reference run in a fork (where, as in the
+    scorer, Python's ``random`` is reseeded)."""
     from ..execution import outputs_match
+    from ..execution.capture import OUTPUT_NAME
+    from ..execution.trials import changed_variables
 
-    targets = [output] if output is not None else list(changed.values())
-    verdict: dict[str, Any] = {
-        "has_output": output is not None,
-        "changed": sorted(changed),
-        "unusable": None,
-        "digest": None,
-    }
+    output = namespace.get(OUTPUT_NAME)
+    changed = changed_variables(namespace, before)
+    if output is not None:
+        targets = [(output, trial.output)]
+    else:
+        targets = [(value, trial.changed.get(name)) for name, value in changed.items()]
+    verdict: dict[str, Any] = {"has_output": output is not None, "changed": sorted(changed),
+                               "unusable": None, "digest": None}  # fmt: skip
     if not targets:
-        verdict["unusable"] = "no output and no changed variable"
+        verdict.update(unusable="no output and no changed variable", kind="effect")
         return verdict
     digest = hashlib.blake2b(digest_size=16)
-    for value in targets:
+    for value, forked in targets:
+        name = type(value).__name__
         try:
             data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-            first, second = pickle.loads(data), pickle.loads(data)
+            same = outputs_match(forked, pickle.loads(data))
         except Exception:  # the scorer sends values back pickled; this one cannot be
-            verdict["unusable"] = f"its {type(value).__name__} value cannot be pickled"
+            verdict.update(
+                unusable=f"its {name} value cannot be pickled or compared", kind="comparable"
+            )
             return verdict
-        if not outputs_match(first, second):
-            verdict["unusable"] = f"its {type(value).__name__} value does not match itself"
+        if not same:
+            verdict.update(unusable=f"its {name} value differs from run to run", kind="repeatable")
             return verdict
         digest.update(data)
     verdict["digest"] = digest.hexdigest()

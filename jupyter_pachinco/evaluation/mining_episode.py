@@ -54,6 +54,7 @@ TIMED_OUT = "timed out"
 FAILED = "reference failed"
 NO_EFFECT = "no output and no changed variable"
 NOT_COMPARABLE = "output not comparable"
+NOT_REPEATABLE = "output not repeatable"
 
 
 def build_episode(
@@ -126,11 +127,10 @@ def _exclusion(
     if outcome.get("error") is not None:
         return FAILED, str(outcome["error"])
     unusable = outcome.get("unusable")
-    if unusable == NO_EFFECT:
-        return NO_EFFECT, ""
-    if unusable:
-        return NOT_COMPARABLE, str(unusable)
-    return None
+    if unusable is None:
+        return None
+    reason = {"effect": NO_EFFECT, "repeatable": NOT_REPEATABLE}.get(outcome.get("kind"))
+    return (reason or NOT_COMPARABLE), ("" if reason == NO_EFFECT else str(unusable))
 
 
 def _markdown(source: str) -> dict[str, str]:

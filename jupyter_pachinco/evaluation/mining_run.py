@@ -12,6 +12,7 @@ deletes its data) is reported in its ``NotebookResult``; nothing is raised.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -183,7 +184,8 @@ def run_cells(
         path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
         env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "PYTHONPATH": path}
         command = [sys.executable, "-m", "jupyter_pachinco.evaluation.mining_child"]
-        try:
+        # On a timeout, the cells that finished are in the results file.
+        with contextlib.suppress(subprocess.TimeoutExpired):
             subprocess.run(
                 [*command, str(job_path), str(results)],
                 cwd=run_dir,
@@ -194,8 +196,6 @@ def run_cells(
                 timeout=timeout_s * (len(cells) + 2) + 60,
                 check=False,
             )
-        except subprocess.TimeoutExpired:
-            pass  # the cells that finished are in the results file
         outcomes: dict[int, dict[str, Any]] = {}
         for line in results.read_text(encoding="utf-8").splitlines():
             try:
