@@ -146,3 +146,40 @@ def test_code_without_comments_is_split_into_one_step_per_statement() -> None:
         ("Compute c", "c = df.groupby('item')"),
         ("Which item sold most", "c.sum().sort_values('q').tail(1)"),
     ]
+
+
+def test_a_scored_mined_set_breaks_down_by_notebook_and_kind() -> None:
+    from jupyter_pachinco.evaluation.breakdown import breakdown, breakdown_html
+
+    dataset = [
+        {
+            "notebook_name": "a.ipynb",
+            "turns": [
+                {"turn": {"code": {"value": "df[df.x > 1]"}}, "metadata": {}},
+                {"turn": {"code": {"value": "df.groupby('k').x.sum()"}}, "metadata": {}},
+                {"turn": {"code": {"value": "1"}}, "metadata": {"kinds": ["plotting"]}},
+            ],
+        }
+    ]
+
+    def turn(index: int, verdicts: list[bool], excluded: bool = False) -> dict[str, Any]:
+        hypotheses = [{"correct": v} for v in verdicts]
+        majority = {"correct": bool(verdicts and verdicts[0])}
+        return {"turn_index": index, "excluded": excluded, "hypotheses": hypotheses,
+                "majority": majority}  # fmt: skip
+
+    result = {
+        "episodes": [
+            {"notebook_name": "a.ipynb",
+             "turns": [turn(0, [True, False]), turn(1, [False, False]), turn(2, [], True)]}
+        ]
+    }  # fmt: skip
+    table = breakdown(result, dataset)
+    assert table["notebook"]["a.ipynb"]["turns"] == 2
+    assert table["notebook"]["a.ipynb"]["pass@1"] == 0.25
+    assert table["kind"]["filtering"]["pass@1"] == 0.5
+    assert table["kind"]["grouping"]["pass@1"] == 0.0
+    assert "plotting" not in table["kind"]  # its only turn was excluded
+    html = "".join(breakdown_html(table))
+    assert "<h2>By kind of task</h2>" in html
+    assert "a.ipynb" in html

@@ -20,6 +20,9 @@ from jupyter_pachinco.evaluation.dataset import load_dataset
 from jupyter_pachinco.evaluation.generate import turn_prompt
 from jupyter_pachinco.evaluation.mining_examples import prompt_assistant, write_examples
 
+# Several notebooks run in subprocesses, one waits out a 3 s cell timeout.
+pytestmark = pytest.mark.timeout(600)
+
 ORDERS = "item,quantity,price\nbread,3,2.5\njam,1,4.0\nbread,5,2.5\ntea,2,3.0\n"
 
 
