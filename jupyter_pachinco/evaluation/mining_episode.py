@@ -129,7 +129,7 @@ def _exclusion(
     unusable = outcome.get("unusable")
     if unusable is None:
         return None
-    reason = {"effect": NO_EFFECT, "repeatable": NOT_REPEATABLE}.get(outcome.get("kind"))
+    reason = {"effect": NO_EFFECT, "repeatable": NOT_REPEATABLE}.get(str(outcome.get("kind")))
     return (reason or NOT_COMPARABLE), ("" if reason == NO_EFFECT else str(unusable))
 
 

@@ -74,6 +74,7 @@ def training_example(
     prompt = turn_prompt(example, assistant, form)
     record: dict[str, Any]
     if form == "chat":
+        assert not isinstance(prompt, str)  # the chat form is a sequence of messages
         messages = [{"role": m.role, "content": m.content} for m in prompt]
         answer = fenced(style.chat_answer(exemplar))
         record = {"prompt": messages, "completion": [{"role": "assistant", "content": answer}]}
