@@ -156,7 +156,10 @@ def _judge(namespace: Mapping[str, Any], before: Mapping[str, bytes], trial: Any
             )
             return verdict
         if not same:
-            verdict.update(unusable=f"its {name} value differs from run to run", kind="repeatable")
+            verdict.update(
+                unusable=f"its {name} value does not match the same code run again",
+                kind="repeatable",
+            )
             return verdict
         digest.update(data)
     verdict["digest"] = digest.hexdigest()
