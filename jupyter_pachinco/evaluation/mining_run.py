@@ -193,7 +193,8 @@ def run_cells(
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
-                timeout=timeout_s * (len(cells) + 2) + 60,
+                # A turn runs twice (in a fork, then in place), each under the cell limit.
+                timeout=2 * timeout_s * (len(cells) + 1) + 60,
                 check=False,
             )
         outcomes: dict[int, dict[str, Any]] = {}
