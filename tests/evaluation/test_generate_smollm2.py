@@ -43,8 +43,8 @@ def test_eval_generate_runs_smollm2_through_llamacpp(
         [
             "eval", "generate", "--dataset", str(dataset), "--output", str(output),
             "--backend", "llamacpp", "--model", str(smollm2_path), "--form", form,
-            "-n", "2", "--max-new-tokens", "24", "--budget", "700", "--temperature", "0.8", "--seed", "3",
-            "--quiet",
+            "-n", "2", "--max-new-tokens", "24", "--budget", "700", "--temperature", "0.8",
+            "--seed", "3", "--quiet",
         ]
     )  # fmt: skip
     assert code == 0, capsys.readouterr().err

@@ -15,11 +15,7 @@ import {
  */
 test.describe('Pachinco with a real pretrained model (SmolLM2 through llama.cpp)', () => {
   test('the answer streams into the sidebar', async ({ page, tmpPath }) => {
-    await openNotebook(
-      page,
-      `${tmpPath}/fares.ipynb`,
-      notebookWith([])
-    );
+    await openNotebook(page, `${tmpPath}/fares.ipynb`, notebookWith([]));
     const panel = await openSidebar(page);
 
     await recordStreaming(page);
@@ -37,6 +33,8 @@ test.describe('Pachinco with a real pretrained model (SmolLM2 through llama.cpp)
     for (let i = 1; i < seen.length; i++) {
       expect(seen[i].length).toBeGreaterThanOrEqual(seen[i - 1].length);
     }
-    expect(((await answer.textContent()) ?? '').trim().length).toBeGreaterThan(0);
+    expect(((await answer.textContent()) ?? '').trim().length).toBeGreaterThan(
+      0
+    );
   });
 });
