@@ -234,8 +234,7 @@ async def measure_relay_overhead(rounds: int) -> dict[str, float]:
 
 def measure_smollm2(rounds: int) -> dict[str, float]:
     """llama.cpp vs transformers on the same SmolLM2 weights, and the relay on llama.cpp."""
-    with tempfile.TemporaryDirectory() as scratch:
-        engines = measure_engines(rounds, Path(scratch))
+    engines = measure_engines(rounds)
     gguf = {"PACHINCO_MODEL": str(smollm2_gguf()), "PACHINCO_BACKEND": "", "PACHINCO_BASE_URL": ""}
     with (
         tempfile.TemporaryDirectory() as root,
