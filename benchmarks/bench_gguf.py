@@ -225,9 +225,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if args.engine:  # the child: one engine, one JSON line
-        figures = asyncio.run(
-            _engine_figures(args.engine, smollm2_gguf(), args.folder, args.rounds)
-        )
+        figures = asyncio.run(_engine_figures(args.engine, smollm2_gguf(), args.rounds))
         print(json.dumps(figures))
         return 0
     print(json.dumps(measure_engines(args.rounds)))
