@@ -41,7 +41,7 @@ QUESTION = (
         "the mean total per city, sorted from largest to smallest. Explain each step.",
     ),
 )
-DECODE_TOKENS = 128
+DECODE_TOKENS = 96
 # Answers that copy from the prompt: the code asked for repeats the code given, renamed.
 COPY_PROMPTS = [
     (
@@ -156,6 +156,7 @@ def measure_engine_in_subprocess(engine: str, rounds: int) -> dict[str, Any]:
     if done.returncode != 0:
         raise SystemExit(f"the {engine} run failed:\n{done.stderr[-3000:]}")
     figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    print(f"{engine}: {json.dumps(figures)}", file=sys.stderr, flush=True)
     return figures
 
 
@@ -198,7 +199,11 @@ async def measure_relay(url: str, token: str, rounds: int) -> dict[str, float]:
     body = {"intent": "mean total per city", "options": {"max_new_tokens": DECODE_TOKENS}}
     headers = {"Authorization": f"token {token}"}
     async with httpx.AsyncClient(timeout=60) as client:
-        reply = await client.post(f"{url}/pachinco/prompt", json=body, headers=headers)
+        reply = await client.post(
+            f"{url}/pachinco/prompt",
+            json={**body, "request_id": str(uuid.uuid4())},
+            headers=headers,
+        )
     messages = tuple(ChatMessage(m["role"], m["content"]) for m in reply.json()["prompt"])
     alone = LlamaCppBackend(str(smollm2_gguf()), n_ctx=4096)
     request = GenerationRequest(messages=messages, max_new_tokens=DECODE_TOKENS)
