@@ -22,7 +22,8 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 export PATH := $(BIN):$(PATH)
 export PIP_PROGRESS_BAR := off
 
-.PHONY: help lab setup test lint typecheck pytest jest galata build clean
+.PHONY: help lab setup test test-setup lint typecheck pytest jest galata screenshots build clean \
+	oldest-env pytest-oldest
 
 help:
 	@echo "make lab    set everything up and start JupyterLab with the quickstart notebook"
@@ -102,7 +103,45 @@ jest: setup
 galata: setup $(STAMPS)/chromium.stamp ui-tests/node_modules/.installed
 	cd ui-tests && npx playwright test
 
-test: lint typecheck pytest jest galata
+# The kernel-side code meets whatever the user's kernel has: its tests (marker kernel_side) run
+# again under the oldest Python, pandas and numpy we support, in a cached second environment
+# that has neither jupyter_pachinco nor its dependencies (it also serves as a kernel without
+# the package, for tests/ranking/test_kernel_without_package.py).
+OLDEST_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.9*/bin/python3.9) python3.9)
+OLDEST_VENV := .venv-oldest
+OLDEST_SPECS := "pandas==2.0.3" "numpy==1.24.4" "pytest" "pytest-timeout" "ipykernel"
+
+$(STAMPS)/oldest.stamp: | $(STAMPS)
+	$(OLDEST_PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_VENV)/bin/python -m pip --disable-pip-version-check -q install $(OLDEST_SPECS)
+	touch $@
+
+oldest-env: $(STAMPS)/oldest.stamp
+
+pytest-oldest: setup oldest-env
+	$(OLDEST_VENV)/bin/python -m pytest -m kernel_side tests/kernel_side \
+		--confcutdir=tests/kernel_side -p no:cacheprovider
+
+# Rewrite the README's screenshots (docs/images/*.png) from the quickstart browser test.
+screenshots: setup $(STAMPS)/chromium.stamp ui-tests/node_modules/.installed
+	cd ui-tests && PACHINCO_UPDATE_SCREENSHOTS=1 npx playwright test screenshots
+
+# `make test` runs the layers in this order, stops at the first that fails, and prints how
+# long each one took.
+TEST_LAYERS := test-setup lint typecheck pytest pytest-oldest jest galata
+
+test-setup: setup oldest-env $(STAMPS)/chromium.stamp ui-tests/node_modules/.installed
+
+test:
+	@report=""; status=0; begin=$$(date +%s); \
+	for layer in $(TEST_LAYERS); do \
+		start=$$(date +%s); \
+		$(MAKE) --no-print-directory $$layer || status=$$?; \
+		report+=$$(printf '  %-10s %6ds' "$${layer#test-}" $$(( $$(date +%s) - start )))$$'\n'; \
+		if [ $$status != 0 ]; then report+="  ($$layer failed)"$$'\n'; break; fi; \
+	done; \
+	printf '\nmake test: time per layer\n%s  %-10s %6ds\n' "$$report" total $$(( $$(date +%s) - begin )); \
+	exit $$status
 
 # ---------------------------------------------------------------- packaging
 

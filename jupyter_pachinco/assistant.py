@@ -33,6 +33,7 @@ from .backends import (
 )
 from .backends.settings import BackendSettings
 from .context import HuggingFaceTokenCounter, PackedContext, TokenCounter, Turn, pack_context
+from .context.safe_text import safe_text
 from .prompting import (
     DEFAULT_STYLE,
     Candidate,
@@ -187,10 +188,11 @@ class Assistant:
         self, packed: PackedContext, *, style: str | None = None, form: PromptForm | None = None
     ) -> Prompt:
         chosen = style or self.style
+        # Valid Unicode whatever the form or the backend (see ``context.safe_text``).
         if (form or self.form) == "completion":
-            return build_completion_prompt(packed, chosen)
+            return safe_text(build_completion_prompt(packed, chosen))
         return tuple(
-            ChatMessage(role=m["role"], content=m["content"])
+            ChatMessage(role=m["role"], content=safe_text(m["content"]))
             for m in build_chat_messages(packed, chosen)
         )
 

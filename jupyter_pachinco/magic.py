@@ -23,6 +23,7 @@ import os
 import sys
 import time
 import warnings
+import weakref
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, cast
@@ -81,21 +82,40 @@ class PachincoMagics(Magics):
         super().__init__(shell)
         self.turns: list[Turn] = []
         self._generation: GenerationThread | None = None
+        # The latest error of the user's own cells, and the failures of the magic itself,
+        # which IPython also records as ``sys.last_value``.
+        self._user_error: BaseException | None = None
+        self._own_errors: weakref.WeakSet[BaseException] = weakref.WeakSet()
 
     @line_cell_magic
     def pachinco(self, line: str, cell: str | None = None) -> None:
         """Ask the assistant (cell magic) or run a line command; ``%pachinco help`` explains."""
+        self._remember_user_error()
         try:
             if cell is None:
                 self._line_command(parse_line_command(line))
             else:
                 self.ask(parse_cell_options(line, cell))
         except MagicUsageError as exc:
-            raise UsageError(str(exc)) from None
+            raise self._own(UsageError(str(exc))) from None
         except MagicFailure as exc:
             print(f"pachinco: {' '.join(str(exc).split())}", file=sys.stderr)
         except KeyboardInterrupt:
             print("pachinco: cancelled.", file=sys.stderr)
+        except BaseException as exc:  # any other failure of the magic: re-raised, marked
+            self._own(exc)
+            raise
+
+    def _own(self, error: BaseException) -> BaseException:
+        """Mark ``error`` as the magic's own failure: IPython keeps it as ``sys.last_value``,
+        but ``%pachinco fix`` must never take it for the user's error to repair."""
+        self._own_errors.add(error)
+        return error
+
+    def _remember_user_error(self) -> None:
+        error = getattr(sys, "last_value", None)
+        if isinstance(error, BaseException) and error not in self._own_errors:
+            self._user_error = error
 
     def close(self) -> None:
         """Stop the generation thread (on ``%unload_ext``)."""
@@ -232,8 +252,8 @@ class PachincoMagics(Magics):
         return render_rows(public_settings(values, key_is_set, loaded.files))
 
     def _fix_intent(self, note: str) -> str:
-        error = getattr(sys, "last_value", None)
-        if not isinstance(error, BaseException):
+        error = self._user_error
+        if error is None:
             raise MagicFailure("there is no error to fix: run the failing cell first.")
         known = getattr(self._shell().compile, "_filename_map", {})
         frames, cell_file = user_frames(error.__traceback__, lambda name: name in known)

@@ -17,7 +17,7 @@ from .prompting import DEFAULT_LAYOUT, DEFAULT_STYLE, LAYOUTS, style_names
 CELL_USAGE = (
     "%%pachinco [-n N] [--style STYLE] [--layout LAYOUT] [--run] [--no-schema] "
     "[--show-prompt] [--model MODEL] [--backend BACKEND] [--base-url URL] "
-    "[--max-new-tokens N] [--temperature T]\n<what you want, in plain words>"
+    "[--max-new-tokens N] [--temperature T] [what you want]\n<what you want, in plain words>"
 )
 LINE_USAGE = "%pachinco config | history | fix [options] [note] | help"
 MAX_CANDIDATES = 8
@@ -87,10 +87,8 @@ def _temperature(text: str) -> float:
     return value
 
 
-def _cell_parser(*, with_note: bool = False) -> _Parser:
+def _cell_parser() -> _Parser:
     parser = _Parser(prog="%%pachinco", add_help=False, allow_abbrev=False)
-    if with_note:
-        parser.add_argument("note", nargs="*")
     parser.add_argument("-n", "--candidates", type=_bounded_int(1, MAX_CANDIDATES), default=1)
     parser.add_argument("--style", choices=style_names(), default=DEFAULT_STYLE)
     parser.add_argument("--layout", choices=LAYOUTS, default=DEFAULT_LAYOUT)
@@ -106,24 +104,106 @@ def _cell_parser(*, with_note: bool = False) -> _Parser:
 
 
 def _parse(line: str, *, with_note: bool = False) -> argparse.Namespace:
+    """Options from the start of ``line``; the text after them is kept verbatim as ``note``.
+
+    Only option words are read like shell words (an option's value may be quoted); the first
+    word that is not an option, or ``--``, starts the free text, which keeps every character
+    (apostrophes, quotes, backslashes, inner spacing). Without ``with_note`` free text is an
+    error, as before."""
+    parser = _cell_parser()
+    words, note = split_options(line, parser)
+    parsed = parser.parse_args(words)
+    if note and not with_note:
+        parser.error(f"unrecognized arguments: {note}")
+    parsed.note = note
+    return parsed
+
+
+def split_options(line: str, parser: argparse.ArgumentParser) -> tuple[list[str], str]:
+    """The option words at the start of ``line`` and the free text after them, verbatim."""
+    words: list[str] = []
+    position = 0
+    expects_value = False
+    while True:
+        start = _skip_spaces(line, position)
+        if start >= len(line):
+            return words, ""
+        if not expects_value and not _looks_like_option(line, start):
+            return words, line[start:].strip()
+        word, end = _read_word(line, start)
+        if expects_value:
+            words.append(word)
+            expects_value = False
+        elif line[start:end] == "--":
+            return words, line[end:].strip()
+        else:
+            words.append(word)
+            expects_value = _takes_value(parser, word)
+        position = end
+
+
+def _looks_like_option(line: str, start: int) -> bool:
+    """``-x``/``--xyz`` (not ``-1.5`` or a lone ``-``) starts an option word."""
+    end = start
+    while end < len(line) and not line[end].isspace():
+        end += 1
+    word = line[start:end]
+    return word.startswith("-") and len(word) > 1 and not _is_number(word)
+
+
+def _skip_spaces(line: str, position: int) -> int:
+    while position < len(line) and line[position].isspace():
+        position += 1
+    return position
+
+
+def _read_word(line: str, start: int) -> tuple[str, int]:
+    """One shell-like word (quotes allowed) starting at ``start``, and where it ends."""
+    end = start
+    while end < len(line) and not line[end].isspace():
+        if line[end] in "'\"":
+            closing = line.find(line[end], end + 1)
+            if closing < 0:
+                raise MagicUsageError(
+                    f"cannot read the options: no closing quotation in {line[start:]!r}"
+                    f"\nusage: {CELL_USAGE}"
+                )
+            end = closing
+        end += 1
     try:
-        words = shlex.split(line)
+        (word,) = shlex.split(line[start:end]) or [""]
     except ValueError as exc:
         raise MagicUsageError(f"cannot read the options: {exc}\nusage: {CELL_USAGE}") from exc
-    return _cell_parser(with_note=with_note).parse_args(words)
+    return word, end
+
+
+def _takes_value(parser: argparse.ArgumentParser, word: str) -> bool:
+    if "=" in word:
+        return False
+    action = parser._option_string_actions.get(word)
+    return action is not None and action.nargs != 0
+
+
+def _is_number(word: str) -> bool:
+    try:
+        float(word)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_fix_options(line: str) -> tuple[CellOptions, str]:
-    """The options of ``%pachinco fix [options] [note]`` and the note; the intent is left
-    empty for the caller to fill with the error."""
+    """The options of ``%pachinco fix [options] [note]`` and the note, verbatim; the intent
+    is left empty for the caller to fill with the error."""
     parsed = _parse(line, with_note=True)
-    return _options(parsed, ""), " ".join(parsed.note)
+    return _options(parsed, ""), str(parsed.note)
 
 
 def parse_cell_options(line: str, cell: str) -> CellOptions:
-    """The options on the ``%%pachinco`` line and the intent in the cell body."""
-    parsed = _parse(line)
-    intent = cell.strip()
+    """The options on the ``%%pachinco`` line and the intent: free text after the options on
+    that line (verbatim), then the cell body."""
+    parsed = _parse(line, with_note=True)
+    intent = "\n".join(part for part in (str(parsed.note), cell.strip()) if part)
     if not intent:
         raise MagicUsageError(
             f"write what you want in the cell, below the %%pachinco line\nusage: {CELL_USAGE}"

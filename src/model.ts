@@ -176,6 +176,9 @@ export class PachincoModel {
     if (inFlight === null) {
       return;
     }
+    // Before the round trip: the server may end the stream (with `done`) before the cancel
+    // request returns, and the turn must still end as stopped.
+    inFlight.stopped = true;
     try {
       await this._client.cancel(inFlight.requestId);
     } finally {
@@ -210,7 +213,8 @@ export class PachincoModel {
     }
     const requestId = this._newId();
     const abort = new AbortController();
-    this._inFlight = { requestId, abort };
+    const inFlight = { requestId, abort, stopped: false };
+    this._inFlight = inFlight;
     const turn = startTurn(requestId, title);
     this._turnsOf(session).push({ ...turn, fixOf: repair?.cellId ?? null });
     this._changed.emit();
@@ -230,9 +234,14 @@ export class PachincoModel {
         event => this._onEvent(session, requestId, event),
         abort.signal
       );
-      // A stream without `done` or `error` was cut (a proxy, a crashed server).
+      // A stream the user stopped ended as stopped, even when the server closed it with
+      // `done`; one without `done` or `error` was cut (a proxy, a crashed server).
       this._update(session, requestId, turn =>
-        turn.phase === 'streaming' ? { ...turn, ...CUT_SHORT } : turn
+        inFlight.stopped
+          ? { ...turn, phase: 'stopped' }
+          : turn.phase === 'streaming'
+            ? { ...turn, ...CUT_SHORT }
+            : turn
       );
     } catch (error) {
       this._update(session, requestId, turn =>
@@ -387,6 +396,9 @@ export class PachincoModel {
   private _session: INotebookSession | null = null;
   private _turns = new WeakMap<INotebookSession, IChatTurn[]>();
   private _loading: LoadingProgress | null = null;
-  private _inFlight: { requestId: string; abort: AbortController } | null =
-    null;
+  private _inFlight: {
+    requestId: string;
+    abort: AbortController;
+    stopped: boolean;
+  } | null = null;
 }

@@ -14,6 +14,6 @@ sys.path.insert(0, str(REPO_ROOT))
 from tests.support.smollm2 import smollm2_gguf
 
 c = get_config()  # type: ignore[name-defined]  # noqa: F821
-configure_common(c, int(os.environ.get("PACHINCO_UI_SMOLLM2_PORT", "8897")), ".galata-root-smollm2")
+configure_common(c, int(os.environ.get("PACHINCO_UI_SMOLLM2_PORT", "8896")), ".galata-root-smollm2")
 c.BackendSettings.model = str(smollm2_gguf())
 c.BackendSettings.n_ctx = 2048

@@ -1,6 +1,7 @@
 """Jupyter server settings for the galata browser tests (never use these in production).
 
-The assistant answers with the tiny offline model through the in-process transformers backend.
+The assistant answers through the OpenAI-compatible backend from the scripted model server
+(``scripted_answers.py``): every answer a test asserts on is written down there.
 """
 
 import os
@@ -9,10 +10,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pachinco_test_server import configure_common, tiny_model_dir
+from pachinco_test_server import configure_common, start_scripted_model
 
 c = get_config()  # type: ignore[name-defined]  # noqa: F821
 configure_common(c, int(os.environ.get("PACHINCO_UI_PORT", "8898")), ".galata-root")
-c.BackendSettings.backend = "transformers"
-c.BackendSettings.model = str(tiny_model_dir())
-c.BackendSettings.device = "cpu"
+c.BackendSettings.backend = "openai"
+c.BackendSettings.base_url = start_scripted_model(
+    int(os.environ.get("PACHINCO_UI_MODEL_PORT", "8896")),
+    int(os.environ.get("PACHINCO_UI_MODEL_CONTROL_PORT", "8895")),
+)
+c.BackendSettings.model = "scripted"
+c.BackendSettings.max_retries = 0

@@ -1,8 +1,8 @@
-"""Shared setup of the galata test servers: the tiny offline model, the scripted model server.
+"""Shared setup of the galata test servers: the scripted model server, the tiny offline model.
 
-Nothing is downloaded: the tiny model is built (seconds, cached by recipe) from
-``tests/support/tiny_model.py``; the scripted OpenAI-compatible server is
-``tests/backends/sse_server.py`` run on its own event loop in a daemon thread.
+Nothing is downloaded: the scripted OpenAI-compatible server is ``tests/backends/sse_server.py``
+answering ``scripted_answers.RULES``, run on its own event loop in a daemon thread; the tiny
+model is built (seconds, cached by recipe) from ``tests/support/tiny_model.py``.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from typing import Any
 
 UI_TESTS = Path(__file__).resolve().parent
 REPO_ROOT = UI_TESTS.parent
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+for folder in (REPO_ROOT, UI_TESTS):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
 
 
 def configure_common(c: Any, port: int, root_name: str) -> None:
@@ -47,25 +48,20 @@ def tiny_model_dir() -> Path:
     return build_tiny_model(folder)
 
 
-# The scripted answer of the XSS test: markup in the explanation and in the prose.
-XSS_ANSWER = (
-    "### Step 1: Look at the data <img src=x onerror=\"window.__xss='img'\"> first\n\n"
-    "```python\nfirst = orders.head()\n```\n\n"
-    "### Step 2: Count the rows <script>window.__xss='script'</script>\n\n"
-    "```python\nlen(first)\n```\n\n"
-    "That is all.\n"
-)
+def start_scripted_model(port: int, control_port: int) -> str:
+    """Run the scripted OpenAI-compatible server (``scripted_answers.RULES``) in a thread on
+    `port`, with its control listener (``/_script/status``, ``down``, ``up``) on
+    `control_port`; its base URL."""
+    from scripted_answers import DEFAULT, RULES
 
-
-def start_scripted_model(answer: str) -> str:
-    """Run the scripted OpenAI-compatible server in a thread; its base URL."""
-    from tests.backends.sse_server import Behaviour, FakeOpenAIServer
+    from tests.backends.sse_server import FakeOpenAIServer
 
     ready = threading.Event()
     found: dict[str, str] = {}
 
     async def serve() -> None:
-        async with FakeOpenAIServer([Behaviour(words=(answer,))]) as server:
+        server = FakeOpenAIServer(DEFAULT, port=port, rules=RULES, control_port=control_port)
+        async with server:
             found["base_url"] = server.base_url
             ready.set()
             await asyncio.Event().wait()  # until the process ends

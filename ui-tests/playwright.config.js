@@ -2,15 +2,45 @@
  * Galata configuration. Playwright cannot download browsers here, so the tests use Debian's
  * chromium; videos are off because galata's ffmpeg download fails offline.
  *
- * Two servers: the tiny offline model answers the `main` project; a scripted
- * OpenAI-compatible model that answers with markup serves the `xss` project.
+ * One JupyterLab server per entry of `servers`, each with its own project:
+ * - `scripted`: the scripted OpenAI-compatible model (`scripted_answers.py`) answers; every
+ *   test that asserts what the assistant wrote, ranked or repaired runs here;
+ * - `tiny`: the tiny offline model in the in-process transformers backend, for the one test
+ *   that proves that backend streams into the sidebar;
+ * - `real-model`: the real SmolLM2 GGUF in the in-process llama.cpp backend.
+ * To add a server, add an entry (its port from an environment variable, with a default) and
+ * its `jupyter_server_<name>_config.py`; tests go to the first entry whose `testMatch` matches.
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
-const port = process.env.PACHINCO_UI_PORT || '8898';
-const xssPort = process.env.PACHINCO_UI_XSS_PORT || '8899';
-// The real SmolLM2 GGUF through llama.cpp answers the `real-model` project.
-const smollm2Port = process.env.PACHINCO_UI_SMOLLM2_PORT || '8897';
+const servers = [
+  {
+    name: 'tiny',
+    config: 'jupyter_server_tiny_config.py',
+    port: process.env.PACHINCO_UI_TINY_PORT || '8897',
+    testMatch: /tiny\.spec\.ts/
+  },
+  {
+    name: 'real-model',
+    config: 'jupyter_server_smollm2_config.py',
+    port: process.env.PACHINCO_UI_SMOLLM2_PORT || '8896',
+    testMatch: /real-model\.spec\.ts/
+  },
+  {
+    name: 'scripted',
+    config: 'jupyter_server_test_config.py',
+    port: process.env.PACHINCO_UI_PORT || '8898',
+    testMatch: /.*\.spec\.ts/
+  }
+];
+
+// Each test file runs in exactly one project: the first whose testMatch matches it.
+const projects = servers.map((server, at) => ({
+  name: server.name,
+  testMatch: server.testMatch,
+  testIgnore: servers.slice(0, at).map(earlier => earlier.testMatch),
+  use: { baseURL: `http://127.0.0.1:${server.port}` }
+}));
 
 module.exports = {
   ...baseConfig,
@@ -21,7 +51,6 @@ module.exports = {
   reporter: [['list']],
   use: {
     ...baseConfig.use,
-    baseURL: `http://127.0.0.1:${port}`,
     video: 'off',
     trace: 'off',
     launchOptions: {
@@ -38,37 +67,11 @@ module.exports = {
       ]
     }
   },
-  projects: [
-    { name: 'main', testIgnore: /(xss|real-model)\.spec\.ts/ },
-    {
-      name: 'xss',
-      testMatch: /xss\.spec\.ts/,
-      use: { baseURL: `http://127.0.0.1:${xssPort}` }
-    },
-    {
-      name: 'real-model',
-      testMatch: /real-model\.spec\.ts/,
-      use: { baseURL: `http://127.0.0.1:${smollm2Port}` }
-    }
-  ],
-  webServer: [
-    {
-      command: 'npm start',
-      url: `http://127.0.0.1:${port}/lab`,
-      timeout: 180 * 1000,
-      reuseExistingServer: false
-    },
-    {
-      command: 'npm run start:xss',
-      url: `http://127.0.0.1:${xssPort}/lab`,
-      timeout: 180 * 1000,
-      reuseExistingServer: false
-    },
-    {
-      command: 'npm run start:smollm2',
-      url: `http://127.0.0.1:${smollm2Port}/lab`,
-      timeout: 180 * 1000,
-      reuseExistingServer: false
-    }
-  ]
+  projects,
+  webServer: servers.map(server => ({
+    command: `jupyter lab --config ${server.config}`,
+    url: `http://127.0.0.1:${server.port}/lab`,
+    timeout: 180 * 1000,
+    reuseExistingServer: false
+  }))
 };

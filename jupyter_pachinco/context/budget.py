@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .cells import CELL_HEADER, ContextCell, format_cell, structure_cells, truncate_source
+from .safe_text import safe_text, safe_value
 from .schema import (
     place_schema_cells,
     render_schema_text,
@@ -126,14 +127,20 @@ def pack_context(
     count_tokens: TokenCounter,
     include_outputs: bool = False,
 ) -> PackedContext:
-    """Choose what goes into a prompt of at most ``budget`` tokens (see the module docstring)."""
+    """Choose what goes into a prompt of at most ``budget`` tokens (see the module docstring).
+
+    All text is made valid Unicode here first (``safe_text``): the intent, the cells and their
+    outputs, the variable descriptions and the earlier turns."""
+    intent = safe_text(intent)
+    descriptions = [safe_value(d) for d in descriptions]
+    turns = [safe_value(t) for t in turns]
     packed = PackedContext(intent=intent, budget=budget)
     room = budget - count_tokens(format_cell(intent_cell(intent)) + CELL_HEADER)
     named = names_in(intent)
     first = [d for d in descriptions if d.get("name") in named]
     rest = [d for d in descriptions if d.get("name") not in named]
     room = _add_variables(packed, first, room, count_tokens)
-    structured = structure_cells(cells, include_outputs=include_outputs)
+    structured = [safe_value(c) for c in structure_cells(cells, include_outputs=include_outputs)]
     room = _grow_backwards(packed, structured, list(turns), room, count_tokens)
     rest.sort(key=lambda d: d.get("kind") != "dataframe")
     _add_variables(packed, rest, room, count_tokens)

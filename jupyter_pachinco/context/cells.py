@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal, TypedDict
 
+from .safe_text import comment_lines
+
 CellType = Literal["code", "markdown", "raw"]
 
 CELL_HEADER = "# In[ ]:\n"
@@ -92,11 +94,6 @@ def format_cell(cell: ContextCell) -> str:
     if cell["outputs"]:
         body += "\n\n# Output:\n" + comment_lines("\n".join(cell["outputs"]).rstrip())
     return f"{CELL_HEADER}\n\n{body}\n\n\n"
-
-
-def comment_lines(text: str) -> str:
-    """Prefix every line with ``# `` (blank lines too, as nbconvert does)."""
-    return "\n".join("# " + line for line in text.split("\n"))
 
 
 def truncate_source(source: str, max_chars: int) -> str:

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .cells import ContextCell
+from .safe_text import safe_text
 
 SCHEMA_HEADER = "# Schema of Dataframes:"
 MAX_SCHEMA_COLUMNS = 20
@@ -49,7 +50,7 @@ def render_schema_text(
 
 def _frame_lines(description: Mapping[str, Any], max_columns: int, max_value_chars: int) -> str:
     columns = [c for c in description.get("columns", []) if isinstance(c, Mapping)]
-    name = description.get("name", "?")
+    name = safe_text(description.get("name", "?"), "comment")
     more = len(columns) > max_columns or bool(description.get("columns_omitted"))
     header = (
         f"# First {max_columns} columns in {name} with example values:"
@@ -62,8 +63,8 @@ def _frame_lines(description: Mapping[str, Any], max_columns: int, max_value_cha
 
 def _column_text(column: Mapping[str, Any], max_value_chars: int) -> str:
     examples = column.get("examples") or []
-    value = "" if not examples else str(examples[0]).replace("\n", "\\n")[:max_value_chars]
-    return f"{column.get('name', '')} ({value})"
+    value = "" if not examples else safe_text(examples[0], "comment")[:max_value_chars]
+    return f"{safe_text(column.get('name', ''), 'comment')} ({value})"
 
 
 def schema_cell(descriptions: Iterable[Mapping[str, Any]]) -> ContextCell | None:
@@ -159,7 +160,7 @@ def variable_line(description: Mapping[str, Any]) -> str:
         description.get("type"),
     )
     detail = _variable_detail(kind, description)
-    line = f"# {name}: {type_name}{detail}".replace("\n", "\\n")
+    line = safe_text(f"# {name}: {type_name}{detail}", "comment")
     return line if len(line) <= MAX_LINE_CHARS else line[: MAX_LINE_CHARS - 3] + "..."
 
 

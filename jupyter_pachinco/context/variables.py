@@ -2,16 +2,18 @@
 
 This module runs in two places: in the server and tests, imported as usual, and inside the
 user's kernel, where ``jupyter_pachinco.server.kernel_inspection`` sends *this file's source*
-and executes it in a private namespace. Sending the source (instead of importing the package in
-the kernel) keeps inspection working in kernels whose environment does not have
-jupyter_pachinco installed. So this module must stay self-contained: standard library imports
-only, and pandas / numpy are looked up in ``sys.modules`` rather than imported (if the user never
-imported pandas, no value can be a DataFrame, and importing it would cost a second).
+(with ``time_cap``, see ``jupyter_pachinco.kernel_code``) into a private module. Sending the
+source (instead of importing the package in the kernel) keeps inspection working in kernels
+whose environment does not have jupyter_pachinco installed. So this module imports only the
+standard library and ``time_cap``, runs on Python 3.9+, and pandas / numpy are looked up in
+``sys.modules`` rather than imported (if the user never imported pandas, no value can be a
+DataFrame, and importing it would cost a second).
 
 Every kind of value is read through bounded prefixes (``iloc[:k]`` on at most ``max_columns``
 columns, ``itertools.islice`` on iterables, cut strings), so the cost does not grow with rows or
-elements, and every variable is described under a time cap so that a ``__repr__`` that hangs
-gives a placeholder instead of hanging the describer.
+elements; positions are read through ``.iloc`` whatever the index (a float index makes
+``series[:8]`` a label slice). Every variable is described under a time cap (``time_cap``: user
+code can neither swallow nor stretch it), so a ``__repr__`` that hangs gives a placeholder.
 """
 
 from __future__ import annotations
@@ -22,15 +24,14 @@ import inspect
 import itertools
 import json
 import math
-import signal
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any, TypeVar
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from .time_cap import CapExceeded, run_with_cap
 
 Description = dict[str, Any]
-T = TypeVar("T")
 
 HIDDEN_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython"})
 MAX_COLUMNS = 20
@@ -44,8 +45,7 @@ TIME_CAP_S = 0.25
 TOTAL_TIME_CAP_S = 3.0
 
 
-class DescribeTimeout(Exception):
-    """Describing one variable took longer than its time cap."""
+DescribeTimeout = CapExceeded
 
 
 def describe_variables(
@@ -69,7 +69,7 @@ def describe_variables(
     started = time.monotonic()
     descriptions: list[Description] = []
     for name, value in list(namespace.items()):
-        if not _is_user_name(name) or _is_ipython_helper(name, value):
+        if not _is_user_name(name):
             continue
         if len(descriptions) >= MAX_VARIABLES:
             break
@@ -77,7 +77,10 @@ def describe_variables(
             reason = "the time budget for describing variables was spent"
             descriptions.append(_unavailable(name, value, reason))
             continue
-        descriptions.append(_describe_within_cap(name, value, max_columns, time_cap_s))
+        left = total_time_cap_s - (time.monotonic() - started)
+        described = _describe_within_cap(name, value, max_columns, time_cap_s, left)
+        if described is not None:
+            descriptions.append(described)
     return descriptions
 
 
@@ -104,75 +107,29 @@ def _is_ipython_helper(name: str, value: object) -> bool:
     )
 
 
-def _describe_within_cap(name: str, value: object, max_columns: int, cap: float) -> Description:
+def _describe_within_cap(
+    name: str, value: object, max_columns: int, cap: float, budget_left: float
+) -> Description | None:
+    """The description of one variable, None for an IPython helper; every look at the value
+    (even ``isinstance``, which may run a ``__class__`` property) happens under the cap."""
     try:
-        described = _run_with_cap(lambda: _describe_value(value, max_columns), cap)
+        work = functools.partial(_describe_user_value, name, value, max_columns)
+        described = run_with_cap(work, max(min(cap, budget_left), 1e-3))
     except DescribeTimeout:
+        if budget_left < cap:
+            return _unavailable(name, value, "the time budget for describing variables was spent")
         return _unavailable(name, value, f"describing it took longer than {cap:g} s")
-    except Exception as exc:  # user objects may raise anything from repr, len or attributes
+    except (Exception, SystemExit, GeneratorExit) as exc:  # user objects may raise anything
         return _unavailable(name, value, f"describing it raised {type(exc).__name__}")
-    return {"name": name, **described}
+    return None if described is None else {"name": name, **described}
+
+
+def _describe_user_value(name: str, value: object, max_columns: int) -> Description | None:
+    return None if _is_ipython_helper(name, value) else _describe_value(value, max_columns)
 
 
 def _unavailable(name: str, value: object, reason: str) -> Description:
     return {"name": name, "kind": "unavailable", "type": _type_name(value), "reason": reason}
-
-
-# --- time cap -------------------------------------------------------------------------------
-
-
-def _run_with_cap(work: Callable[[], T], cap: float) -> T:
-    """Run ``work`` for at most ``cap`` seconds: an alarm signal in the main thread (it can
-    interrupt a hanging ``__repr__``), else a helper thread that is abandoned on timeout."""
-    in_main_thread = threading.current_thread() is threading.main_thread()
-    if in_main_thread and hasattr(signal, "setitimer"):
-        return _run_with_alarm(work, cap)
-    return _run_in_thread(work, cap)
-
-
-def _run_with_alarm(work: Callable[[], T], cap: float) -> T:
-    outer_delay, outer_interval = signal.getitimer(signal.ITIMER_REAL)
-    if 0 < outer_delay <= cap:
-        # Someone else's alarm (e.g. a test timeout) fires first; do not steal it.
-        return work()
-    armed = [True]
-
-    def on_alarm(signum: int, frame: object) -> None:
-        if armed[0]:
-            raise DescribeTimeout
-
-    previous_handler = signal.signal(signal.SIGALRM, on_alarm)
-    started = time.monotonic()
-    signal.setitimer(signal.ITIMER_REAL, cap)
-    try:
-        return work()
-    finally:
-        armed[0] = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous_handler)
-        if outer_delay > 0:
-            left = max(outer_delay - (time.monotonic() - started), 1e-3)
-            signal.setitimer(signal.ITIMER_REAL, left, outer_interval)
-
-
-def _run_in_thread(work: Callable[[], T], cap: float) -> T:
-    outcome: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            outcome["value"] = work()
-        except BaseException as exc:  # handed over to the caller's thread just below
-            outcome["error"] = exc
-
-    worker = threading.Thread(target=target, name="pachinco-describe", daemon=True)
-    worker.start()
-    worker.join(cap)
-    if worker.is_alive():
-        raise DescribeTimeout
-    if "error" in outcome:
-        raise outcome["error"]
-    result: T = outcome["value"]
-    return result
 
 
 # --- dispatch by kind -----------------------------------------------------------------------
@@ -220,7 +177,10 @@ def _describe_frame(frame: Any, max_columns: int) -> Description:
     head = frame.iloc[:FIRST_ROWS, :shown]
     first_values = head.to_numpy(dtype=object)
     columns = []
-    for position, (label, dtype) in enumerate(zip(head.columns, head.dtypes, strict=True)):
+    # By position: labels may repeat, and ``zip(strict=...)`` is not in Python 3.9.
+    labels, dtypes = list(head.columns), list(head.dtypes)
+    for position in range(shown):
+        label, dtype = labels[position], dtypes[position]
         examples = _examples(_column_chunks(frame, position, first_values[:, position]))
         columns.append({"name": _label(label), "dtype": str(dtype), "examples": examples})
     return {
@@ -241,10 +201,13 @@ def _column_chunks(frame: Any, position: int, first: Any) -> Iterator[Any]:
 
 
 def _describe_series(series: Any, kind: str) -> Description:
+    # By position, whatever the index: ``series[:8]`` is a label slice on a float index.
+    positions = series.iloc if hasattr(series, "iloc") else series  # an Index is positional
+
     def chunks() -> Iterator[Any]:
-        yield series[:FIRST_ROWS].to_numpy(dtype=object)
+        yield positions[:FIRST_ROWS].to_numpy(dtype=object)
         if len(series) > FIRST_ROWS:
-            yield series[FIRST_ROWS:SCANNED_ROWS].to_numpy(dtype=object)
+            yield positions[FIRST_ROWS:SCANNED_ROWS].to_numpy(dtype=object)
 
     description: Description = {
         "kind": kind,

@@ -38,6 +38,14 @@ def add_eval_commands(subparsers: Any) -> None:
         action="store_true",
         help="Run predictions whole instead of only their first code cell.",
     )
+    score.add_argument(
+        "--mode",
+        choices=("official", "strict"),
+        default="official",
+        help="Rules that give the verdicts and metrics: 'official' (the ARCADE evaluator's,"
+        " quirks included; default) or 'strict' (ours; see the README). Both verdicts are"
+        " recorded per hypothesis.",
+    )
     score.add_argument("--quiet", action="store_true", help="No progress bar.")
     score.set_defaults(run=run_score)
     report = commands.add_parser("report", help="Render a scoring result as HTML.")
@@ -71,11 +79,14 @@ def run_score(args: argparse.Namespace) -> int:
     options = ScoringOptions(
         limits=Limits(
             wall_time_s=args.timeout,
-            cpu_time_s=args.timeout,
+            # Wall time only, as the official evaluator: a CPU limit would stop code that
+            # uses several threads sooner than the timeout says.
+            cpu_time_s=None,
             memory_bytes=args.memory_mb * 1024 * 1024,
         ),
         workers=args.workers,
         extract_first_cell=not args.no_extract_first_cell,
+        mode=args.mode,
     )
     progress = None if args.quiet else ProgressBar(sys.stderr)
     report = score_predictions(predictions, args.artifacts, options, progress)
@@ -87,12 +98,21 @@ def run_score(args: argparse.Namespace) -> int:
 
 def run_report(args: argparse.Namespace) -> int:
     from .dataset import read_json
-    from .report import render_html_report
+    from .report import mode_disagreements, render_html_report
 
     result = read_json(args.result)
     if not isinstance(result, dict) or "metrics" not in result or "episodes" not in result:
         raise EvaluationError(f"{args.result}: not a result written by 'eval score'")
     args.html.parent.mkdir(parents=True, exist_ok=True)
     args.html.write_text(render_html_report(result), encoding="utf-8")
+    for problem in mode_disagreements(result["episodes"]):
+        differing = ", ".join(
+            f"#{h['index']} official={'correct' if h['official'] else 'wrong'}"
+            f" strict={'correct' if h['strict'] else 'wrong'}"
+            for h in problem["hypotheses"]
+        )
+        print(
+            f"modes disagree: {problem['notebook_name']} turn {problem['turn_index']}: {differing}"
+        )
     print(f"wrote {args.html}")
     return 0

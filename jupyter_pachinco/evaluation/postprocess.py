@@ -1,26 +1,21 @@
-"""ARCADE's ``extract_first_cell_block`` post-processing of model output.
+"""ARCADE's ``extract_first_cell_block`` post-processing of model output (FORMAT.md E1).
 
 A completion model continues the notebook past its answer, writing more ``# In[ ]:`` cells.
-The answer is the first cell holding a line that is neither blank, a comment nor a ``%``
-magic; cells made only of comments (an explanation, a restated problem) are skipped.
+The text is split on the literal ``# In[ ]:`` (a numbered ``# In[3]:`` header does not split,
+as in the official evaluator); the answer is the first piece holding a line that, stripped, is
+non-empty and starts with neither ``#`` nor ``%``, with its outer whitespace stripped. With no
+such piece the answer is the empty program. Nothing else is removed: a ``%magic`` line inside
+the kept piece stays, and is a syntax error when the answer runs.
 """
 
 from __future__ import annotations
 
-import re
-
-_CELL_HEADER = re.compile(r"^\s*#\s*In\[[^\]]*\]:\s*$")
+CELL_DELIMITER = "# In[ ]:"
 
 
 def split_cells(text: str) -> list[str]:
-    """The text between ``# In[ ]:`` headers, in order (the part before the first one too)."""
-    cells: list[list[str]] = [[]]
-    for line in text.split("\n"):
-        if _CELL_HEADER.match(line):
-            cells.append([])
-        else:
-            cells[-1].append(line)
-    return ["\n".join(lines).strip("\n") for lines in cells]
+    """The pieces of ``text`` between literal ``# In[ ]:`` delimiters, in order."""
+    return text.split(CELL_DELIMITER)
 
 
 def is_code_line(line: str) -> bool:
@@ -29,9 +24,8 @@ def is_code_line(line: str) -> bool:
 
 
 def extract_first_cell(text: str) -> str:
-    """The answer cell of a completion: the first cell with a line of code in it."""
-    cells = split_cells(text)
-    for cell in cells:
-        if any(is_code_line(line) for line in cell.split("\n")):
-            return cell
-    return cells[0]
+    """E1: the first piece with a line of code, stripped; ``""`` when there is none."""
+    for cell in split_cells(text):
+        if any(is_code_line(line) for line in cell.strip().split("\n")):
+            return cell.strip()
+    return ""

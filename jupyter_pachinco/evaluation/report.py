@@ -33,6 +33,8 @@ def render_html_report(report: Mapping[str, Any], title: str = "ARCADE evaluatio
     ]
     for episode in report.get("episodes", []):
         parts.append(episode_section(episode))
+    parts.append("<h2>Where the official and strict rules disagree</h2>")
+    parts.append(mode_disagreements_section(report.get("episodes", [])))
     parts.append("<h2>Failing hypotheses</h2>")
     parts.append(failures_section(report.get("episodes", [])))
     parts.append("</body></html>")
@@ -144,3 +146,60 @@ def _format_number(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4f}"
     return str(value)
+
+
+def mode_disagreements(episodes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Per problem, the hypotheses whose official and strict verdicts differ.
+
+    Returns ``[{"notebook_name", "turn_index", "intent", "target_rules", "hypotheses":
+    [{"index", "official", "strict", "code"}]}]``, problems without a difference left out.
+    """
+    problems: list[dict[str, Any]] = []
+    for episode in episodes:
+        for turn in episode.get("turns", []):
+            if turn.get("excluded"):
+                continue
+            differing = [
+                {"index": i, "official": h["official"], "strict": h["strict"], "code": h["code"]}
+                for i, h in enumerate(turn.get("hypotheses", []))
+                if "official" in h and "strict" in h and h["official"] != h["strict"]
+            ]
+            if differing:
+                problems.append(
+                    {
+                        "notebook_name": episode.get("notebook_name"),
+                        "turn_index": turn.get("turn_index"),
+                        "intent": turn.get("intent", ""),
+                        "target_rules": turn.get("target_rules"),
+                        "hypotheses": differing,
+                    }
+                )
+    return problems
+
+
+def mode_disagreements_section(episodes: Sequence[Mapping[str, Any]]) -> str:
+    problems = mode_disagreements(episodes)
+    if not problems:
+        return '<p class="ok">Both rule sets give the same verdict for every hypothesis.</p>'
+    rows = []
+    for problem in problems:
+        rules = problem["target_rules"] or {}
+        official, strict = escape(str(rules.get("official"))), escape(str(rules.get("strict")))
+        where = (
+            f"{escape(str(problem['notebook_name']))} turn {escape(str(problem['turn_index']))}"
+            f'<br><span class="muted">{escape(str(problem["intent"]))}<br>targets: official '
+            f"{official}, strict {strict}</span>"
+        )
+        for hypothesis in problem["hypotheses"]:
+            rows.append(
+                f"<tr><td>{where}</td><td>{hypothesis['index']}</td>"
+                f"<td>{_verdict(hypothesis['official'])}</td>"
+                f"<td>{_verdict(hypothesis['strict'])}</td>"
+                f"<td><pre>{escape(str(hypothesis['code']))}</pre></td></tr>"
+            )
+    header = "<tr><th>problem</th><th>#</th><th>official</th><th>strict</th><th>code</th></tr>"
+    return f"<table>{header}{''.join(rows)}</table>"
+
+
+def _verdict(correct: bool) -> str:
+    return '<span class="ok">correct</span>' if correct else '<span class="bad">wrong</span>'

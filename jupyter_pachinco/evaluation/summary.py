@@ -40,6 +40,7 @@ def build_report(
             "cpu_time_s": options.limits.cpu_time_s,
             "memory_bytes": options.limits.memory_bytes,
             "extract_first_cell": options.extract_first_cell,
+            "mode": options.mode,
         },
         "episodes": episodes,
     }
@@ -57,6 +58,8 @@ def _turn_entry(
         "excluded": score["reference_error"] is not None,
         "reference_error": score["reference_error"],
         "target_rule": score["target_rule"],
+        "target_rules": score.get("target_rules"),
+        "seconds": score.get("seconds"),
         "majority": score["majority"],
         "hypotheses": hypotheses,
     }
@@ -80,6 +83,12 @@ def compute_metrics(episodes: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "num_hypotheses": sum(len(turn["hypotheses"]) for turn in all_turns),
             "num_timeouts": sum(
                 1 for turn in all_turns for h in turn["hypotheses"] if h["timed_out"]
+            ),
+            "num_mode_disagreements": sum(
+                1
+                for turn in evaluated
+                for h in turn["hypotheses"]
+                if h.get("official", h["correct"]) != h.get("strict", h["correct"])
             ),
         }
     )

@@ -99,3 +99,72 @@ def _append_value(value: ast.expr, where: ast.stmt) -> ast.stmt:
 
 def _copy_location(node: ast.stmt, where: ast.stmt) -> ast.stmt:
     return ast.copy_location(node, where)
+
+
+#: ARCADE's names (FORMAT.md E2): the output slot and the hidden variables of a hypothesis.
+OUTPUT_SLOT = "__output__"
+HIDDEN_PREFIX = "__tmp_"
+
+
+def rewrite_for_arcade(
+    code: str, capture_all: bool, hidden_prefix: str = HIDDEN_PREFIX
+) -> ast.Module:
+    """FORMAT.md E2: rewrite top-level statements so their values are kept.
+
+    The last expression statement (or the value of a last plain assignment) goes to
+    ``OUTPUT_SLOT``; with ``capture_all`` each earlier expression statement goes to
+    ``f"{hidden_prefix}{index}"``. A ``print`` of exactly one positional argument stands for
+    that argument. The code is parsed as plain Python: raises SyntaxError (magics included).
+    """
+    module = ast.parse(code)
+    last = len(module.body) - 1
+    body: list[ast.stmt] = []
+    for index, statement in enumerate(module.body):
+        replacement: ast.stmt = statement
+        if isinstance(statement, ast.Expr) and (index == last or capture_all):
+            name = OUTPUT_SLOT if index == last else f"{hidden_prefix}{index}"
+            # Only our extra reference captures keep ``print(*xs)`` as a call.
+            starred = index == last or hidden_prefix == HIDDEN_PREFIX
+            value = _unwrapped_print(statement.value, allow_starred=starred)
+            replacement = _assign(name, _none_if_in_place(value))
+        elif index == last and isinstance(statement, ast.Assign):
+            targets = [ast.Name(id=OUTPUT_SLOT, ctx=ast.Store()), *statement.targets]
+            replacement = ast.Assign(targets=targets, value=statement.value)
+        body.append(_copy_location(replacement, statement))
+    module.body = body
+    return ast.fix_missing_locations(module)
+
+
+def _unwrapped_print(expression: ast.expr, allow_starred: bool) -> ast.expr:
+    """``print(x)`` (exactly one positional argument, any keywords) stands for ``x``.
+
+    ``print(*xs)`` becomes a starred value, which does not compile (as in the official
+    evaluator); ``allow_starred=False`` keeps such a call as it is instead.
+    """
+    if (
+        isinstance(expression, ast.Call)
+        and isinstance(expression.func, ast.Name)
+        and expression.func.id == "print"
+        and len(expression.args) == 1
+        and (allow_starred or not isinstance(expression.args[0], ast.Starred))
+    ):
+        return expression.args[0]
+    return expression
+
+
+def _none_if_in_place(expression: ast.expr) -> ast.expr:
+    """``x.fillna(0, inplace=True)`` gives None, as in pandas 1.4 (FORMAT.md E9).
+
+    pandas >= 3 returns the object from some in-place methods (``fillna``, ``replace``); the
+    call still runs, but its value is ``(call, None)[1]``.
+    """
+    in_place = isinstance(expression, ast.Call) and any(
+        keyword.arg == "inplace"
+        and isinstance(keyword.value, ast.Constant)
+        and keyword.value.value is True
+        for keyword in expression.keywords
+    )
+    if not in_place:
+        return expression
+    pair = ast.Tuple(elts=[expression, ast.Constant(value=None)], ctx=ast.Load())
+    return ast.Subscript(value=pair, slice=ast.Constant(value=1), ctx=ast.Load())

@@ -1,10 +1,22 @@
 """Ranking candidates by what running them gave: the answer most candidates agree on first.
 
-Pure logic. Successful candidates are grouped by fuzzy-equal outputs (ARCADE's rules, the same
-``outputs_match`` the evaluation harness scores with). Groups are ordered largest first; ties
-go to the group holding the likelier candidate (model likelihood, when the backend gives one),
-then to the one sampled first. Candidates that were not trial-run because of their side effects
-come next, then failures with their errors.
+Pure logic. Successful candidates are grouped by fuzzy-equal outputs. Groups are ordered
+largest first; ties go to the group holding the likelier candidate (model likelihood, when the
+backend gives one), then to the one sampled first. Candidates that were not trial-run because
+of their side effects come next, then failures with their errors.
+
+The vote compares outputs with ``matching.outputs_match``, the matcher of ``eval score --mode
+strict``, and never with the official ARCADE matcher (``official_matching``). Shared with
+strict scoring: numbers within ``1e-5 + 1e-5 * |ref|`` everywhere; missing values (None, NaN,
+``pd.NA``, NaT, ``Decimal('NaN')``) equal to each other and to nothing else; sets without
+order; labels ignored, one-column tables flattened, a scalar equal to a one-element collection,
+a Series' index as a column; a comparison that cannot run is "no match", never an error.
+Not shared: outputs must match *both ways* (so a frame with extra columns is its own group,
+where scoring lets a hypothesis carry extra columns); the vote looks at each candidate's
+output only (scoring also checks variables the reference changed, and figures); outputs too
+large to send back are ``Fingerprinted`` and group only with identical digests; none of the
+official quirks (NaN as 0, iteration-ordered sets, a figure turn found by a substring, the
+first comparison error rejecting a hypothesis) apply.
 """
 
 from __future__ import annotations

@@ -21,7 +21,9 @@ CODE_LANGUAGES = frozenset(
     {"", "python", "py", "python3", "py3", "ipython", "ipython3", "pycon", "jupyter", "pandas"}
 )
 
-_FENCE = re.compile(r"^\s*(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\s]*)[^`]*$")
+# CommonMark: up to 3 spaces of indentation, 3+ backticks or tildes, an info string (no
+# backtick in it after a backtick fence); a closing fence has no info string.
+_FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}(?=[^`]*$)|~{3,})[ \t]*(?P<info>.*?)\s*$")
 _CELL_HEADER = re.compile(r"^\s*#\s*In\s*\[[^\]\n]*\]\s*:?\s*$")
 _SOLUTION_OR_PROBLEM = re.compile(r"^#\s*(?:Solution|Problem)\s*:", re.IGNORECASE)
 _PROSE_LINE = re.compile(
@@ -73,31 +75,86 @@ def has_fences(text: str) -> bool:
     return any(_FENCE.match(line) for line in text.split("\n"))
 
 
+@dataclass(frozen=True)
+class _Fence:
+    indent: int
+    char: str
+    length: int
+    language: str
+
+    def closed_by(self, line: _Fence) -> bool:
+        """CommonMark: the same character, at least as long, and no info string."""
+        return line.char == self.char and line.length >= self.length and not line.language
+
+    def reopened_by(self, line: _Fence) -> bool:
+        """A model habit: a fence line of the same kind tagged with a code language inside an
+        open fence closes it and opens another (a forgotten closing fence). Any other fence
+        line with an info string, and a shorter or other fence, is content."""
+        same_kind = line.char == self.char and line.length >= self.length
+        return same_kind and line.language in CODE_LANGUAGES and bool(line.language)
+
+
+def _fence_of(line: str) -> _Fence | None:
+    match = _FENCE.match(line)
+    if match is None:
+        return None
+    info = match["info"].split()
+    language = info[0].strip("{}.").lower() if info else ""
+    return _Fence(len(match["indent"]), match["fence"][0], len(match["fence"]), language)
+
+
 def split_segments(text: str) -> list[Segment]:
-    """Prose and fenced code, in order; a fence line with a language tag inside an open fence
-    closes it and opens another (models forget closing fences)."""
+    """Prose and fenced code, in order, by CommonMark's fence rules (see ``_FENCE``); content
+    lines lose the opening fence's indentation. An unclosed block runs to the end of the text.
+    Two model habits are read kindly: a tagged fence line of the same kind inside an open
+    fence closes it and opens another, and a lone closing fence after code (code, a bare
+    fence, then a remark) closes the code before it."""
     segments: list[Segment] = []
     lines: list[str] = []
-    open_fence: tuple[str, str] | None = None
+    opened: _Fence | None = None
     for line in text.split("\n"):
-        match = _FENCE.match(line)
-        if match is None:
-            lines.append(line)
-            continue
-        fence, info = match["fence"], match["info"].lower()
-        if open_fence is None:
+        fence = _fence_of(line)
+        if opened is None and fence is not None:
             segments.append(Segment("prose", "\n".join(lines)))
-            lines, open_fence = [], (fence, info)
-        elif info or (fence[0] == open_fence[0][0] and len(fence) >= len(open_fence[0])):
-            segments.append(Segment("code", "\n".join(lines), open_fence[1]))
-            lines, open_fence = [], ((fence, info) if info else None)
+            lines, opened = [], fence
+        elif opened is not None and fence is not None and opened.closed_by(fence):
+            segments.append(Segment("code", "\n".join(lines), opened.language))
+            lines, opened = [], None
+        elif opened is not None and fence is not None and opened.reopened_by(fence):
+            segments.append(Segment("code", "\n".join(lines), opened.language))
+            lines, opened = [], fence
         else:
-            lines.append(line)
-    if open_fence is None:
+            lines.append(_unindented(line, opened.indent) if opened is not None else line)
+    if opened is None:
         segments.append(Segment("prose", "\n".join(lines)))
     else:
-        segments.append(Segment("code", "\n".join(lines), open_fence[1], closed=False))
-    return segments
+        segments.append(Segment("code", "\n".join(lines), opened.language, closed=False))
+    return _with_lone_closing_fence(segments)
+
+
+def _unindented(line: str, indent: int) -> str:
+    stripped = line.lstrip(" ")
+    return line[min(indent, len(line) - len(stripped)) :]
+
+
+def _with_lone_closing_fence(segments: list[Segment]) -> list[Segment]:
+    """Read a last, unclosed, untagged block that is no code, after prose that is code, as
+    code closed by a lone fence (the model never opened it) followed by a remark."""
+    last = segments[-1]
+    if last.kind != "code" or last.closed or last.language or len(segments) < 2:
+        return segments
+    before = segments[-2]
+    if _holds_code(last.text) or not _holds_code(before.text):
+        return segments
+    return [*segments[:-2], Segment("code", before.text), Segment("prose", last.text)]
+
+
+def _holds_code(text: str) -> bool:
+    """Whether the text, read as an unfenced answer, ends in code: no remark cut away after it."""
+    if not any(is_code_line(line) for line in text.split("\n")):
+        return False
+    clean = clean_code(text)
+    return bool(clean.code) and not clean.prose_after.strip()
 
 
 def is_code_line(line: str) -> bool:

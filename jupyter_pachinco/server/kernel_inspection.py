@@ -2,11 +2,12 @@
 
 How it runs: one *silent* execute request (``silent=True, store_history=False``: no execution
 count, no ``In``/``Out`` history, nothing published for the notebook to show) with empty code
-and a single user expression. The expression executes the source of
-``jupyter_pachinco/context/variables.py`` in a private namespace (so nothing is added to the
-user's namespace) and returns ``describe_variables_as_json(globals())``; the JSON comes back in
-the reply's ``user_expressions``. The module's *source* is sent rather than imported so that
-inspection also works in kernels whose environment does not have jupyter_pachinco installed.
+and a single user expression. The expression carries the source of
+``jupyter_pachinco/context/variables.py`` (see ``kernel_code``: installed once per kernel as a
+private module, nothing added to the user's namespace) and returns
+``describe_variables_as_json(globals())``; the JSON comes back in the reply's
+``user_expressions``. The module's *source* is sent rather than imported so that inspection
+also works in kernels whose environment does not have jupyter_pachinco installed.
 
 A busy kernel queues the request behind the running cell, so the wait for the reply is bounded
 (``wait_s``); past it, the last snapshot of that kernel is returned marked stale, and the queued
@@ -24,10 +25,9 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
-from ..context import variables as variables_module
+from ..kernel_code import call_expression
 from .kernel_channels import KernelClients, await_reply
 
 log = logging.getLogger(__name__)
@@ -51,11 +51,7 @@ class KernelSnapshot:
 
 def describe_expression() -> str:
     """The user expression that describes the kernel's variables and returns JSON text."""
-    source = Path(inspect.getfile(variables_module)).read_text(encoding="utf-8")
-    return (
-        f"(lambda ns: (exec({source!r}, ns), ns['describe_variables_as_json'](globals()))[1])"
-        "({'__name__': '_pachinco_describe_variables'})"
-    )
+    return call_expression("context.variables", "describe_variables_as_json", "globals()")
 
 
 def parse_reply(reply: dict[str, Any]) -> list[dict[str, Any]]:

@@ -2,13 +2,15 @@
 
 How it runs: one *silent* execute request (``silent=True, store_history=False``: no execution
 count, no history, nothing published) whose single user expression calls
-``jupyter_pachinco.execution.kernel_trials.trial_run_as_json(globals(), request)`` in the
-kernel. There every candidate runs in its own fork of the kernel process (see that module);
-the kernel itself only forks, waits (bounded by the trial limits) and groups the answers. The
-JSON that comes back in ``user_expressions`` is ranked here with ``rank_candidates``.
+``trial_run_as_json(globals(), request)`` of ``jupyter_pachinco/execution/kernel_trials.py``,
+whose source (and that of the modules it imports) the expression carries: see ``kernel_code``;
+the kernel's environment needs only the standard library, pandas and numpy. There every
+candidate runs in its own fork of the kernel process (see that module); the kernel itself only
+forks, waits (bounded by the trial limits) and groups the answers. The JSON that comes back in
+``user_expressions`` is ranked here with ``rank_candidates``.
 
 Ranking never raises to the user: no kernel, a dead or busy kernel, a kernel that cannot fork
-(Windows) or that lacks jupyter_pachinco gives the candidates in sample order, unrun, with a
+(Windows) or that lacks pandas gives the candidates in sample order, unrun, with a
 notice that says why.
 """
 
@@ -33,6 +35,7 @@ from ..execution.ranking import (
     unranked,
     with_likelihoods,
 )
+from ..kernel_code import call_expression
 from .kernel_channels import KernelClients, await_reply
 
 log = logging.getLogger(__name__)
@@ -61,9 +64,8 @@ def trial_expression(codes: Sequence[str], limits: Limits, max_parallel: int | N
             "max_parallel": max_parallel,
         }
     )
-    return (
-        "__import__('jupyter_pachinco.execution.kernel_trials', fromlist=['_'])"
-        f".trial_run_as_json(globals(), {request!r})"
+    return call_expression(
+        "execution.kernel_trials", "trial_run_as_json", "globals()", repr(request)
     )
 
 
@@ -76,7 +78,7 @@ def parse_trial_reply(reply: dict[str, Any]) -> tuple[list[CandidateRun], str | 
     if result.get("status") != "ok":
         name, value = result.get("ename", "an error"), result.get("evalue", "")
         if name == "ModuleNotFoundError":
-            raise RankingError("jupyter_pachinco is not installed in the kernel's environment")
+            raise RankingError(f"the kernel's environment lacks a module trial runs need: {value}")
         raise RankingError(f"trial runs raised {name}: {value}".rstrip(": "))
     try:
         answer = json.loads(ast.literal_eval(result.get("data", {}).get("text/plain", "")))

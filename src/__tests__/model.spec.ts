@@ -200,6 +200,40 @@ describe('PachincoModel conversation', () => {
     expect(model.busy).toBe(false);
   });
 
+  it('stops even when the server ends the stream with done before the cancel returns', async () => {
+    // Like the server: a cancel finishes the stream (`done`) while the cancel request is
+    // still on its way back.
+    class EndsOnCancel extends ScriptedClient {
+      private _end: (() => void) | null = null;
+      private _onEvent: ((event: GenerateEvent) => void) | null = null;
+      async generate(
+        request: Parameters<ScriptedClient['generate']>[0],
+        onEvent: (event: GenerateEvent) => void
+      ): Promise<void> {
+        this.requests.push(request);
+        this._onEvent = onEvent;
+        onEvent({ type: 'delta', index: 0, text: 'df' });
+        await new Promise<void>(resolve => (this._end = resolve));
+      }
+      async cancel(requestId: string): Promise<void> {
+        this.cancelled.push(requestId);
+        this._onEvent!(done);
+        this._end!();
+        await new Promise(resolve => setTimeout(resolve, 0));
+      }
+    }
+    const client = new EndsOnCancel([]);
+    const model = makeModel(client);
+    model.setSession(new FakeSession());
+    const sending = model.send('slow');
+    await model.stop();
+    const turn = (await sending) as IChatTurn;
+    expect(client.cancelled).toEqual(['req-1']);
+    expect(turn.phase).toBe('stopped');
+    expect(turn.candidates[0].text).toBe('df');
+    expect(model.busy).toBe(false);
+  });
+
   it('refuses a second request while one runs, and empty intents', async () => {
     const client = new ScriptedClient([]);
     client.hold = new Promise<void>(() => undefined);

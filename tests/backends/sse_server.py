@@ -2,7 +2,23 @@
 
 It speaks enough HTTP/1.1 and Server-Sent Events for ``/v1/completions`` and
 ``/v1/chat/completions`` with ``stream=true``; each request is answered by the next
-`Behaviour` in its script (the last one repeats). Used by the fault tests and the benchmark.
+`Behaviour` in its script (the last one repeats). Used by the fault tests, the benchmark and
+the browser tests.
+
+Scripts per request and per choice:
+
+- a `Behaviour` with ``choices`` gives each of the ``n`` choices of one request its own text
+  (choice ``k`` streams ``choices[k % len(choices)]``), interleaved as real servers do, each
+  event carrying its choice ``index``;
+- `Rule` s pick the script by request content: the first rule whose ``contains`` occurs in the
+  request's last user message (chat) or prompt (completions) answers with its own script
+  (its own counter); requests no rule matches use the default script.
+
+What the server saw is kept in `FakeOpenAIServer.requests` (each with its `state`:
+``streaming``, ``done`` or ``closed_by_client``) and served as JSON at ``GET /_script/status``.
+``POST /_script/down`` closes the model listener (connections are refused, open streams cut)
+and ``POST /_script/up`` opens it again on the same port; both, and the status, are also served
+on the optional control port, which stays up while the model is down.
 """
 
 from __future__ import annotations
@@ -29,6 +45,23 @@ class Behaviour:
     headers: tuple[tuple[str, str], ...] = ()
     words: tuple[str, ...] = ("df", "['price']", ".mean()")
     honour_n: bool = True  # False: one choice whatever `n` asks, like llama.cpp
+    #: Per-choice texts, each a tuple of streamed pieces; choice k gets ``choices[k % len]``.
+    #: Empty: every choice streams `words`.
+    choices: tuple[tuple[str, ...], ...] = ()
+    #: Seconds between two events of the stream (a slow model, for Stop and disconnects).
+    delay_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Answer requests whose last user message (chat) or prompt (completions) contains
+    `contains` with `script` (the next behaviour per matching request; the last repeats)."""
+
+    contains: str
+    script: tuple[Behaviour, ...]
+
+
+RequestState = Literal["streaming", "done", "closed_by_client"]
 
 
 @dataclass
@@ -36,6 +69,30 @@ class SeenRequest:
     path: str
     headers: dict[str, str]
     body: dict[str, Any]
+    #: The `Rule.contains` that chose the answer, or None for the default script.
+    rule: str | None = None
+    state: RequestState = "streaming"
+
+    @property
+    def asked(self) -> str:
+        """The text rules are matched against: the last user message, or the prompt."""
+        if "messages" not in self.body:
+            prompt = self.body.get("prompt", "")
+            return prompt if isinstance(prompt, str) else json.dumps(prompt)
+        users = [m for m in self.body["messages"] if m.get("role") == "user"]
+        content = users[-1].get("content", "") if users else ""
+        if isinstance(content, list):  # content parts
+            return "".join(str(part.get("text", "")) for part in content)
+        return str(content)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "rule": self.rule,
+            "state": self.state,
+            "n": self.body.get("n", 1),
+            "asked": self.asked[-200:],
+        }
 
 
 def free_port() -> int:
@@ -49,8 +106,11 @@ def free_port() -> int:
 class FakeOpenAIServer:
     script: list[Behaviour]
     requests: list[SeenRequest] = field(default_factory=list)
-    port: int = 0
+    port: int = 0  # 0: a free port, chosen on entry
+    rules: tuple[Rule, ...] = ()
+    control_port: int | None = None  # a second listener for /_script/* only (0: free port)
     _server: asyncio.Server | None = None
+    _control: asyncio.Server | None = None
     _stalled: list[asyncio.Event] = field(default_factory=list)
     _connections: dict[asyncio.Task[None], asyncio.StreamWriter] = field(default_factory=dict)
 
@@ -59,21 +119,60 @@ class FakeOpenAIServer:
         return f"http://127.0.0.1:{self.port}/v1"
 
     async def __aenter__(self) -> FakeOpenAIServer:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
+        await self.up()
+        if self.control_port is not None:
+            self._control = await asyncio.start_server(
+                self._serve_control, "127.0.0.1", self.control_port
+            )
+            self.control_port = self._control.sockets[0].getsockname()[1]
         return self
+
+    async def up(self) -> None:
+        """Listen for model requests (again, on the same port once one was chosen)."""
+        if self._server is None:
+            self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+            self.port = self._server.sockets[0].getsockname()[1]
+
+    async def down(self) -> None:
+        """Stop listening and cut every open model connection: the model is unreachable."""
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        here = asyncio.current_task()
+        for task, writer in list(self._connections.items()):
+            if task is not here:  # the connection asking to go down gets its answer
+                writer.transport.abort()
+
+    def _script_for(self, seen: SeenRequest) -> list[Behaviour] | tuple[Behaviour, ...]:
+        rule = next((r for r in self.rules if r.contains in seen.asked), None)
+        seen.rule = None if rule is None else rule.contains
+        # Counted over the kept requests (`seen` included), so clearing them restarts scripts.
+        count = sum(1 for earlier in self.requests if earlier.rule == seen.rule)
+        script = self.script if rule is None else rule.script
+        return [script[min(count, len(script)) - 1]]
+
+    def status(self) -> dict[str, Any]:
+        """What the server saw, as JSON data (the ``/_script/status`` answer)."""
+        return {
+            "listening": self._server is not None,
+            "requests": [seen.summary() for seen in self.requests],
+        }
 
     async def __aexit__(self, *exc: object) -> None:
         for stalled in self._stalled:
             stalled.set()
-        assert self._server is not None
-        self._server.close()
+        if self._control is not None:
+            self._control.close()
+        if self._server is not None:
+            self._server.close()
         for writer in self._connections.values():
             writer.close()  # idle keep-alive connections: their handlers see EOF and end
         if self._connections:
             await asyncio.wait(set(self._connections), timeout=5)
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._server.wait_closed(), 5)
+        for listener in (self._server, self._control):
+            if listener is not None:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(listener.wait_closed(), 5)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
@@ -84,14 +183,45 @@ class FakeOpenAIServer:
                 seen = await _read_request(reader)
                 if seen is None:
                     return
+                if seen.path.startswith("/_script/"):
+                    await self._control_answer(seen, writer)
+                    continue
                 self.requests.append(seen)
-                behaviour = self.script[min(len(self.requests), len(self.script)) - 1]
-                if not await self._answer(behaviour, seen, writer):
+                (behaviour,) = self._script_for(seen)
+                try:
+                    keep = await self._answer(behaviour, seen, writer, reader)
+                finally:
+                    if seen.state == "streaming":
+                        seen.state = "done"
+                if not keep:
                     return
         except (ConnectionError, asyncio.IncompleteReadError):
             return
         finally:
+            self._connections.pop(task, None)
             writer.close()
+
+    async def _serve_control(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
+            while (seen := await _read_request(reader)) is not None:
+                await self._control_answer(seen, writer)
+        writer.close()
+
+    async def _control_answer(self, seen: SeenRequest, writer: asyncio.StreamWriter) -> None:
+        if seen.path == "/_script/down":
+            await self.down()
+        elif seen.path == "/_script/up":
+            await self.up()
+        elif seen.path != "/_script/status":
+            payload = json.dumps({"error": f"no such path: {seen.path}"}).encode()
+            writer.write(_head(404, "application/json", (), len(payload)) + payload)
+            await writer.drain()
+            return
+        payload = json.dumps(self.status()).encode()
+        writer.write(_head(200, "application/json", (), len(payload)) + payload)
+        await writer.drain()
 
     async def _stall(self) -> None:
         stalled = asyncio.Event()
@@ -99,7 +229,11 @@ class FakeOpenAIServer:
         await stalled.wait()
 
     async def _answer(
-        self, how: Behaviour, seen: SeenRequest, writer: asyncio.StreamWriter
+        self,
+        how: Behaviour,
+        seen: SeenRequest,
+        writer: asyncio.StreamWriter,
+        reader: asyncio.StreamReader,
     ) -> bool:
         """Answer one request; False when the connection must be closed afterwards."""
         if how.kind == "stall_headers":
@@ -117,9 +251,13 @@ class FakeOpenAIServer:
             chunks = chunks[:2]
         if how.kind == "no_finish":
             chunks = [*chunks[:2], "data: [DONE]\n\n"]
-        for chunk in chunks:
-            writer.write(_chunked(chunk))
-            await writer.drain()
+        if how.delay_s > 0:
+            if not await self._stream_slowly(chunks, how.delay_s, seen, writer, reader):
+                return False
+        else:
+            for chunk in chunks:
+                writer.write(_chunked(chunk))
+                await writer.drain()
         if how.kind == "stall_mid":
             await self._stall()
             return False
@@ -131,6 +269,33 @@ class FakeOpenAIServer:
         writer.write(b"0\r\n\r\n")
         await writer.drain()
         return True
+
+    async def _stream_slowly(
+        self,
+        chunks: list[str],
+        delay_s: float,
+        seen: SeenRequest,
+        writer: asyncio.StreamWriter,
+        reader: asyncio.StreamReader,
+    ) -> bool:
+        """Stream with a pause before each event, watching for the client closing the
+        connection (an HTTP client sends nothing more on a streamed request, so any end of
+        its side means it is gone). False when it went away."""
+        gone = asyncio.ensure_future(reader.read(1))
+        try:
+            for chunk in chunks:
+                await asyncio.wait({gone}, timeout=delay_s)
+                if gone.done():
+                    seen.state = "closed_by_client"
+                    return False
+                writer.write(_chunked(chunk))
+                await writer.drain()
+            return True
+        except ConnectionError:
+            seen.state = "closed_by_client"
+            return False
+        finally:
+            gone.cancel()
 
 
 async def _read_request(reader: asyncio.StreamReader) -> SeenRequest | None:
@@ -170,22 +335,23 @@ def sse_chunks(seen: SeenRequest, how: Behaviour) -> list[str]:
     chat = seen.path.endswith("/chat/completions")
     choices = int(seen.body.get("n", 1)) if how.honour_n else 1
     limit = int(seen.body.get("max_tokens", 10_000))
-    words = how.words[:limit]
+    texts = how.choices or (how.words,)
+    per_choice = [texts[k % len(texts)] for k in range(choices)]
     events = []
-    for position, word in enumerate(words):
-        for k in range(choices):
+    for position in range(max((min(len(t), limit) for t in per_choice), default=0)):
+        for k, text in enumerate(per_choice):
+            words = text[:limit]
+            if position >= len(words):
+                continue
             last = position == len(words) - 1
-            reason = ("length" if len(how.words) > limit else "stop") if last else None
-            part = {"delta": {"content": word}} if chat else {"text": word}
+            reason = ("length" if len(text) > limit else "stop") if last else None
+            part = {"delta": {"content": words[position]}} if chat else {"text": words[position]}
             choice = {"index": k, "finish_reason": reason, **part}
             events.append(
                 {"id": "x", "object": "chunk", "created": 0, "model": "m", "choices": [choice]}
             )
-    usage = {
-        "prompt_tokens": 3,
-        "completion_tokens": len(words) * choices,
-        "total_tokens": 3 + len(words) * choices,
-    }
+    generated = sum(min(len(t), limit) for t in per_choice)
+    usage = {"prompt_tokens": 3, "completion_tokens": generated, "total_tokens": 3 + generated}
     events.append(
         {"id": "x", "object": "chunk", "created": 0, "model": "m", "choices": [], "usage": usage}
     )

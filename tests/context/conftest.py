@@ -9,8 +9,6 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
 from jupyter_pachinco.context import HuggingFaceTokenCounter
 
-ARCADE = Path(__file__).resolve().parents[3] / "shared" / "arcade"
-
 CORPUS = [
     "import pandas as pd\nimport numpy as np\n",
     "df = pd.read_csv('sales.csv')\ndf.head()\n",

@@ -9,14 +9,15 @@ import nbformat
 import pytest
 
 from jupyter_pachinco.context import linearize_cells, structure_cells, truncate_source
+from tests.support.shared_data import SHARED_ROOT, shared_path
 
-from .conftest import ARCADE
+ARCADE_SPLITS = ("real_is362", "exemplars_demo")
 
 
 def arcade_turns() -> list[tuple[str, dict[str, Any]]]:
     turns = []
-    for split in ("real_is362", "exemplars_demo"):
-        episodes = json.loads((ARCADE / split / "dataset.json").read_text())
+    for split in ARCADE_SPLITS:
+        episodes = json.loads(shared_path("arcade", split, "dataset.json").read_text())
         for episode in episodes:
             for number, turn in enumerate(episode["turns"]):
                 if "# Problem:" not in turn["input"]:  # prompts without few-shot exemplars
@@ -24,7 +25,28 @@ def arcade_turns() -> list[tuple[str, dict[str, Any]]]:
     return turns
 
 
-@pytest.mark.parametrize(("name", "turn"), arcade_turns(), ids=[n for n, _ in arcade_turns()])
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """One test per ARCADE turn, read at collection (not import); one skip, naming the
+    missing folder, when the data is absent."""
+    if "turn" not in metafunc.fixturenames:
+        return
+    missing = [
+        shared_path("arcade", split)
+        for split in ARCADE_SPLITS
+        if not shared_path("arcade", split, "dataset.json").exists()
+    ]
+    if missing:
+        reason = (
+            f"needs the shared benchmark data: {missing[0]} is absent "
+            f"({SHARED_ROOT} beside the clone)"
+        )
+        skipped = pytest.param("absent", {}, marks=pytest.mark.skip(reason=reason))
+        metafunc.parametrize(("name", "turn"), [skipped], ids=["shared-data-absent"])
+        return
+    turns = arcade_turns()
+    metafunc.parametrize(("name", "turn"), turns, ids=[name for name, _ in turns])
+
+
 def test_linearized_context_equals_the_arcade_prompt(name: str, turn: dict[str, Any]) -> None:
     intent = {"cell_type": "markdown", "source": turn["turn"]["intent"]["value"]}
     cells = [*turn["metadata"]["context_cells"], intent]

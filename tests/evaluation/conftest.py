@@ -1,4 +1,7 @@
-"""Paths to the shared ARCADE test data (``../shared/arcade`` beside the clone)."""
+"""Paths to the shared ARCADE test data (``../shared/arcade`` beside the clone).
+
+The fixtures skip the test, naming the missing folder, when the data is absent.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-ARCADE = Path(__file__).resolve().parents[2] / ".." / "shared" / "arcade"
+from tests.support.shared_data import require_shared
 
 
 @pytest.fixture
 def demo_dir() -> Path:
-    return ARCADE / "exemplars_demo"
+    return require_shared("arcade", "exemplars_demo")
 
 
 @pytest.fixture
 def real_dir() -> Path:
-    return ARCADE / "real_is362"
+    return require_shared("arcade", "real_is362")

@@ -75,3 +75,67 @@ def test_console_script_is_installed() -> None:
         [str(script), "eval", "score", "--help"], capture_output=True, text=True, check=True
     )
     assert "--predictions" in completed.stdout
+
+
+def _one_turn_files(folder: Path, reference: str, hypotheses: list[str]) -> list[str]:
+    context = "import pandas as pd\ndf = pd.DataFrame({'a': [1, 2]})\n"
+    example = {
+        "input": "",
+        "turn": {
+            "intent": {"value": "# Add c", "output_variables": None},
+            "code": {"value": reference},
+            "code_context": context,
+        },
+    }
+    episode = {"notebook_name": "nb.ipynb", "work_dir": "w", "turns": [example]}
+    (folder / "artifacts" / "w").mkdir(parents=True)
+    (folder / "dataset.json").write_text(json.dumps([episode]))
+    predictions = [
+        {
+            "metadata": {"notebook_name": "nb.ipynb", "work_dir": "w"},
+            "turns": [{"metadata": {"example": example}, "predictions": hypotheses}],
+        }
+    ]
+    (folder / "predictions.json").write_text(json.dumps(predictions))
+    return ["--dataset", str(folder / "dataset.json"), "--artifacts", str(folder / "artifacts")]
+
+
+@pytest.mark.parametrize(("mode", "accuracy"), [("official", 0.0), ("strict", 1.0)])
+def test_mode_picks_the_verdicts_and_report_lists_disagreements(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], mode: str, accuracy: float
+) -> None:
+    files = _one_turn_files(tmp_path, "df['c'] = df.a * 2", ["df.insert(1, 'c', df.a * 2)"])
+    result = tmp_path / "R.json"
+    args = ["eval", "score", *files, "--predictions", str(tmp_path / "predictions.json")]
+    assert main([*args, "--output", str(result), "--quiet", "--mode", mode]) == 0
+    report = json.loads(result.read_text())
+    assert report["settings"]["mode"] == mode
+    assert report["metrics"]["accuracy@1"] == accuracy
+    assert report["metrics"]["num_mode_disagreements"] == 1
+    [hypothesis] = report["episodes"][0]["turns"][0]["hypotheses"]
+    assert (hypothesis["official"], hypothesis["strict"]) == (False, True)
+    capsys.readouterr()
+    assert main(["eval", "report", str(result), "--html", str(tmp_path / "r.html")]) == 0
+    assert "modes disagree: nb.ipynb turn 0: #0 official=wrong strict=correct" in (
+        capsys.readouterr().out
+    )
+
+
+def test_an_unknown_mode_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit):
+        main(
+            [
+                "eval",
+                "score",
+                "--dataset",
+                "d",
+                "--artifacts",
+                "a",
+                "--predictions",
+                "p",
+                "--output",
+                "o",
+                "--mode",
+                "lenient",
+            ]
+        )

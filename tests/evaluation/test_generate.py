@@ -10,18 +10,14 @@ import pytest
 from jupyter_pachinco.cli import main
 from jupyter_pachinco.evaluation.dataset import load_predictions
 
-from .conftest import ARCADE
 
-DEMO = ARCADE / "exemplars_demo"
-
-
-def _generate(tiny_model_dir: Path, output: Path, *extra: str) -> int:
+def _generate(demo: Path, tiny_model_dir: Path, output: Path, *extra: str) -> int:
     return main(
         [
             "eval",
             "generate",
             "--dataset",
-            str(DEMO / "dataset.json"),
+            str(demo / "dataset.json"),
             "--output",
             str(output),
             "--backend",
@@ -42,29 +38,33 @@ def _generate(tiny_model_dir: Path, output: Path, *extra: str) -> int:
 
 @pytest.mark.parametrize("form", ["completion", "chat", "dataset"])
 def test_generate_writes_arcade_predictions_that_the_scorer_reads(
-    tiny_model_dir: Path, tmp_path: Path, form: str, capsys: pytest.CaptureFixture[str]
+    demo_dir: Path,
+    tiny_model_dir: Path,
+    tmp_path: Path,
+    form: str,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     output = tmp_path / "predictions.json"
-    assert _generate(tiny_model_dir, output, "--form", form) == 0
+    assert _generate(demo_dir, tiny_model_dir, output, "--form", form) == 0
     assert "generated 5 turns, kept 0 finished turns" in capsys.readouterr().out
 
     predicted = load_predictions(output)
     assert [p.episode.notebook_name for p in predicted] == [
-        e["notebook_name"] for e in json.loads((DEMO / "dataset.json").read_text())
+        e["notebook_name"] for e in json.loads((demo_dir / "dataset.json").read_text())
     ]
     for episode in predicted:
         assert len(episode.predictions) == len(episode.episode.turns)
         assert all(len(turn) == 2 for turn in episode.predictions)
     raw = json.loads(output.read_text())
     example = raw[0]["turns"][0]["metadata"]["example"]
-    assert example == json.loads((DEMO / "dataset.json").read_text())[0]["turns"][0]
+    assert example == json.loads((demo_dir / "dataset.json").read_text())[0]["turns"][0]
 
 
 def test_an_interrupted_run_resumes_without_redoing_finished_turns(
-    tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    demo_dir: Path, tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     output = tmp_path / "predictions.json"
-    assert _generate(tiny_model_dir, output) == 0
+    assert _generate(demo_dir, tiny_model_dir, output) == 0
     finished = json.loads(output.read_text())
     # As if the run had stopped before the last two episodes' turns were sampled.
     interrupted = json.loads(json.dumps(finished))
@@ -74,7 +74,7 @@ def test_an_interrupted_run_resumes_without_redoing_finished_turns(
     output.write_text(json.dumps(interrupted))
     capsys.readouterr()
 
-    assert _generate(tiny_model_dir, output, "--temperature", "0") == 0
+    assert _generate(demo_dir, tiny_model_dir, output, "--temperature", "0") == 0
     assert "generated 2 turns, kept 3 finished turns" in capsys.readouterr().out
     resumed = json.loads(output.read_text())
     assert resumed[:-2] == finished[:-2]
@@ -82,9 +82,9 @@ def test_an_interrupted_run_resumes_without_redoing_finished_turns(
 
 
 def test_generate_rejects_an_unknown_style_with_a_clear_message(
-    tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    demo_dir: Path, tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert _generate(tiny_model_dir, tmp_path / "p.json", "--style", "no-such-style") == 1
+    assert _generate(demo_dir, tiny_model_dir, tmp_path / "p.json", "--style", "no-such-style") == 1
     error = capsys.readouterr().err
     assert "no-such-style" in error
     assert "explained" in error

@@ -1,4 +1,4 @@
-"""extract_first_cell_block: the answer is the first cell with a line of code."""
+"""extract_first_cell_block (FORMAT.md E1): the answer is the first cell with a line of code."""
 
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ def test_stops_at_the_next_cell_header() -> None:
 
 
 def test_skips_cells_of_only_comments_and_magics() -> None:
-    text = "# Step 1: think\n%matplotlib inline\n\n# In[ ]:\n\n\nresult = df.sum()\n# In[5]:\nz"
+    text = "# Step 1: think\n%matplotlib inline\n\n# In[ ]:\n\n\nresult = df.sum()\n# In[ ]:\nz"
     assert extract_first_cell(text) == "result = df.sum()"
 
 
-def test_all_comment_text_keeps_its_first_cell() -> None:
-    assert extract_first_cell("# nothing\n# In[ ]:\n# more") == "# nothing"
+def test_all_comment_text_is_the_empty_program() -> None:
+    assert extract_first_cell("# nothing\n# In[ ]:\n# more") == ""
 
 
-def test_numbered_headers_split_cells() -> None:
-    assert split_cells("a\n# In[12]:\nb\n#In[ ]:\nc") == ["a", "b", "c"]
+def test_only_the_literal_header_splits_cells() -> None:
+    assert split_cells("a\n# In[12]:\nb\n# In[ ]:\nc") == ["a\n# In[12]:\nb\n", "\nc"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jupyter_pachinco.evaluation.report import (
+    mode_disagreements,
     pass_at_k_points,
     pass_at_k_svg,
     render_html_report,
@@ -57,3 +58,32 @@ def test_excluded_turns_show_the_reference_failure() -> None:
     html = render_html_report(report)
     assert "excluded: the reference solution failed: KeyError: &#x27;a&#x27;" in html
     assert "Every evaluated hypothesis is correct." in html
+
+
+def test_the_report_shows_per_problem_where_the_modes_disagree() -> None:
+    report = report_with("<i>df.insert(1, 'c', s)</i>", "")
+    turn = report["episodes"][0]["turns"][0]
+    turn["target_rules"] = {"official": "output", "strict": "changed_variables"}
+    turn["hypotheses"] = [
+        {
+            "code": "<i>df.insert(1, 'c', s)</i>",
+            "correct": False,
+            "official": False,
+            "strict": True,
+        },
+        {"code": "df['c'] = s", "correct": True, "official": True, "strict": True},
+    ]
+    [problem] = mode_disagreements(report["episodes"])
+    assert problem["turn_index"] == 0
+    assert [h["index"] for h in problem["hypotheses"]] == [0]
+    html = render_html_report(report)
+    assert "targets: official output, strict changed_variables" in html
+    assert "&lt;i&gt;df.insert" in html
+    assert "<i>df" not in html
+
+
+def test_the_report_says_when_the_modes_agree() -> None:
+    report = report_with("x", "")
+    report["episodes"][0]["turns"][0]["hypotheses"][0].update(official=False, strict=False)
+    assert mode_disagreements(report["episodes"]) == []
+    assert "Both rule sets give the same verdict" in render_html_report(report)

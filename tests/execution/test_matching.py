@@ -1,4 +1,4 @@
-"""ARCADE's fuzzy matching rules (FORMAT.md), one group of tests per rule and corner."""
+"""Our strict matcher (``matching``, the ranking vote's): one group of tests per rule."""
 
 from __future__ import annotations
 
@@ -13,22 +13,24 @@ from jupyter_pachinco.execution.matching import (
 )
 
 
-# Rule 1: NaN -> 0 on both sides; numpy 0-d values become Python scalars.
-def test_nan_counts_as_zero_in_frames() -> None:
+# Rule 1-2: numpy 0-d values become Python scalars; missing values are one value.
+def test_missing_values_match_each_other_not_zero() -> None:
     hyp = pd.DataFrame({"a": [1.0, np.nan]})
-    ref = pd.DataFrame({"a": [1.0, 0.0]})
-    assert outputs_match(hyp, ref)
-    assert outputs_match(ref, hyp)
+    assert outputs_match(hyp, pd.DataFrame({"a": [1.0, None]}))
+    assert not outputs_match(hyp, pd.DataFrame({"a": [1.0, 0.0]}))
+    assert not outputs_match(pd.DataFrame({"a": [1.0, 0.0]}), hyp)
 
 
-def test_nan_scalar_matches_zero() -> None:
-    assert outputs_match(float("nan"), 0)
-    assert outputs_match(np.float64("nan"), 0.0)
+def test_a_missing_scalar_matches_a_missing_scalar_only() -> None:
+    assert outputs_match(float("nan"), np.float64("nan"))
+    assert outputs_match(None, pd.NA)
+    assert not outputs_match(float("nan"), 0)
     assert not outputs_match(float("nan"), 1)
 
 
-def test_nan_in_arrays_counts_as_zero() -> None:
-    assert outputs_match(np.array([np.nan, 2.0]), [0, 2])
+def test_nan_in_arrays_is_missing_not_zero() -> None:
+    assert outputs_match(np.array([np.nan, 2.0]), [None, 2])
+    assert not outputs_match(np.array([np.nan, 2.0]), [0, 2])
 
 
 def test_numpy_zero_d_values_become_python_scalars() -> None:
@@ -98,9 +100,18 @@ def test_index_and_ndarray_and_tuple_are_collections() -> None:
     assert outputs_match(np.array([1, 2]), (1, 2))
 
 
-def test_sets_compare_sorted() -> None:
+def test_sets_have_no_order() -> None:
     assert outputs_match({3, 1, 2}, [1, 2, 3])
-    assert not outputs_match({3, 1, 2}, [3, 1, 2])
+    assert outputs_match({"b", "a"}, ["a", "b"])
+    assert outputs_match(["b", "a"], {"a", "b"})
+    assert not outputs_match({3, 1, 2}, [1, 2, 4])
+
+
+def test_one_relative_tolerance_for_scalars_and_collections() -> None:
+    assert outputs_match(1e6 + 9, 1e6)
+    assert outputs_match([1e6 + 9], [1e6])
+    assert not outputs_match(1e6 + 20, 1e6)
+    assert not outputs_match([1e6 + 20], [1e6])
 
 
 # Rule 4: Series hypothesis -> frame with its index reset; frames compare column by column.

@@ -42,7 +42,7 @@ def test_cell_options_are_read_with_their_defaults() -> None:
         ("--temperature 2.5", "x", "from 0 to 2"),
         ("--layout tree", "x", "invalid choice"),
         ("--model 'unclosed", "x", "cannot read the options"),
-        ("stray words", "x", "unrecognized arguments"),
+        ("--bogus words", "x", "unrecognized arguments"),
         ("", "   \n", "write what you want"),
         ("", "y" * 10_001, "at most 10000"),
     ],

@@ -8,7 +8,6 @@ from __future__ import annotations
 import ast
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -16,8 +15,8 @@ import pytest
 
 from jupyter_pachinco.context import describe_variables, render_schema_text
 from jupyter_pachinco.prompting import EXEMPLARS, PROMPT_STYLES, Exemplar, parse_answer
+from tests.support.shared_data import require_shared
 
-ARCADE_DEMO = Path(__file__).resolve().parents[3] / "shared" / "arcade" / "exemplars_demo"
 NAMES = [exemplar.title for exemplar in EXEMPLARS]
 
 
@@ -108,7 +107,8 @@ def data_strings(setup: str) -> set[str]:
 
 def test_no_exemplar_reuses_the_arcade_exercises() -> None:
     """No run of five words and no quoted data value of ours appears in ARCADE's exemplars."""
-    arcade = json.loads((ARCADE_DEMO / "dataset.json").read_text(encoding="utf-8"))
+    demo = require_shared("arcade", "exemplars_demo")
+    arcade = json.loads((demo / "dataset.json").read_text(encoding="utf-8"))
     theirs_text = json.dumps(arcade)
     theirs = " ".join(words(theirs_text))
     for exemplar in EXEMPLARS:

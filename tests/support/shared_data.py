@@ -24,5 +24,7 @@ def require_shared(*parts: str) -> Path:
     """``../shared/<parts...>``, or skip the calling test when that folder or file is absent."""
     path = shared_path(*parts)
     if not path.exists():
-        pytest.skip(f"needs the shared benchmark data: {path} is absent (../shared beside the clone)")
+        pytest.skip(
+            f"needs the shared benchmark data: {path} is absent (../shared beside the clone)"
+        )
     return path

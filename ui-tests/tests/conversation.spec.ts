@@ -1,134 +1,163 @@
-import { expect, test } from '@jupyterlab/galata';
-import * as path from 'path';
+import { expect, galata, test } from '@jupyterlab/galata';
 
 import {
+  ask,
+  cellOutputs,
   notebookCells,
   notebookWith,
   openNotebook,
   openSidebar,
+  outputText,
   recordStreaming,
-  repoRoot,
-  streamedTexts
+  reloadAndOpen,
+  streamedTexts,
+  untilRun
 } from './helpers';
+import { INTENTS } from './scripted';
 
-// The tiny offline model answers greedily, so this intent always gets the same code.
-const INTENT = 'average price';
-
-test.describe('Pachinco conversation (tiny offline model)', () => {
-  test('streams an answer, inserts and runs it, and keeps the conversation', async ({
+// Answers come from the scripted model server (../scripted_answers.py).
+test.describe('Pachinco conversation', () => {
+  test('streams an answer, inserts and runs it below the active cell, and keeps the conversation', async ({
     page,
     tmpPath
   }) => {
     const file = `${tmpPath}/sales.ipynb`;
-    await openNotebook(page, file, notebookWith([]));
+    await openNotebook(
+      page,
+      file,
+      notebookWith([{ cell_type: 'markdown', source: '## Notes' }])
+    );
+    await page.notebook.selectCells(0);
     const panel = await openSidebar(page);
 
     await recordStreaming(page);
-    await panel.locator('.jp-Pachinco-intent').fill(INTENT);
-    await panel.locator('.jp-Pachinco-intent').press('Enter');
-
+    await ask(panel, INTENTS.cityAverage);
     const answer = panel.locator('.jp-Pachinco-answer[data-complete="true"]');
-    await expect(answer).toBeVisible();
+    await expect(answer).toContainText('Group the orders by city');
+    await expect(answer).toContainText('Average the price in each group');
     await expect(
       panel.locator('.jp-Pachinco-turn[data-phase="done"]')
     ).toBeVisible();
     // The answer grew in several pieces before it was complete.
     expect((await streamedTexts(page)).length).toBeGreaterThan(1);
-    await page.screenshot({
-      path: path.join(repoRoot, 'docs', 'images', 'answer-in-sidebar.png')
-    });
 
     await answer.locator('.jp-Pachinco-insert-run').click();
-    await expect
-      .poll(async () => (await notebookCells(page)).length)
-      .toBeGreaterThan(1);
-    await expect
-      .poll(async () => {
-        const cells = await notebookCells(page);
-        return cells[cells.length - 1].execution_count;
-      })
-      .not.toBeNull();
+    await untilRun(page, 2);
     const cells = await notebookCells(page);
-    const inserted = cells.slice(1);
-    expect(inserted.some(cell => cell.cell_type === 'code')).toBe(true);
-    for (const cell of inserted) {
-      expect(cell.metadata.pachinco).toMatchObject({ intent: INTENT });
+    // A markdown explanation and a code cell, between the active cell and the next one.
+    expect(cells.map(cell => cell.cell_type)).toEqual([
+      'code',
+      'markdown',
+      'code',
+      'markdown'
+    ]);
+    expect(cells[1].source).toContain('Group the orders by city');
+    expect(cells[2].source).toContain(
+      "by_city = orders.groupby('city')['price']"
+    );
+    expect(cells[2].source).toContain('by_city.mean()');
+    expect(cells[3].source).toBe('## Notes');
+    for (const cell of cells.slice(1, 3)) {
+      expect(cell.metadata.pachinco).toMatchObject({
+        intent: INTENTS.cityAverage
+      });
     }
-    for (const cell of inserted.filter(c => c.cell_type === 'code')) {
-      expect(cell.execution_count).not.toBeNull();
-    }
+    const output = (await cellOutputs(page, 2)).map(outputText).join('\n');
+    expect(output).toMatch(/Lyon\s+5\.0/);
+    expect(output).toMatch(/Paris\s+6\.5/);
     await expect(panel.locator('.jp-Pachinco-kept')).toBeVisible();
-    await page.screenshot({
-      path: path.join(repoRoot, 'docs', 'images', 'inserted-cells.png')
-    });
 
     // The turn was saved with the notebook: it is there after a reload.
     await expect
       .poll(() =>
         page.evaluate(async (filePath: string) => {
           const response = await fetch(`/api/contents/${filePath}?content=1`);
+          if (!response.ok) {
+            return `HTTP ${response.status}`; // polled again until the save is readable
+          }
           const model = await response.json();
-          return model.content.metadata.pachinco?.turns?.length ?? 0;
+          return model.content?.metadata?.pachinco?.turns?.length ?? 0;
         }, file)
       )
       .toBe(1);
-    // The restored workspace shows the notebook, not the Launcher galata waits for by default.
-    const galataPage = page as unknown as {
-      reload(options: { waitForIsReady: boolean }): Promise<unknown>;
-    };
-    await galataPage.reload({ waitForIsReady: false });
-    await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
-    await page.waitForFunction(() => typeof window.jupyterapp === 'object');
-    await page.evaluate(async (filePath: string) => {
-      await window.jupyterapp.started;
-      await window.jupyterapp.restored;
-      await window.jupyterapp.commands.execute('docmanager:open', {
-        path: filePath
-      });
-    }, file);
-    await page.notebook.activate('sales.ipynb');
+    await reloadAndOpen(page, file);
     const reloaded = await openSidebar(page);
     await expect(reloaded.locator('.jp-Pachinco-turn-intent')).toHaveText([
-      INTENT
+      INTENTS.cityAverage
     ]);
-    await expect(
-      reloaded.locator('.jp-Pachinco-answer[data-stored="true"]')
-    ).toBeVisible();
+    const stored = reloaded.locator('.jp-Pachinco-answer[data-stored="true"]');
+    await expect(stored).toContainText('Group the orders by city');
   });
 
   test('solves a markdown cell below it, and one undo removes the insertion', async ({
     page,
     tmpPath
   }) => {
-    const file = `${tmpPath}/ask.ipynb`;
     await openNotebook(
       page,
-      file,
-      notebookWith([{ cell_type: 'markdown', source: INTENT }])
+      `${tmpPath}/ask.ipynb`,
+      notebookWith([{ cell_type: 'markdown', source: INTENTS.total }])
     );
     await page.notebook.selectCells(1);
 
     await page.evaluate(async () => {
       await window.jupyterapp.commands.execute('pachinco:solve-markdown-cell');
     });
-    await expect
-      .poll(async () => (await notebookCells(page)).length)
-      .toBeGreaterThan(2);
+    await expect.poll(async () => (await notebookCells(page)).length).toBe(4);
     const cells = await notebookCells(page);
-    expect(cells[1]).toMatchObject({ cell_type: 'markdown', source: INTENT });
-    const inserted = cells.slice(2);
-    expect(inserted.some(cell => cell.cell_type === 'code')).toBe(true);
-    for (const cell of inserted) {
-      expect(cell.metadata.pachinco).toMatchObject({ intent: INTENT });
+    expect(cells.map(cell => [cell.cell_type, cell.source])).toEqual([
+      ['code', expect.stringContaining('orders = pd.DataFrame')],
+      ['markdown', INTENTS.total],
+      ['markdown', expect.stringContaining('Add up the prices')],
+      ['code', expect.stringContaining("orders['price'].sum()")]
+    ]);
+    for (const cell of cells.slice(2)) {
+      expect(cell.metadata.pachinco).toMatchObject({ intent: INTENTS.total });
     }
     // Never run without being asked.
-    for (const cell of inserted.filter(c => c.cell_type === 'code')) {
-      expect(cell.execution_count).toBeNull();
-    }
+    expect(cells[3].execution_count).toBeNull();
 
     await page.evaluate(async () => {
       await window.jupyterapp.commands.execute('notebook:undo-cell-action');
     });
     await expect.poll(async () => (await notebookCells(page)).length).toBe(2);
+    expect((await notebookCells(page)).map(cell => cell.source)).toEqual([
+      expect.stringContaining('orders = pd.DataFrame'),
+      INTENTS.total
+    ]);
+  });
+});
+
+test.describe('Pachinco insertion layout cell-per-step', () => {
+  test.use({
+    mockSettings: {
+      ...galata.DEFAULT_SETTINGS,
+      'jupyter-pachinco:plugin': { layout: 'cell-per-step' }
+    }
+  });
+
+  test('inserts a markdown and a code cell per step', async ({
+    page,
+    tmpPath
+  }) => {
+    await openNotebook(page, `${tmpPath}/steps.ipynb`, notebookWith([]));
+    const panel = await openSidebar(page);
+    await ask(panel, INTENTS.cityAverage);
+    const answer = panel.locator('.jp-Pachinco-answer[data-complete="true"]');
+    await answer.locator('.jp-Pachinco-insert-below').click();
+
+    await expect.poll(async () => (await notebookCells(page)).length).toBe(5);
+    const cells = await notebookCells(page);
+    expect(cells.slice(1).map(cell => [cell.cell_type, cell.source])).toEqual([
+      ['markdown', expect.stringContaining('Group the orders by city')],
+      [
+        'code',
+        expect.stringContaining("by_city = orders.groupby('city')['price']")
+      ],
+      ['markdown', expect.stringContaining('Average the price in each group')],
+      ['code', expect.stringContaining('by_city.mean()')]
+    ]);
+    // Each step's code cell holds that step only.
+    expect(cells[2].source).not.toContain('by_city.mean()');
   });
 });

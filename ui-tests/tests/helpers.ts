@@ -1,4 +1,5 @@
 import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { Locator } from '@playwright/test';
 import * as path from 'path';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
@@ -118,4 +119,76 @@ export async function streamedTexts(
   return page.evaluate(
     () => (window as unknown as { __pachincoSeen: string[] }).__pachincoSeen
   );
+}
+
+/** Type an intent into the sidebar and send it with Enter. */
+export async function ask(panel: Locator, intent: string): Promise<void> {
+  await panel.locator('.jp-Pachinco-intent').fill(intent);
+  await panel.locator('.jp-Pachinco-intent').press('Enter');
+}
+
+/** The outputs of code cell `index` of the active notebook, as nbformat JSON. */
+export async function cellOutputs(
+  page: IJupyterLabPageFixture,
+  index: number
+): Promise<Array<Record<string, unknown>>> {
+  return page.evaluate((at: number) => {
+    const current = window.jupyterapp.shell.currentWidget as unknown as {
+      content: {
+        model: { toJSON(): { cells: Array<{ outputs?: unknown[] }> } };
+      };
+    };
+    const cell = current.content.model.toJSON().cells[at];
+    return (cell.outputs ?? []) as Array<Record<string, unknown>>;
+  }, index);
+}
+
+/** The text of an output (stream text, or an execute result's text/plain). */
+export function outputText(output: Record<string, unknown>): string {
+  const join = (value: unknown) =>
+    Array.isArray(value) ? value.join('') : String(value ?? '');
+  if (output.output_type === 'stream') {
+    return join(output.text);
+  }
+  if (output.output_type === 'error') {
+    return `${String(output.ename)}: ${String(output.evalue)}`;
+  }
+  const data = (output.data as Record<string, unknown> | undefined) ?? {};
+  return join(data['text/plain']);
+}
+
+/** Wait until code cell `index` has run (it has an execution count). */
+export async function untilRun(
+  page: IJupyterLabPageFixture,
+  index: number
+): Promise<void> {
+  await expect
+    .poll(async () => (await notebookCells(page))[index]?.execution_count)
+    .toEqual(expect.any(Number));
+}
+
+/** Reload the page and open the notebook again (the restored workspace may hide it). */
+export async function reloadAndOpen(
+  page: IJupyterLabPageFixture,
+  filePath: string
+): Promise<void> {
+  const galataPage = page as unknown as {
+    reload(options: { waitForIsReady: boolean }): Promise<unknown>;
+  };
+  await galataPage.reload({ waitForIsReady: false });
+  await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
+  await page.waitForFunction(() => typeof window.jupyterapp === 'object');
+  await page.evaluate(async (file: string) => {
+    await window.jupyterapp.started;
+    await window.jupyterapp.restored;
+    await window.jupyterapp.commands.execute('docmanager:open', { path: file });
+  }, filePath);
+  await page.notebook.activate(path.basename(filePath));
+}
+
+/** Where the README's screenshots go, or null unless PACHINCO_UPDATE_SCREENSHOTS=1. */
+export function screenshotPath(name: string): string | null {
+  return process.env.PACHINCO_UPDATE_SCREENSHOTS === '1'
+    ? path.join(repoRoot, 'docs', 'images', name)
+    : null;
 }

@@ -56,9 +56,5 @@ test.describe('Pachinco sidebar', () => {
       panel.locator('.jp-Pachinco-status[data-status="ready"]')
     ).toBeVisible();
     await expect(panel.locator('.jp-Pachinco-model')).not.toBeEmpty();
-
-    await page.screenshot({
-      path: path.join(repoRoot, 'docs', 'images', 'pachinco-panel.png')
-    });
   });
 });

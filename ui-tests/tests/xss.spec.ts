@@ -1,14 +1,16 @@
 import { expect, test } from '@jupyterlab/galata';
 
 import {
+  ask,
   notebookCells,
   notebookWith,
   openNotebook,
   openSidebar
 } from './helpers';
+import { INTENTS } from './scripted';
 
-// This file runs against the server of `jupyter_server_xss_config.py`, whose scripted model
-// answers with an `<img onerror>` in an explanation and a `<script>` in the prose.
+// The scripted model answers this intent with an `<img onerror>` in an explanation and a
+// `<script>` in the prose (../scripted_answers.py, XSS_ANSWER).
 test.describe('Pachinco answers with markup', () => {
   test('render inert in the sidebar and in the inserted cells', async ({
     page,
@@ -17,8 +19,7 @@ test.describe('Pachinco answers with markup', () => {
     await openNotebook(page, `${tmpPath}/xss.ipynb`, notebookWith([]));
     const panel = await openSidebar(page);
 
-    await panel.locator('.jp-Pachinco-intent').fill('show the data');
-    await panel.locator('.jp-Pachinco-intent').press('Enter');
+    await ask(panel, INTENTS.markup);
     const answer = panel.locator('.jp-Pachinco-answer[data-complete="true"]');
     await expect(answer).toContainText('Look at the data');
     await expect(answer).toContainText('Count the rows');

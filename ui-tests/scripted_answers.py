@@ -1,0 +1,98 @@
+"""What the scripted model answers in the browser tests, chosen by the request's problem line.
+
+Each browser test asks its own intent; the rule whose text occurs in the request's last user
+message answers it (the chat prompt ends with ``Problem: <intent>``; a fix request carries the
+failing code and its error). The answers are written in the format the explained style asks
+for, and streamed in small pieces like a real model's. The intents are repeated in
+``tests/scripted.ts``, where the browser tests read them.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from tests.backends.sse_server import Behaviour, Rule  # noqa: E402
+
+
+def pieces(text: str, size: int = 12) -> tuple[str, ...]:
+    """The text in streamed pieces of `size` characters."""
+    return tuple(text[start : start + size] for start in range(0, len(text), size))
+
+
+def explained(*steps: tuple[str, str]) -> str:
+    """An answer in the explained style's format: one fenced block, each step's code after
+    its ``# Step k:`` comment (see ``PROMPT_STYLES["explained"].chat_answer``)."""
+    body = "".join(f"# Step {k}: {say}\n{code}\n" for k, (say, code) in enumerate(steps, 1))
+    return f"```python\n{body}```\n"
+
+
+def answer(text: str, *, delay_s: float = 0.0) -> tuple[Behaviour, ...]:
+    return (Behaviour(words=pieces(text), delay_s=delay_s),)
+
+
+# The quickstart notebook's first suggestion, answered correctly (the README's screenshots).
+QUICKSTART_INTENT = "average fare per passenger class, as a percentage of the overall average"
+QUICKSTART_ANSWER = explained(
+    (
+        "Average the fare within each passenger class",
+        'class_fare = passengers.groupby("pclass")["fare"].mean()',
+    ),
+    (
+        "Divide by the overall average fare, as a percentage",
+        '(class_fare / passengers["fare"].mean() * 100).round(1)',
+    ),
+)
+
+# `notebookWith` in tests/helpers.ts: orders with price [3.0, 5.0, 10.0], city [Paris, Lyon, Paris].
+CITY_AVERAGE = explained(
+    ("Group the orders by city", "by_city = orders.groupby('city')['price']"),
+    ("Average the price in each group", "by_city.mean()"),
+)
+TOTAL = explained(("Add up the prices", "orders['price'].sum()"))
+
+# Four candidates for one request: two agree (Paris), one differs (Lyon), one raises.
+RANKED_STEPS = (
+    ("Take the city of the dearest order", "orders.loc[orders['price'].idxmax(), 'city']"),
+    ("Sort by price and take the last city", "orders.sort_values('price')['city'].iloc[-1]"),
+    ("Take the first city in alphabetical order", "orders['city'].min()"),
+    ("Use the cost column", "orders['cost'].idxmax()"),
+)
+RANKED = (Behaviour(choices=tuple(pieces(explained(step)) for step in RANKED_STEPS)),)
+
+# An answer whose code raises (no column `prices`), and its correction.
+BROKEN = explained(("Add the tax to each price", "orders['prices'] * 1.2"))
+FIXED = explained(("Add the tax to each price (the column is `price`)", "orders['price'] * 1.2"))
+
+SLOW = "```python\n# Step 1: Count the orders slowly\n" + "".join(
+    f"word{k} = {k}\n" for k in range(400)
+)
+
+XSS_ANSWER = (
+    "### Step 1: Look at the data <img src=x onerror=\"window.__xss='img'\"> first\n\n"
+    "```python\nfirst = orders.head()\n```\n\n"
+    "### Step 2: Count the rows <script>window.__xss='script'</script>\n\n"
+    "```python\nlen(first)\n```\n\n"
+    "That is all.\n"
+)
+
+NO_RULE = "This request matched no scripted rule: no code here."
+
+#: First match wins: the fix rule comes before the intents its prompt may quote.
+RULES: tuple[Rule, ...] = (
+    Rule("KeyError: 'prices'", answer(FIXED)),
+    Rule(f"Problem: {QUICKSTART_INTENT}", answer(QUICKSTART_ANSWER)),
+    # Paced, so that the browser sees the answer grow (the conversation test checks it).
+    Rule("Problem: average price per city", answer(CITY_AVERAGE, delay_s=0.1)),
+    Rule("Problem: total price", answer(TOTAL)),
+    Rule("Problem: city of the most expensive order", RANKED),
+    Rule("Problem: price with tax", answer(BROKEN)),
+    Rule("Problem: count the orders slowly", answer(SLOW, delay_s=0.25)),
+    Rule("Problem: show the data", answer(XSS_ANSWER)),
+)
+
+DEFAULT: list[Behaviour] = [Behaviour(words=(NO_RULE,))]

@@ -1,0 +1,60 @@
+/**
+ * The intents the scripted model server answers (`../scripted_answers.py` holds the answers)
+ * and the server's control endpoints: what it saw, going down and coming back.
+ */
+import { APIRequestContext } from '@playwright/test';
+
+export const INTENTS = {
+  quickstart:
+    'average fare per passenger class, as a percentage of the overall average',
+  cityAverage: 'average price per city',
+  total: 'total price',
+  ranked: 'city of the most expensive order',
+  broken: 'price with tax',
+  slow: 'count the orders slowly',
+  markup: 'show the data'
+};
+
+const controlPort = process.env.PACHINCO_UI_MODEL_CONTROL_PORT || '8895';
+const control = `http://127.0.0.1:${controlPort}/_script`;
+
+export interface IScriptedRequest {
+  path: string;
+  /** The scripted rule that answered it, or null. */
+  rule: string | null;
+  state: 'streaming' | 'done' | 'closed_by_client';
+  n: number;
+  asked: string;
+}
+
+export interface IScriptedStatus {
+  listening: boolean;
+  requests: IScriptedRequest[];
+}
+
+/** What the scripted model server saw, from its control port. */
+export async function scriptedStatus(
+  request: APIRequestContext
+): Promise<IScriptedStatus> {
+  return (await (
+    await request.get(`${control}/status`)
+  ).json()) as IScriptedStatus;
+}
+
+/** The model server stops listening: connections to it are refused. */
+export async function modelDown(request: APIRequestContext): Promise<void> {
+  await request.post(`${control}/down`);
+}
+
+/** The model server listens again on its port. */
+export async function modelUp(request: APIRequestContext): Promise<void> {
+  await request.post(`${control}/up`);
+}
+
+/** The requests whose problem line is `intent`. */
+export function requestsFor(
+  status: IScriptedStatus,
+  intent: string
+): IScriptedRequest[] {
+  return status.requests.filter(seen => seen.rule === `Problem: ${intent}`);
+}
