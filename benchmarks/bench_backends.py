@@ -234,8 +234,7 @@ async def measure_relay_overhead(rounds: int) -> dict[str, float]:
 
 def measure_smollm2(rounds: int) -> dict[str, float]:
     """llama.cpp vs transformers on the same SmolLM2 weights, and the relay on llama.cpp."""
-    with tempfile.TemporaryDirectory() as scratch:
-        engines = measure_engines(rounds, Path(scratch))
+    engines = measure_engines(rounds)
     gguf = {"PACHINCO_MODEL": str(smollm2_gguf()), "PACHINCO_BACKEND": "", "PACHINCO_BASE_URL": ""}
     with (
         tempfile.TemporaryDirectory() as root,
@@ -274,7 +273,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-dir", type=Path, help="a tiny model folder (built if absent)")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--smollm2-only", action="store_true", help="only part 3 (the SmolLM2 figures)"
+    )
     args = parser.parse_args()
+    if args.smollm2_only:
+        smollm2 = measure_smollm2(args.rounds)
+        print(json.dumps({"benchmark": "backends", "figures": smollm2}))
+        return 0
     with tempfile.TemporaryDirectory() as scratch:
         model_dir = build_tiny_model(args.model_dir or Path(scratch) / "tiny")
         lookup = asyncio.run(measure_prompt_lookup(model_dir, args.rounds))

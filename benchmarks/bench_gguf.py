@@ -21,7 +21,6 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -42,7 +41,7 @@ QUESTION = (
         "the mean total per city, sorted from largest to smallest. Explain each step.",
     ),
 )
-DECODE_TOKENS = 128
+DECODE_TOKENS = 96
 # Answers that copy from the prompt: the code asked for repeats the code given, renamed.
 COPY_PROMPTS = [
     (
@@ -79,30 +78,42 @@ async def _timed(backend: Backend, request: GenerationRequest) -> tuple[float, f
     return first - started, ended - first, tokens, generation.texts[0]
 
 
-def _build(engine: str, gguf: Path, folder: Path, lookup: bool) -> Backend:
+def _build(engine: str, gguf: Path, lookup: bool) -> Backend:
     if engine == "llamacpp":
         from jupyter_pachinco.backends.llamacpp_backend import LlamaCppBackend
 
         return LlamaCppBackend(str(gguf), n_ctx=2048, prompt_lookup=lookup)
     from jupyter_pachinco.backends.transformers_backend import TransformersBackend
 
-    return TransformersBackend(str(folder), device="cpu", dtype="float32", prompt_lookup=lookup)
+    return TransformersBackend(str(gguf), device="cpu", dtype="float32", prompt_lookup=lookup)
 
 
-def dequantize(gguf: Path, folder: Path) -> Path:
-    """The GGUF's weights as a transformers folder (transformers' own GGUF reader)."""
-    if not (folder / "config.json").exists():
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+def dequantize_into_transformers(gguf: Path) -> None:
+    """Load the GGUF with transformers' own GGUF reader (weights dequantized to float32) and
+    hand it to the transformers backend as its shared model for ``str(gguf)`` on the CPU.
 
-        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        model.save_pretrained(folder)
-        tokenizer.save_pretrained(folder)
-    return folder
+    transformers cannot save a model read from GGUF, and the backend loads folders, so the
+    benchmark fills the backend's shared-model slot itself (its one use of a private name).
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from jupyter_pachinco.backends import transformers_loading
+
+    torch.set_flush_denormal(True)
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    model = AutoModelForCausalLM.from_pretrained(
+        gguf.parent, gguf_file=gguf.name, dtype=torch.float32
+    )
+    model.eval()
+    loaded = transformers_loading.LoadedModel(model, tokenizer, "cpu", "float32")
+    transformers_loading._shared[(str(gguf), "cpu", "float32")] = loaded
 
 
-async def _engine_figures(engine: str, gguf: Path, folder: Path, rounds: int) -> dict[str, Any]:
-    plain = _build(engine, gguf, folder, lookup=False)
+async def _engine_figures(engine: str, gguf: Path, rounds: int) -> dict[str, Any]:
+    if engine == "transformers":
+        dequantize_into_transformers(gguf)
+    plain = _build(engine, gguf, lookup=False)
     request = GenerationRequest(messages=QUESTION, max_new_tokens=DECODE_TOKENS)
     await _timed(plain, GenerationRequest(messages=QUESTION, max_new_tokens=4))  # load, warm
     firsts, rates = [], []
@@ -115,7 +126,7 @@ async def _engine_figures(engine: str, gguf: Path, folder: Path, rounds: int) ->
         "tokens_per_s": round(statistics.median(rates), 1),
         "peak_rss_mb": round(_peak_rss_mb(), 1),
     }
-    lookup = _build(engine, gguf, folder, lookup=True)
+    lookup = _build(engine, gguf, lookup=True)
     await _timed(lookup, GenerationRequest(messages=QUESTION, max_new_tokens=4))
     seconds = {"plain": 0.0, "lookup": 0.0}
     tokens = {"plain": 0, "lookup": 0}
@@ -139,21 +150,20 @@ async def _engine_figures(engine: str, gguf: Path, folder: Path, rounds: int) ->
     return figures
 
 
-def measure_engine_in_subprocess(engine: str, folder: Path, rounds: int) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--engine", engine, "--folder", str(folder)]
-    command += ["--rounds", str(rounds)]
+def measure_engine_in_subprocess(engine: str, rounds: int) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--engine", engine, "--rounds", str(rounds)]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"the {engine} run failed:\n{done.stderr[-3000:]}")
     figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    print(f"{engine}: {json.dumps(figures)}", file=sys.stderr, flush=True)
     return figures
 
 
-def measure_engines(rounds: int, scratch: Path) -> dict[str, dict[str, Any]]:
+def measure_engines(rounds: int) -> dict[str, dict[str, Any]]:
     """Both engines' figures, each measured in its own process on the same SmolLM2 weights."""
-    folder = dequantize(smollm2_gguf(), scratch / "smollm2-dequantized")
     return {
-        engine: measure_engine_in_subprocess(engine, folder, rounds)
+        engine: measure_engine_in_subprocess(engine, rounds)
         for engine in ("llamacpp", "transformers")
     }
 
@@ -189,7 +199,11 @@ async def measure_relay(url: str, token: str, rounds: int) -> dict[str, float]:
     body = {"intent": "mean total per city", "options": {"max_new_tokens": DECODE_TOKENS}}
     headers = {"Authorization": f"token {token}"}
     async with httpx.AsyncClient(timeout=60) as client:
-        reply = await client.post(f"{url}/pachinco/prompt", json=body, headers=headers)
+        reply = await client.post(
+            f"{url}/pachinco/prompt",
+            json={**body, "request_id": str(uuid.uuid4())},
+            headers=headers,
+        )
     messages = tuple(ChatMessage(m["role"], m["content"]) for m in reply.json()["prompt"])
     alone = LlamaCppBackend(str(smollm2_gguf()), n_ctx=4096)
     request = GenerationRequest(messages=messages, max_new_tokens=DECODE_TOKENS)
@@ -213,17 +227,13 @@ async def measure_relay(url: str, token: str, rounds: int) -> dict[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine", choices=["llamacpp", "transformers"])
-    parser.add_argument("--folder", type=Path, help="the dequantized transformers folder")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if args.engine:  # the child: one engine, one JSON line
-        figures = asyncio.run(
-            _engine_figures(args.engine, smollm2_gguf(), args.folder, args.rounds)
-        )
+        figures = asyncio.run(_engine_figures(args.engine, smollm2_gguf(), args.rounds))
         print(json.dumps(figures))
         return 0
-    with tempfile.TemporaryDirectory() as scratch:
-        print(json.dumps(measure_engines(args.rounds, Path(scratch))))
+    print(json.dumps(measure_engines(args.rounds)))
     return 0
 
 

@@ -19,6 +19,7 @@ from jupyter_pachinco.evaluation.dataset import load_predictions
 from tests.support.shared_data import require_shared
 
 
+@pytest.mark.timeout(900)  # a real model on ten prompts, on a CPU shared with other work
 @pytest.mark.parametrize("form", ["completion", "chat"])
 def test_eval_generate_runs_smollm2_through_llamacpp(
     smollm2_path: Path,
@@ -42,8 +43,8 @@ def test_eval_generate_runs_smollm2_through_llamacpp(
         [
             "eval", "generate", "--dataset", str(dataset), "--output", str(output),
             "--backend", "llamacpp", "--model", str(smollm2_path), "--form", form,
-            "-n", "2", "--max-new-tokens", "24", "--temperature", "0.8", "--seed", "3",
-            "--quiet",
+            "-n", "2", "--max-new-tokens", "24", "--budget", "700", "--temperature", "0.8",
+            "--seed", "3", "--quiet",
         ]
     )  # fmt: skip
     assert code == 0, capsys.readouterr().err

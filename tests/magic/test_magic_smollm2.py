@@ -42,12 +42,19 @@ def test_config_shows_the_llamacpp_backend(kernel: Any, smollm2_path: Path) -> N
 def test_smollm2_answer_streams_into_the_cell_output(kernel: Any) -> None:
     assert run_cell(kernel, PEOPLE).ok
     before = user_variables(kernel)
-    asked = run_cell(kernel, "%%pachinco --max-new-tokens 40\nmean price per city")
+    asked = run_cell(kernel, "%%pachinco --max-new-tokens 160\nmean price per city")
     assert asked.ok, asked.stream("stderr")
     assert asked.shown("display_data")[0] == "Asking the model..."
     updates = asked.shown("update_display_data")
     assert len(updates) >= 2  # streamed in pieces, not shown once at the end
     assert len(updates[-1]) > len(updates[0])
     history = run_cell(kernel, "%pachinco history").stream("stdout")
-    assert "mean price per city" in history
+    code = asked.next_input
+    if code is not None:  # the answer held code: it waits in the next cell, and is remembered
+        assert code.strip()
+        assert "mean price per city" in history
+        assert code.strip() in history
+    else:  # no code in SmolLM2's answer: one line says so, and no turn is remembered
+        assert asked.stream("stderr").startswith("pachinco: ")
+        assert "mean price per city" not in history
     assert user_variables(kernel) == before  # nothing ran without the user's action
