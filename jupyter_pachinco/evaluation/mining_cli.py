@@ -98,6 +98,7 @@ def run_mine(args: argparse.Namespace) -> int:
     from ..prompting import UnknownStyleError, get_style
     from .generate import write_predictions
     from .mining import split_by_notebook
+    from .mining_check import keep_judgeable_turns
     from .mining_examples import prompt_assistant, write_examples
     from .mining_run import DataSources, mine_notebook
     from .mining_summary import fill_inputs, mining_report, summary_lines
@@ -115,6 +116,8 @@ def run_mine(args: argparse.Namespace) -> int:
     for number, (path, name) in enumerate(notebooks, start=1):
         print(f"[{number}/{len(notebooks)}] {name}", file=sys.stderr, flush=True)
         results.append(mine_notebook(path, name, artifacts, sources, args.timeout))
+    print("checking every reference with eval score", file=sys.stderr, flush=True)
+    keep_judgeable_turns(results, artifacts)
     episodes = [r.episode for r in results if r.episode is not None]
     split = split_by_notebook([e["notebook_name"] for e in episodes], fraction, args.seed)
     fill_inputs(episodes, prompt_assistant(args.style, args.budget))

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from ..execution import neutralize_notebook_syntax
 from .mining import NotebookCell, TurnSpec, data_urls, find_turns, read_cells, rewrite_urls
 from .mining_episode import SEED_CODE, NotebookResult, build_episode
 
@@ -88,7 +89,13 @@ def mine_notebook(
     result.turns_found = len(turns)
     work_dir = artifacts / result.work_dir
     local = prepare_work_dir(path.parent, cells, work_dir, sources, result)
-    codes = {c.index: rewrite_urls(c.source, local) for c in cells if c.cell_type == "code"}
+    # The scorer runs context and references as plain Python (FORMAT.md E2/E3): a `%magic` or
+    # `!cmd` line there is a syntax error, so they become `pass` here, as our executor reads them.
+    codes = {
+        c.index: neutralize_notebook_syntax(rewrite_urls(c.source, local))
+        for c in cells
+        if c.cell_type == "code"
+    }
     blocked = {
         c.index: [url for url in data_urls(c.source) if url not in local]
         for c in cells
