@@ -53,12 +53,17 @@ def dequantize_gguf(gguf_path: Path, cache_dir: Path | None = None) -> Path:
     if (folder / SOURCE_FILE).is_file():
         return folder
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
 
     parent, name = str(gguf_path.parent), gguf_path.name
     try:
         tokenizer = AutoTokenizer.from_pretrained(parent, gguf_file=name)
-        model = AutoModelForCausalLM.from_pretrained(parent, gguf_file=name, dtype=torch.float32)
+        model = AutoModelForCausalLM.from_pretrained(
+            parent,
+            gguf_file=name,
+            dtype=torch.float32,
+            quantization_config=GgufConfig(dequantize=True),  # dense weights, trainable
+        )
     except (ValueError, OSError, KeyError) as exc:
         raise TrainingError(f"transformers cannot load {gguf_path}: {exc}") from exc
     partial = folder.with_name(folder.name + ".partial")
