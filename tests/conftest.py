@@ -22,3 +22,11 @@ def jp_server_config(jp_server_config: dict[str, Any]) -> dict[str, Any]:
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 2-layer Llama with its tokenizer, trained offline for a few seconds on pandas code."""
     return build_tiny_model(tmp_path_factory.mktemp("tiny_model"))
+
+
+@pytest.fixture(scope="session")
+def smollm2_path() -> Path:
+    """The real SmolLM2-135M-Instruct GGUF (installed by `make setup`; see tests/support)."""
+    from tests.support.smollm2 import smollm2_gguf
+
+    return smollm2_gguf()

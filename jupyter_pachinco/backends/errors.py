@@ -8,6 +8,7 @@ BackendError
 ├── ModelError
 │   ├── ModelNotFound         the model is neither a local folder nor downloadable
 │   └── ModelLoadError        the files exist but the model could not be loaded
+│       └── ModelOutOfMemory  the weights loaded but the context (KV cache) did not fit
 ├── GenerationError           the in-process model failed while generating
 └── ServerError               an OpenAI-compatible server failed us
     ├── ServerUnreachable     connection refused, DNS failure, TLS failure
@@ -53,6 +54,10 @@ class ModelNotFound(ModelError):
 
 class ModelLoadError(ModelError):
     """The model's files were found but could not be loaded."""
+
+
+class ModelOutOfMemory(ModelLoadError):
+    """The model could not get the memory it needs (e.g. a context length far too long)."""
 
 
 class GenerationError(BackendError):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Literal
 
@@ -107,11 +107,15 @@ class TextDelta:
 
 @dataclass(frozen=True)
 class CandidateFinished:
-    """Candidate ``index`` is complete; no more deltas follow for it."""
+    """Candidate ``index`` is complete; no more deltas follow for it.
+
+    ``logprobs``: the natural-log probability the model gave each generated token, where the
+    backend can know it (None otherwise)."""
 
     index: int
     reason: FinishReason
     usage: Usage = field(default_factory=Usage)
+    logprobs: tuple[float, ...] | None = None
 
 
 Event = LoadingProgress | TextDelta | CandidateFinished
@@ -222,6 +226,15 @@ class Backend(abc.ABC):
         """Start a generation; nothing happens until it is iterated."""
         cancellation = Cancellation()
         return Generation(self.stream(request, cancellation), request, cancellation)
+
+    @property
+    def context_length(self) -> int | None:
+        """The model's context length in tokens (prompt plus answer), when the backend knows."""
+        return None
+
+    def token_counter(self) -> Callable[[str], int] | None:
+        """Counts tokens with the model's own tokenizer, when the backend has it at hand."""
+        return None
 
     async def aclose(self) -> None:  # noqa: B027 - most backends hold nothing to release
         """Release connections or other resources held by the backend."""

@@ -13,6 +13,7 @@ from traitlets import Bool, Enum, Float, Int, Unicode, default
 from traitlets.config import Config, Configurable
 
 from .errors import ConfigurationError
+from .llamacpp_loading import is_gguf_model
 from .protocol import Backend
 from .registry import load_backend_class
 
@@ -31,16 +32,18 @@ class BackendSettings(Configurable):
 
     backend = Unicode(
         help=(
-            "Which model backend answers requests: 'transformers' (in process), 'openai' (any "
-            "OpenAI-compatible server) or any name registered under the "
-            "'jupyter_pachinco.backends' entry-point group. Defaults to 'openai' when base_url "
-            "is set, else 'transformers'. Environment: PACHINCO_BACKEND."
+            "Which model backend answers requests: 'transformers' (in process), 'llamacpp' (a "
+            "GGUF file in process), 'openai' (any OpenAI-compatible server) or any name "
+            "registered under the 'jupyter_pachinco.backends' entry-point group. Defaults to "
+            "'openai' when base_url is set, else 'llamacpp' when the model is a .gguf file "
+            "(or gguf_file is set), else 'transformers'. Environment: PACHINCO_BACKEND."
         ),
     ).tag(config=True)
 
     model = Unicode(
         help=(
-            "Model id (Hugging Face id or local folder for 'transformers'; the served model "
+            "Model id (Hugging Face id or local folder for 'transformers'; a .gguf path or "
+            "Hugging Face repo id for 'llamacpp'; the served model "
             f"name for 'openai'). Default: {DEFAULT_MODEL}. Environment: PACHINCO_MODEL."
         ),
     ).tag(config=True)
@@ -109,6 +112,27 @@ class BackendSettings(Configurable):
         10, help="How many tokens prompt-lookup decoding drafts at a time."
     ).tag(config=True)
 
+    gguf_file = Unicode(
+        "",
+        help=(
+            "For 'llamacpp': the GGUF file to take from the Hugging Face repository named by "
+            "`model` (e.g. model='bartowski/SmolLM2-135M-Instruct-GGUF', "
+            "gguf_file='SmolLM2-135M-Instruct-Q4_K_M.gguf'). Empty when `model` is a .gguf path."
+        ),
+    ).tag(config=True)
+
+    n_ctx = Int(
+        4096,
+        help=(
+            "For 'llamacpp': the context length in tokens (prompt plus answer); 0 means the "
+            "model's own. The prompt budget never exceeds n_ctx minus max_new_tokens."
+        ),
+    ).tag(config=True)
+
+    n_threads = Int(
+        0, help="For 'llamacpp': CPU threads for generation; 0 lets llama.cpp choose."
+    ).tag(config=True)
+
     local_files_only = Bool(
         False,
         help="Never download the in-process model; use only local folders and the HF cache.",
@@ -119,7 +143,9 @@ class BackendSettings(Configurable):
         explicit = _from_env("PACHINCO_BACKEND", "")
         if explicit:
             return explicit
-        return "openai" if self.base_url else "transformers"
+        if self.base_url:
+            return "openai"
+        return "llamacpp" if is_gguf_model(self.model) or self.gguf_file else "transformers"
 
     @default("model")
     def _default_model(self) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 from .errors import EvaluationError
 from .generate_cli import add_generate_command
+from .mining_cli import add_mine_command
 
 # The harness (pandas, numpy, the executor) is imported inside the commands, so that the
 # command line answers `--help` and `--version` without loading it.
@@ -21,6 +22,7 @@ def add_eval_commands(subparsers: Any) -> None:
     commands = eval_parser.add_subparsers(dest="eval_command", metavar="EVAL_COMMAND")
     commands.required = True
     add_generate_command(commands)
+    add_mine_command(commands)
     score = commands.add_parser("score", help="Score a predictions file by execution.")
     score.add_argument("--dataset", type=Path, required=True, help="ARCADE dataset JSON.")
     score.add_argument(
@@ -43,6 +45,9 @@ def add_eval_commands(subparsers: Any) -> None:
     report = commands.add_parser("report", help="Render a scoring result as HTML.")
     report.add_argument("result", type=Path, help="R.json written by 'eval score'.")
     report.add_argument("--html", type=Path, required=True, help="Where to write the page.")
+    report.add_argument(
+        "--dataset", type=Path, default=None, help="The dataset: adds results by notebook and kind."
+    )
     report.set_defaults(run=run_report)
 
 
@@ -92,7 +97,14 @@ def run_report(args: argparse.Namespace) -> int:
     result = read_json(args.result)
     if not isinstance(result, dict) or "metrics" not in result or "episodes" not in result:
         raise EvaluationError(f"{args.result}: not a result written by 'eval score'")
+    extra: list[str] = []
+    if args.dataset is not None:
+        from .breakdown import breakdown, breakdown_html
+
+        table = breakdown(result, read_json(args.dataset))
+        extra = breakdown_html(table)
+        print(json.dumps(table["kind"], indent=1))
     args.html.parent.mkdir(parents=True, exist_ok=True)
-    args.html.write_text(render_html_report(result), encoding="utf-8")
+    args.html.write_text(render_html_report(result, extra=extra), encoding="utf-8")
     print(f"wrote {args.html}")
     return 0

@@ -60,8 +60,11 @@ def turn_prompt(example: Mapping[str, Any], assistant: Assistant, form: PromptFo
     if form == "dataset":
         return str(example.get("input", ""))
     intent = str(example.get("turn", {}).get("intent", {}).get("value", ""))
-    cells = example.get("metadata", {}).get("context_cells", [])
-    return assistant.build_prompt(intent, cells, form=form)
+    metadata = example.get("metadata", {})
+    cells = metadata.get("context_cells", [])
+    # Mined datasets (``eval mine``) record the live variables before each turn.
+    schemas = metadata.get("variable_descriptions") or []
+    return assistant.build_prompt(intent, cells, schemas, form=form)
 
 
 def hypotheses_from(texts: Sequence[str], options: GenerateOptions) -> list[str]:

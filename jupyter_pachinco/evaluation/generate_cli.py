@@ -27,8 +27,12 @@ def add_generate_command(commands: Any) -> None:
     generate.add_argument(
         "--budget", type=int, default=2100, help="Prompt tokens (the paper: 2100 with exemplars)."
     )
-    generate.add_argument("--backend", default=None, help="transformers, openai, or a plugin.")
-    generate.add_argument("--model", default=None, help="Model id, local folder or served name.")
+    generate.add_argument(
+        "--backend", default=None, help="transformers, llamacpp, openai, or a plugin."
+    )
+    generate.add_argument(
+        "--model", default=None, help="Model id, local folder, .gguf file or served name."
+    )
     generate.add_argument("--base-url", default=None, help="OpenAI-compatible server URL.")
     generate.add_argument(
         "--tokenizer",
@@ -72,10 +76,12 @@ def run_generate(args: argparse.Namespace) -> int:
         temperature=args.temperature,
         top_p=args.top_p,
         seed=args.seed,
-        budget=args.budget,
+        budget=_fitting_budget(args.budget, args.max_new_tokens, backend.context_length),
     )
     progress = None if args.quiet else ProgressBar(sys.stderr)
     counter = _token_counter(args.tokenizer or _local_folder(args.model))
+    if counter is None:  # a GGUF model counts with its own tokenizer
+        counter = backend.token_counter()
 
     async def generate() -> Any:
         try:
@@ -88,6 +94,13 @@ def run_generate(args: argparse.Namespace) -> int:
     summary = asyncio.run(generate())
     print(f"generated {summary.generated} turns, kept {summary.kept} finished turns: {args.output}")
     return 0
+
+
+def _fitting_budget(budget: int, max_new_tokens: int, context_length: int | None) -> int:
+    """The prompt budget, lowered so that prompt plus answer fit the model's context."""
+    if context_length is None:
+        return budget
+    return max(1, min(budget, context_length - max_new_tokens))
 
 
 def _local_folder(model: str | None) -> Path | None:

@@ -19,7 +19,10 @@ pre{background:#f6f8fa;padding:.5em;white-space:pre-wrap;margin:0}
 """
 
 
-def render_html_report(report: Mapping[str, Any], title: str = "ARCADE evaluation") -> str:
+def render_html_report(
+    report: Mapping[str, Any], title: str = "ARCADE evaluation", extra: Sequence[str] = ()
+) -> str:
+    """The page; ``extra`` are HTML sections put after the metrics (e.g. ``breakdown_html``)."""
     metrics = report.get("metrics", {})
     parts = [
         "<!DOCTYPE html>",
@@ -29,6 +32,7 @@ def render_html_report(report: Mapping[str, Any], title: str = "ARCADE evaluatio
         "<h2>Metrics</h2>",
         metrics_table(metrics),
         pass_at_k_svg(metrics),
+        *extra,
         "<h2>Notebooks</h2>",
     ]
     for episode in report.get("episodes", []):

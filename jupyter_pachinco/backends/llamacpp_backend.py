@@ -1,0 +1,231 @@
+"""In-process generation with llama.cpp (``llama-cpp-python``) on a GGUF model, off the loop.
+
+Scheduling: the ``n`` candidates are sampled one after the other on the model's one context,
+each with its own seed (``seed + index``, or a fresh random seed when the request has none).
+The prompt is evaluated once: llama-cpp-python keeps it in the KV cache and every later
+candidate reuses that prefix. Greedy requests (temperature 0) compute one answer and give it to
+every candidate. A lock per model serializes requests; cancellation is checked after every
+token, and the lock is released as soon as the current token is done.
+
+Chat requests go through the GGUF's own chat template (``tokenizer.chat_template`` in its
+metadata, rendered by llama-cpp-python's `Jinja2ChatFormatter`); a base model without one gets a
+plain ``Role: text`` transcript. Raw prompts are continued as they are.
+
+Each generated token's log-probability is read from the logits llama.cpp computed for it, and
+reported on `CandidateFinished.logprobs`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import random
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from .errors import GenerationError, InvalidRequest
+from .llamacpp_loading import LoadedGGUF, resolve_gguf, shared_gguf
+from .llamacpp_tokens import GGUFTokenCounter
+from .protocol import Backend, Cancellation, CandidateFinished, Event, GenerationRequest
+from .threaded import Emit, events_from_thread
+from .transformers_backend import CandidateTracker
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from typing_extensions import Self
+
+    from .settings import BackendSettings
+
+DEFAULT_N_CTX = 4096
+
+
+def chat_prompt(loaded: LoadedGGUF, request: GenerationRequest) -> tuple[str, bool]:
+    """The prompt text for a chat request, and whether it already holds the BOS token."""
+    messages: list[Any] = [{"role": m.role, "content": m.content} for m in request.messages or ()]
+    template = loaded.llama.metadata.get("tokenizer.chat_template")
+    if not template:  # a base model: a plain transcript is the best it can follow
+        turns = [f"{m['role'].capitalize()}: {m['content']}" for m in messages]
+        return "\n".join([*turns, "Assistant:"]), False
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    model = loaded.llama._model
+    eos, bos = loaded.llama.token_eos(), loaded.llama.token_bos()
+    formatter = Jinja2ChatFormatter(
+        template=template,
+        eos_token=model.token_get_text(eos) if eos != -1 else "",
+        bos_token=model.token_get_text(bos) if bos != -1 else "",
+    )
+    formatted = formatter(messages=messages)
+    return formatted.prompt, bool(formatted.added_special)
+
+
+def encode_request(loaded: LoadedGGUF, request: GenerationRequest) -> list[int]:
+    """Prompt token ids: raw text as is (with BOS), chat through the model's template."""
+    llama = loaded.llama
+    if request.messages is None:
+        return list(llama.tokenize((request.prompt or "").encode("utf-8"), add_bos=True))
+    text, has_bos = chat_prompt(loaded, request)
+    return list(llama.tokenize(text.encode("utf-8"), add_bos=not has_bos, special=True))
+
+
+class LlamaCppBackend(Backend):
+    """A GGUF model run by llama.cpp in this process, shared by every request."""
+
+    name = "llamacpp"
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        gguf_file: str = "",
+        n_ctx: int = DEFAULT_N_CTX,
+        n_threads: int = 0,
+        local_files_only: bool = False,
+        prompt_lookup: bool = False,
+        prompt_lookup_num_tokens: int = 10,
+    ) -> None:
+        self.model = model
+        self.gguf_file = gguf_file
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads
+        self.local_files_only = local_files_only
+        self.prompt_lookup = prompt_lookup
+        self.prompt_lookup_num_tokens = prompt_lookup_num_tokens
+
+    @classmethod
+    def from_settings(cls, settings: BackendSettings) -> Self:
+        return cls(
+            settings.model,
+            gguf_file=settings.gguf_file,
+            n_ctx=settings.n_ctx,
+            n_threads=settings.n_threads,
+            local_files_only=settings.local_files_only,
+            prompt_lookup=settings.prompt_lookup,
+            prompt_lookup_num_tokens=settings.prompt_lookup_num_tokens,
+        )
+
+    def __repr__(self) -> str:
+        return f"LlamaCppBackend(model={self.model!r}, n_ctx={self.n_ctx})"
+
+    @property
+    def context_length(self) -> int | None:
+        """The context length in tokens when set (0 means the model's own, known once loaded)."""
+        return self.n_ctx if self.n_ctx > 0 else None
+
+    def token_counter(self) -> GGUFTokenCounter:
+        """The GGUF's own tokenizer as a token counter (finds or downloads the file first)."""
+        return GGUFTokenCounter(self.gguf_path())
+
+    def gguf_path(self, emit: Emit | None = None) -> Path:
+        """The local GGUF file (downloaded first when the model names a hub file)."""
+        return resolve_gguf(
+            self.model, self.gguf_file, self.local_files_only, emit or (lambda _: None)
+        )
+
+    def loaded(self, emit: Emit | None = None) -> LoadedGGUF:
+        """The shared model, loading it on first use (blocking: call from a worker thread)."""
+        report = emit or (lambda _: None)
+        path = self.gguf_path(report)
+        draft = self.prompt_lookup_num_tokens if self.prompt_lookup else 0
+        return shared_gguf(path, self.n_ctx, self.n_threads, report, draft)
+
+    def stream(self, request: GenerationRequest, cancellation: Cancellation) -> Any:
+        return events_from_thread(
+            lambda emit: self._generate(request, cancellation, emit), cancellation
+        )
+
+    def _generate(self, request: GenerationRequest, cancellation: Cancellation, emit: Emit) -> None:
+        loaded = self.loaded(emit)
+        with loaded.lock:
+            prompt = encode_request(loaded, request)
+            max_new = min(request.max_new_tokens, loaded.n_ctx - len(prompt))
+            if max_new < 1:
+                raise InvalidRequest(
+                    f"The prompt has {len(prompt)} tokens; the model's context holds "
+                    f"{loaded.n_ctx}. Shorten the context or raise BackendSettings.n_ctx."
+                )
+            everyone = list(range(request.n))
+            groups = [[i] for i in everyone] if request.temperature > 0 else [everyone]
+            for indices in groups:
+                seed = _seed_for(request.seed, indices[0])
+                self._candidate(loaded, request, prompt, max_new, indices, seed, cancellation, emit)
+
+    def _candidate(
+        self,
+        loaded: LoadedGGUF,
+        request: GenerationRequest,
+        prompt: list[int],
+        max_new: int,
+        indices: list[int],
+        seed: int,
+        cancellation: Cancellation,
+        emit: Emit,
+    ) -> None:
+        logprobs: list[float] = []
+
+        def emit_with_logprobs(event: Event) -> None:
+            if isinstance(event, CandidateFinished):
+                event = dataclasses.replace(event, logprobs=tuple(logprobs))
+            emit(event)
+
+        def decode(tokens: list[int]) -> str:
+            return str(loaded.llama.detokenize(tokens).decode("utf-8", errors="replace"))
+
+        tracker = CandidateTracker(
+            indices, len(prompt), request.stop, loaded.end_tokens, decode, emit_with_logprobs
+        )
+        if cancellation.cancelled:
+            tracker.finish_all("cancelled")
+            return
+        generated: list[int] = []
+        try:
+            for token in _sample(loaded, prompt, request, seed):
+                logprobs.append(_token_logprob(loaded, len(prompt) + len(generated), token))
+                generated.append(token)
+                done = tracker.update([generated] * len(indices))
+                if all(done) or cancellation.cancelled or len(generated) >= max_new:
+                    break
+        except (RuntimeError, ValueError) as exc:
+            raise GenerationError(f"llama.cpp failed while generating: {exc}") from exc
+        tracker.finish_all("cancelled" if cancellation.cancelled else "length")
+
+
+def _seed_for(seed: int | None, index: int) -> int:
+    if seed is None:
+        return random.randrange(2**31)
+    return (seed + index) % 2**32
+
+
+def _sample(
+    loaded: LoadedGGUF, prompt: list[int], request: GenerationRequest, seed: int
+) -> Iterator[int]:
+    llama = loaded.llama
+    llama.set_seed(seed)
+    tokens: Iterator[int] = llama.generate(
+        prompt,
+        temp=request.temperature,
+        top_p=request.top_p,
+        top_k=0,
+        min_p=0.0,
+        repeat_penalty=1.0,
+        reset=True,
+    )
+    return tokens
+
+
+def _token_logprob(loaded: LoadedGGUF, position: int, token: int) -> float:
+    """log p(token) under the model at ``position`` (the row of its logits), natural log."""
+    import numpy as np
+
+    llama = loaded.llama
+    if loaded.logits_all:
+        row = np.asarray(llama.scores[position - 1], dtype=np.float64)
+    else:  # only the last position's logits exist: the ones that produced this token
+        import llama_cpp
+
+        pointer = llama_cpp.llama_get_logits_ith(llama.ctx, -1)
+        row = np.ctypeslib.as_array(pointer, shape=(llama.n_vocab(),)).astype(np.float64)
+    top = float(row.max())
+    log_total = top + math.log(float(np.exp(row - top).sum()))
+    return float(row[token]) - log_total
