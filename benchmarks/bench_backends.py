@@ -8,6 +8,10 @@
    /pachinco/generate` from a local OpenAI-compatible SSE server; the same answer read through
    our OpenAI-compatible backend directly is the baseline. Also printed: what that backend
    stack adds over reading the SSE stream raw with httpx.
+3. SmolLM2-135M-Instruct (the real GGUF), the same weights in llama.cpp in process and in
+   transformers (dequantized): decode tokens/s, time to first token, peak RSS; prompt-lookup
+   decoding on answers that copy from the context; and the relay overhead per token of a
+   Jupyter server on the llama.cpp backend (see ``bench_gguf.py``).
 
 Run: ``.venv/bin/python benchmarks/bench_backends.py [--model-dir DIR]``. Ends with one JSON
 line ``{"benchmark": "backends", "figures": {...}}``.
@@ -35,10 +39,12 @@ import httpx
 # The tiny model and the SSE server live with the tests; make them importable when run as a file.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.bench_gguf import measure_engines, measure_relay
 from jupyter_pachinco.backends import ChatMessage, GenerationRequest
 from jupyter_pachinco.backends.openai_backend import OpenAIBackend
 from jupyter_pachinco.backends.transformers_backend import TransformersBackend
 from tests.backends.sse_server import Behaviour, FakeOpenAIServer, free_port
+from tests.support.smollm2 import smollm2_gguf
 from tests.support.tiny_model import build_tiny_model
 
 # Notebook prompts whose natural continuation repeats code already in the context.
@@ -117,14 +123,22 @@ async def _backend_seconds(backend: OpenAIBackend) -> float:
 
 
 @contextmanager
-def jupyter_server(model_server_url: str, root: Path) -> Iterator[tuple[str, str]]:
-    """A real Jupyter server with the extension, answering from ``model_server_url``."""
+def jupyter_server(
+    model_server_url: str, root: Path, settings: dict[str, str] | None = None
+) -> Iterator[tuple[str, str]]:
+    """A real Jupyter server with the extension, answering from ``model_server_url`` (or as
+    the ``PACHINCO_*`` environment ``settings`` say)."""
     port, token = free_port(), secrets.token_hex(16)
     env = {
         **os.environ,
-        "PACHINCO_BACKEND": "openai",
-        "PACHINCO_BASE_URL": model_server_url,
-        "PACHINCO_MODEL": "m",
+        **(
+            settings
+            or {
+                "PACHINCO_BACKEND": "openai",
+                "PACHINCO_BASE_URL": model_server_url,
+                "PACHINCO_MODEL": "m",
+            }
+        ),
         "JUPYTER_RUNTIME_DIR": str(root / "runtime"),
     }
     command = [sys.executable, "-m", "jupyter_server", f"--ServerApp.port={port}"]
@@ -218,6 +232,44 @@ async def measure_relay_overhead(rounds: int) -> dict[str, float]:
     }
 
 
+def measure_smollm2(rounds: int) -> dict[str, float]:
+    """llama.cpp vs transformers on the same SmolLM2 weights, and the relay on llama.cpp."""
+    with tempfile.TemporaryDirectory() as scratch:
+        engines = measure_engines(rounds, Path(scratch))
+    gguf = {"PACHINCO_MODEL": str(smollm2_gguf()), "PACHINCO_BACKEND": "", "PACHINCO_BASE_URL": ""}
+    with (
+        tempfile.TemporaryDirectory() as root,
+        jupyter_server("", Path(root), gguf) as (url, token),
+    ):
+        relay = asyncio.run(measure_relay(url, token, rounds))
+    fast, slow = engines["llamacpp"], engines["transformers"]
+    print(f"{'SmolLM2-135M Q4_1':<34}{'llama.cpp':>12}{'transformers':>14}")
+    for name in ("tokens_per_s", "ttft_ms", "peak_rss_mb", "lookup_speedup"):
+        print(f"{name:<34}{fast[name]:>12}{slow[name]:>14}")
+    print(
+        f"{'lookup identical greedy output':<34}{fast['lookup_identical_output']!s:>12}"
+        f"{slow['lookup_identical_output']!s:>14}"
+    )
+    print(
+        f"{'relay_overhead_ms_per_token':<34}{relay['relay_overhead_ms_per_token']:>12}  "
+        f"POST /pachinco/generate {relay['llamacpp_relay_ms_per_token']} ms/token vs the "
+        f"llama.cpp backend alone {relay['llamacpp_alone_ms_per_token']} ms/token (same prompt)"
+    )
+    return {
+        "llamacpp_tokens_per_s": fast["tokens_per_s"],
+        "transformers_tokens_per_s": slow["tokens_per_s"],
+        "llamacpp_speedup": round(fast["tokens_per_s"] / slow["tokens_per_s"], 2),
+        "llamacpp_ttft_ms": fast["ttft_ms"],
+        "transformers_ttft_ms": slow["ttft_ms"],
+        "llamacpp_peak_rss_mb": fast["peak_rss_mb"],
+        "transformers_peak_rss_mb": slow["peak_rss_mb"],
+        # Prompt lookup on SmolLM2 with transformers, whose greedy output it keeps identical.
+        "lookup_speedup": slow["lookup_speedup"],
+        "llamacpp_lookup_speedup": fast["lookup_speedup"],
+        "relay_overhead_ms_per_token": relay["relay_overhead_ms_per_token"],
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-dir", type=Path, help="a tiny model folder (built if absent)")
@@ -245,7 +297,11 @@ def main() -> int:
         f"openai backend {relay['backend_ms_per_token']} ms/token vs raw SSE read "
         f"{relay['raw_sse_ms_per_token']} ms/token (completions)"
     )
-    figures = {**lookup, "relay_overhead_ms_per_token": relay["relay_overhead_ms_per_token"]}
+    figures = {
+        "tiny_lookup_speedup": lookup["lookup_speedup"],
+        "openai_relay_overhead_ms_per_token": relay["relay_overhead_ms_per_token"],
+        **measure_smollm2(args.rounds),
+    }
     print(json.dumps({"benchmark": "backends", "figures": figures}))
     return 0
 

@@ -93,11 +93,16 @@ class Answer:
 
 @dataclass(frozen=True)
 class Done:
-    """Every candidate is complete; ``packed`` says what of the context the prompt held."""
+    """Every candidate is complete; ``packed`` says what of the context the prompt held.
+
+    ``likelihoods``: each candidate's mean log-probability per generated token (natural log),
+    where the backend reports token log-probabilities (None otherwise); ranking breaks ties
+    with it."""
 
     candidates: list[Candidate]
     finish_reasons: list[FinishReason | None]
     packed: PackedContext
+    likelihoods: list[float | None] = field(default_factory=list)
 
 
 AssistantEvent = Loading | Delta | StepsUpdate | Answer | Done
@@ -243,14 +248,17 @@ class Assistant:
         generation = self.backend.generate(request_for(prompt, opts))
         parsers = [StreamingParser() for _ in range(opts.n)]
         candidates: list[Candidate | None] = [None] * opts.n
+        likelihoods: list[float | None] = [None] * opts.n
         try:
             async for event in generation:
+                if isinstance(event, CandidateFinished) and event.logprobs:
+                    likelihoods[event.index] = sum(event.logprobs) / len(event.logprobs)
                 for translated in _translate(event, parsers, candidates):
                     yield translated
         finally:
             await generation.aclose()
         finished = [c if c is not None else parsers[i].finish() for i, c in enumerate(candidates)]
-        yield Done(finished, list(generation.finish_reasons), packed)
+        yield Done(finished, list(generation.finish_reasons), packed, likelihoods)
 
 
 def request_for(prompt: Prompt, options: GenerateOptions) -> GenerationRequest:

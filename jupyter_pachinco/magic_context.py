@@ -115,6 +115,10 @@ def public_settings(
     for name in ("device", "dtype", "connect_timeout", "read_timeout", "max_retries"):
         if name in settings:
             rows.append((name, str(settings[name])))
+    if settings.get("backend") == "llamacpp":  # the GGUF file's context and threads
+        rows.extend(
+            (name, str(settings[name])) for name in ("n_ctx", "n_threads") if name in settings
+        )
     rows.append(("config files", ", ".join(config_files) or "(none found)"))
     return rows
 

@@ -9,6 +9,8 @@ const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 const port = process.env.PACHINCO_UI_PORT || '8898';
 const xssPort = process.env.PACHINCO_UI_XSS_PORT || '8899';
+// The real SmolLM2 GGUF through llama.cpp answers the `real-model` project.
+const smollm2Port = process.env.PACHINCO_UI_SMOLLM2_PORT || '8897';
 
 module.exports = {
   ...baseConfig,
@@ -37,11 +39,16 @@ module.exports = {
     }
   },
   projects: [
-    { name: 'main', testIgnore: /xss\.spec\.ts/ },
+    { name: 'main', testIgnore: /(xss|real-model)\.spec\.ts/ },
     {
       name: 'xss',
       testMatch: /xss\.spec\.ts/,
       use: { baseURL: `http://127.0.0.1:${xssPort}` }
+    },
+    {
+      name: 'real-model',
+      testMatch: /real-model\.spec\.ts/,
+      use: { baseURL: `http://127.0.0.1:${smollm2Port}` }
     }
   ],
   webServer: [
@@ -54,6 +61,12 @@ module.exports = {
     {
       command: 'npm run start:xss',
       url: `http://127.0.0.1:${xssPort}/lab`,
+      timeout: 180 * 1000,
+      reuseExistingServer: false
+    },
+    {
+      command: 'npm run start:smollm2',
+      url: `http://127.0.0.1:${smollm2Port}/lab`,
       timeout: 180 * 1000,
       reuseExistingServer: false
     }

@@ -191,5 +191,5 @@ class GenerationService:
             return await send(ranking_line(unranked(codes, STOPPED)))
         if not await send(ranking_started_line(len(codes))):
             return False
-        ranking = await self.ranker.rank(body.kernel_id, codes)
+        ranking = await self.ranker.rank(body.kernel_id, codes, likelihoods=done.likelihoods)
         return await send(ranking_line(ranking))

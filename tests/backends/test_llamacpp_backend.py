@@ -181,3 +181,21 @@ async def test_concurrent_requests_take_turns_on_the_one_context(
     requests = [GenerationRequest(prompt=PROMPT, max_new_tokens=6) for _ in range(3)]
     done = await asyncio.gather(*(backend.generate(r).collect() for r in requests))
     assert done[0].texts == done[1].texts == done[2].texts  # greedy: same answer each time
+
+
+async def test_the_assistant_hands_each_candidates_likelihood_to_ranking(
+    backend: LlamaCppBackend,
+) -> None:
+    from jupyter_pachinco.assistant import Assistant, Done
+
+    assistant = Assistant(backend, count_tokens=backend.token_counter())
+    events = [
+        event
+        async for event in assistant.generate(
+            "mean age by city", n=2, temperature=0.9, seed=2, max_new_tokens=12
+        )
+    ]
+    done = events[-1]
+    assert isinstance(done, Done)
+    assert len(done.likelihoods) == 2
+    assert all(value is not None and value <= 0 for value in done.likelihoods)
