@@ -72,7 +72,7 @@ def mine(work: Path, args: argparse.Namespace) -> Path:
     return mined
 
 
-def train(work: Path, base: Path, args: argparse.Namespace) -> dict[str, Any]:
+def train(work: Path, base: Path, cache: Path, args: argparse.Namespace) -> dict[str, Any]:
     output = work / "tuned"
     result_file = work / "train_result.json"
     if not result_file.is_file():
@@ -82,7 +82,7 @@ def train(work: Path, base: Path, args: argparse.Namespace) -> dict[str, Any]:
                 "--output", str(output), "--epochs", str(args.epochs), "--batch-size", "4",
                 "--learning-rate", str(args.learning_rate), "--lora-rank", str(args.lora_rank),
                 "--lora-alpha", str(2 * args.lora_rank), "--max-length", str(args.max_length),
-                "--save-steps", "20", "--eval-steps", "20",
+                "--save-steps", "20", "--eval-steps", "20", "--cache-dir", str(cache),
             )  # fmt: skip
             result_file.write_text(out.strip().splitlines()[-1])
     result: dict[str, Any] = json.loads(result_file.read_text())
@@ -158,7 +158,7 @@ def main() -> int:
     with stage("unpack base"):
         base_folder = Path(resolve_base(str(smollm2_gguf()), work / "cache"))
     base_gguf = export(base_folder, work / "base.f16.gguf")
-    trained = train(work, smollm2_gguf(), args)
+    trained = train(work, smollm2_gguf(), work / "cache", args)
     tuned_gguf = export(work / "tuned", work / "tuned.f16.gguf")
     base = evaluate("base", base_gguf, mined, work, args)
     tuned = evaluate("tuned", tuned_gguf, mined, work, args)

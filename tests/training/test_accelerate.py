@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.mark.timeout(900)
 def test_two_processes_under_accelerate_launch_finish_with_one_adapter(
@@ -20,10 +18,16 @@ def test_two_processes_under_accelerate_launch_finish_with_one_adapter(
     command = [
         str(Path(sys.executable).with_name("accelerate")),
         "launch",
-        "--config_file",
-        str(ROOT / "examples" / "training" / "multi_cpu.yaml"),
+        # torchrun's launcher; on a machine without CUDA each process trains on CPU over gloo
+        "--multi_gpu",
         "--num_processes",
         "2",
+        "--num_machines",
+        "1",
+        "--mixed_precision",
+        "no",
+        "--dynamo_backend",
+        "no",
         "-m",
         "jupyter_pachinco.training",
         "--base",
