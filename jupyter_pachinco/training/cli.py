@@ -21,13 +21,17 @@ def _add_train_options(train: argparse.ArgumentParser) -> None:
     train.add_argument("--output", type=Path, help="Folder for checkpoints and the adapter.")
     train.add_argument("--full", action="store_true", help="Full fine-tuning instead of LoRA.")
     train.add_argument("--epochs", type=float, default=1.0)
-    train.add_argument("--max-steps", type=int, default=-1, help="Stop after N steps (overrides epochs).")
+    train.add_argument(
+        "--max-steps", type=int, default=-1, help="Stop after N steps (overrides epochs)."
+    )
     train.add_argument("--batch-size", type=int, default=4, help="Examples per device and step.")
     train.add_argument("--gradient-accumulation", type=int, default=1)
     train.add_argument("--learning-rate", type=float, default=2e-4)
     train.add_argument("--lora-rank", type=int, default=8)
     train.add_argument("--lora-alpha", type=int, default=16)
-    train.add_argument("--max-length", type=int, default=1024, help="Tokens; longer examples are dropped.")
+    train.add_argument(
+        "--max-length", type=int, default=1024, help="Tokens; longer examples are dropped."
+    )
     train.add_argument("--validation-fraction", type=float, default=0.1, help="Episodes held out.")
     train.add_argument("--save-steps", type=int, default=50, help="Checkpoint every N steps.")
     train.add_argument("--eval-steps", type=int, default=50, help="Eval loss every N steps.")
@@ -36,7 +40,9 @@ def _add_train_options(train: argparse.ArgumentParser) -> None:
     train.add_argument(
         "--restart", action="store_true", help="Ignore checkpoints already in --output."
     )
-    train.add_argument("--cache-dir", type=Path, default=None, help="Where GGUF bases are unpacked.")
+    train.add_argument(
+        "--cache-dir", type=Path, default=None, help="Where GGUF bases are unpacked."
+    )
 
 
 def add_train_commands(subparsers: Any) -> None:
@@ -67,7 +73,9 @@ def run_train_command(args: argparse.Namespace) -> int:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    missing = [f"--{name}" for name in ("base", "examples", "output") if getattr(args, name) is None]
+    missing = [
+        f"--{name}" for name in ("base", "examples", "output") if getattr(args, name) is None
+    ]
     if missing:
         raise TrainingError(f"missing {', '.join(missing)}")
     from dataclasses import asdict
@@ -111,4 +119,6 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m jupyter_pachinco.training ...`` (what ``accelerate launch -m`` runs)."""
     parser = argparse.ArgumentParser(prog="jupyter-pachinco")
     add_train_commands(parser.add_subparsers(dest="command"))
-    return run_train_command(parser.parse_args(["train", *(sys.argv[1:] if argv is None else argv)]))
+    return run_train_command(
+        parser.parse_args(["train", *(sys.argv[1:] if argv is None else argv)])
+    )

@@ -68,7 +68,9 @@ def parse_example(row: Any, where: str) -> Example:
         chat_completion = _messages(row.get("completion"), where, "completion")
         if [m["role"] for m in chat_completion] != ["assistant"]:
             raise TrainingError(f"{where}: chat completion must be one assistant message")
-        return Example(_messages(row.get("prompt"), where, "prompt"), chat_completion, "chat", episode)
+        return Example(
+            _messages(row.get("prompt"), where, "prompt"), chat_completion, "chat", episode
+        )
     raise TrainingError(f"{where}: unknown form {form!r} (expected 'completion' or 'chat')")
 
 
@@ -115,7 +117,8 @@ def render_as_text(example: Example, tokenizer: Any) -> Example:
     """A chat example as completion-form text through `tokenizer`'s chat template."""
     if example.form == "completion":
         return example
-    assert isinstance(example.prompt, list) and isinstance(example.completion, list)
+    assert isinstance(example.prompt, list)
+    assert isinstance(example.completion, list)
     prompt = tokenizer.apply_chat_template(
         example.prompt, tokenize=False, add_generation_prompt=True
     )

@@ -27,7 +27,9 @@ def format_eta(seconds: float) -> str:
     return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
 
 
-def format_line(step: int, total: int, tokens_per_s: float, eta_s: float, logs: dict[str, float]) -> str:
+def format_line(
+    step: int, total: int, tokens_per_s: float, eta_s: float, logs: dict[str, float]
+) -> str:
     """One progress line (pure, for testing)."""
     parts = [f"step {step}/{total}"]
     if "loss" in logs:
@@ -39,7 +41,7 @@ def format_line(step: int, total: int, tokens_per_s: float, eta_s: float, logs: 
     return "  ".join(parts)
 
 
-class TokensPerSecond(TrainerCallback):  # type: ignore[misc]
+class TokensPerSecond(TrainerCallback):
     """Tracks tokens/s over the steps run in this process (a resumed run starts afresh)."""
 
     def __init__(self, stream: TextIO | None = None) -> None:

@@ -66,7 +66,8 @@ class TrainResult:
 
 def _fits(example: Example, tokenizer: Any, max_length: int) -> bool:
     text = render_as_text(example, tokenizer)
-    assert isinstance(text.prompt, str) and isinstance(text.completion, str)
+    assert isinstance(text.prompt, str)
+    assert isinstance(text.completion, str)
     return len(tokenizer(text.prompt + text.completion)["input_ids"]) + 1 <= max_length
 
 
@@ -86,7 +87,7 @@ def _load(base: str) -> tuple[Any, Any]:
 
 def _config(options: TrainOptions, has_validation: bool) -> Any:
     import torch
-    from trl import SFTConfig
+    from trl import SFTConfig  # type: ignore[attr-defined]
 
     return SFTConfig(
         output_dir=str(options.output),
@@ -127,7 +128,7 @@ def _checkpoint(options: TrainOptions) -> str | None:
         return options.resume
     if options.restart or not options.output.is_dir():
         return None
-    last: str | None = get_last_checkpoint(str(options.output))
+    last: str | None = get_last_checkpoint(str(options.output))  # type: ignore[no-untyped-call]
     return last
 
 
@@ -151,7 +152,7 @@ def prepare_training(options: TrainOptions) -> PreparedRun:
     from datasets import Dataset
     from peft import LoraConfig
     from transformers import ProgressCallback, set_seed
-    from trl import SFTTrainer
+    from trl import SFTTrainer  # type: ignore[attr-defined]
 
     examples = load_examples(options.examples)
     set_seed(options.seed)
@@ -177,7 +178,9 @@ def prepare_training(options: TrainOptions) -> PreparedRun:
         model=model,
         args=_config(options, bool(validation)),
         train_dataset=Dataset.from_list(training_rows(train, tokenizer)),
-        eval_dataset=Dataset.from_list(training_rows(validation, tokenizer)) if validation else None,
+        eval_dataset=Dataset.from_list(training_rows(validation, tokenizer))
+        if validation
+        else None,
         processing_class=tokenizer,
         peft_config=peft_config,
         callbacks=[progress],

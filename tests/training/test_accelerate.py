@@ -44,9 +44,13 @@ def test_two_processes_under_accelerate_launch_finish_with_one_adapter(
         "2",
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MASTER_ADDR": "127.0.0.1"}
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=840, check=False)
+    done = subprocess.run(
+        command, capture_output=True, text=True, env=env, timeout=840, check=False
+    )
     assert done.returncode == 0, done.stderr[-4000:]
-    assert sorted(p.relative_to(output).as_posix() for p in output.rglob("adapter_model.safetensors")) == [
+    assert sorted(
+        p.relative_to(output).as_posix() for p in output.rglob("adapter_model.safetensors")
+    ) == [
         "adapter_model.safetensors",
         "checkpoint-2/adapter_model.safetensors",
     ]

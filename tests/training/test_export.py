@@ -16,7 +16,9 @@ from tests.backends.llama_server import MODEL_ALIAS, llama_server
 
 from .test_train import train
 
-PROMPT = "import pandas as pd\nsales = pd.read_csv('sales.csv')\n\n\n# In[ ]:\n\n\n# mean of price\n"
+PROMPT = (
+    "import pandas as pd\nsales = pd.read_csv('sales.csv')\n\n\n# In[ ]:\n\n\n# mean of price\n"
+)
 
 
 def greedy(model: object, tokenizer: object, prompt: str, tokens: int) -> str:
@@ -29,9 +31,19 @@ def test_the_exported_adapter_serves_the_merged_weights_in_llama_cpp(
     tiny_model_dir: Path, completion_examples: Path, tmp_path: Path
 ) -> None:
     run = tmp_path / "run"
-    assert train(tiny_model_dir, completion_examples, run, "--max-steps", "3", "--learning-rate", "0.05") == 0
+    assert (
+        train(
+            tiny_model_dir, completion_examples, run, "--max-steps", "3", "--learning-rate", "0.05"
+        )
+        == 0
+    )
     gguf_path = tmp_path / "tuned.gguf"
-    assert main(["train", "export", "--adapter", str(run), "--output", str(gguf_path), "--dtype", "f32"]) == 0
+    assert (
+        main(
+            ["train", "export", "--adapter", str(run), "--output", str(gguf_path), "--dtype", "f32"]
+        )
+        == 0
+    )
 
     merged, source = load_merged(run)
     assert source is None  # an HF base: the tokenizer is built from tokenizer.json
@@ -52,7 +64,10 @@ def test_a_gguf_base_is_unpacked_once_and_its_tokenizer_goes_into_the_export(
     base_gguf = export_gguf(tiny_model_dir, tmp_path / "base.gguf", "f32")
     cache = tmp_path / "cache"
     run = tmp_path / "run"
-    assert train(base_gguf, completion_examples, run, "--max-steps", "1", "--cache-dir", str(cache)) == 0
+    assert (
+        train(base_gguf, completion_examples, run, "--max-steps", "1", "--cache-dir", str(cache))
+        == 0
+    )
     (folder,) = (cache / "gguf").iterdir()
     weights = folder / "model.safetensors"
     written = weights.stat().st_mtime_ns

@@ -17,7 +17,9 @@ def test_overlap_counts_shared_ngrams_per_reference() -> None:
     half = "df.groupby('x')['y'].sum().reset_index().rename(columns={'y': 'z'})"
     unrelated = "chipo.item_name.value_counts().head(10)"
     result = ngram_overlap(training, [copied, unrelated, half, "# only a comment"], n=4)
-    assert result.references == 3 and result.fully_contained == 1 and result.max == 1.0
+    assert result.references == 3
+    assert result.fully_contained == 1
+    assert result.max == 1.0
     half_share = (result.mean * 3) - 1.0
     assert 0.2 < half_share < 0.8
 

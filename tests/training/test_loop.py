@@ -15,7 +15,11 @@ from jupyter_pachinco.cli import main
 FRAMES = {  # name: (frame, key column, number column)
     "sales": ("pd.DataFrame({'city': ['a', 'b', 'a'], 'price': [3, 5, 7]})", "city", "price"),
     "scores": ("pd.DataFrame({'team': ['x', 'y', 'x'], 'score': [1, 2, 3]})", "team", "score"),
-    "orders": ("pd.DataFrame({'item': ['tea', 'jam', 'tea'], 'count': [2, 1, 4]})", "item", "count"),
+    "orders": (
+        "pd.DataFrame({'item': ['tea', 'jam', 'tea'], 'count': [2, 1, 4]})",
+        "item",
+        "count",
+    ),
 }
 
 
@@ -74,5 +78,7 @@ def test_mine_train_export_serve_score(tiny_model_dir: Path, tmp_path: Path) -> 
          "--quiet", "--workers", "1"]
     ) == 0  # fmt: skip
     metrics = json.loads(result.read_text())["metrics"]
-    assert metrics["num_evaluated_problems"] == 3 and metrics["num_hypotheses"] == 6
-    assert 0.0 <= metrics["pass@1"] <= 1.0 and 0.0 <= metrics["maj@1"] <= 1.0
+    assert metrics["num_evaluated_problems"] == 3
+    assert metrics["num_hypotheses"] == 6
+    assert 0.0 <= metrics["pass@1"] <= 1.0
+    assert 0.0 <= metrics["maj@1"] <= 1.0
