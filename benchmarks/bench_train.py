@@ -116,7 +116,11 @@ def evaluate(
                 str(mined / "artifacts"), "--predictions", str(predictions), "--output",
                 str(result), "--quiet",
             )  # fmt: skip
+    run("eval", "report", str(result), "--html", str(work / f"{name}.report.html"))
+    from jupyter_pachinco.evaluation.report import pass_at_k_svg
+
     metrics: dict[str, Any] = json.loads(result.read_text())["metrics"]
+    (work / f"{name}.pass_at_k.svg").write_text(pass_at_k_svg(metrics), encoding="utf-8")
     return metrics
 
 
