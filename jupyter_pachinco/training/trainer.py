@@ -111,7 +111,7 @@ def _config(options: TrainOptions, has_validation: bool) -> Any:
         completion_only_loss=True,
         packing=False,
         activation_checkpointing=False,
-        include_num_input_tokens_seen=True,
+        include_num_input_tokens_seen="non_padding",
         disable_tqdm=True,
         report_to="none",
         use_cpu=not torch.cuda.is_available(),

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import gguf
 import httpx
+import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -27,6 +28,7 @@ def greedy(model: object, tokenizer: object, prompt: str, tokens: int) -> str:
     return tokenizer.decode(out[0, ids.shape[1] :], skip_special_tokens=True)  # type: ignore[attr-defined]
 
 
+@pytest.mark.timeout(600)  # real training on 2 shared cores
 def test_the_exported_adapter_serves_the_merged_weights_in_llama_cpp(
     tiny_model_dir: Path, completion_examples: Path, tmp_path: Path
 ) -> None:
@@ -58,6 +60,7 @@ def test_the_exported_adapter_serves_the_merged_weights_in_llama_cpp(
     assert reply["choices"][0]["text"] == expected
 
 
+@pytest.mark.timeout(600)  # real training on 2 shared cores
 def test_a_gguf_base_is_unpacked_once_and_its_tokenizer_goes_into_the_export(
     tiny_model_dir: Path, completion_examples: Path, tmp_path: Path
 ) -> None:

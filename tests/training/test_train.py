@@ -36,6 +36,7 @@ def train(base: Path | str, examples: Path, output: Path, *extra: str) -> int:
     )
 
 
+@pytest.mark.timeout(600)  # real training on 2 shared cores
 def test_loss_covers_the_answer_never_the_prompt(
     tiny_model_dir: Path, completion_examples: Path, tmp_path: Path
 ) -> None:
@@ -56,6 +57,7 @@ def test_loss_covers_the_answer_never_the_prompt(
     assert len(trainer.eval_dataset) == 3
 
 
+@pytest.mark.timeout(600)  # real training on 2 shared cores
 def test_a_lora_run_checkpoints_and_an_interrupted_run_resumes(
     tiny_model_dir: Path,
     completion_examples: Path,
@@ -85,6 +87,7 @@ def test_a_lora_run_checkpoints_and_an_interrupted_run_resumes(
     assert record["full"] is False
 
 
+@pytest.mark.timeout(600)  # real training on 2 shared cores
 def test_full_fine_tuning_on_chat_examples_saves_a_whole_model(
     tiny_model_dir: Path, chat_examples: Path, tmp_path: Path
 ) -> None:
