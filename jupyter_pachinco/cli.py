@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from . import __version__
 from .evaluation.cli import add_eval_commands, run_eval_command
+from .training.cli import add_train_commands, run_train_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_eval_commands(subparsers)
+    add_train_commands(subparsers)
     return parser
 
 
@@ -29,6 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "eval":
         return run_eval_command(args)
+    if args.command == "train":
+        return run_train_command(args)
     return 0
 
 
