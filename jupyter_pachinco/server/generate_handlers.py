@@ -7,24 +7,17 @@ that drops the connection cancels its generation, as ``/generate/cancel`` does.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from jupyter_server.auth.decorator import authorized
 from tornado import web
-from tornado.iostream import StreamClosedError
 
-from ..backends import BackendError, Cancellation
+from ..backends import BackendError
 from .handlers import PachincoHandler
+from .ndjson import NdjsonStreamHandler
 from .validation import BadRequest, read_cancel_body, read_generate_body
 
-NDJSON = "application/x-ndjson"
 
-
-class GenerateHandler(PachincoHandler):
+class GenerateHandler(NdjsonStreamHandler):
     """Streams the answer to an intent as NDJSON lines (see the OpenAPI description)."""
-
-    _cancellation: Cancellation | None = None
 
     @web.authenticated
     @authorized
@@ -36,29 +29,7 @@ class GenerateHandler(PachincoHandler):
         except BadRequest as error:
             self.refuse(error)
             return
-        self._cancellation = cancellation
-        self.set_header("Content-Type", NDJSON)
-        self.set_header("Cache-Control", "no-cache")
-        self.set_header("X-Accel-Buffering", "no")  # proxies must not hold lines back
-        try:
-            await service.stream(body, cancellation, self.send_line)
-        finally:
-            service.sessions.finish(body.request_id)
-        self.finish(set_content_type=NDJSON)
-
-    async def send_line(self, line: dict[str, Any]) -> bool:
-        """Write and flush one line; False when the client has gone away."""
-        try:
-            self.write(json.dumps(line) + "\n")
-            await self.flush()
-        except StreamClosedError:
-            return False
-        return True
-
-    def on_connection_close(self) -> None:
-        if self._cancellation is not None:
-            self._cancellation.cancel()
-        super().on_connection_close()
+        await self.stream_lines(service, body, cancellation)
 
 
 class CancelHandler(PachincoHandler):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from jupyter_pachinco.cli import main
-from jupyter_pachinco.evaluation.mining_check import FAILS_ITSELF
+from jupyter_pachinco.evaluation.mining_check import FAILS_ITSELF, references_as_predictions
 from tests.evaluation.test_mining_run import write_notebook
 
 pytestmark = pytest.mark.timeout(300)
@@ -46,16 +46,7 @@ def test_only_turns_the_scorer_passes_are_kept(tmp_path: Path) -> None:
     last = dataset[0]["turns"][1]["turn"]
     assert "iterrows" in last["delta_code_context"]  # the dropped turn's code moves on
 
-    predictions = [
-        {
-            "metadata": {k: v for k, v in episode.items() if k != "turns"},
-            "turns": [
-                {"metadata": {"example": t}, "predictions": [t["turn"]["code"]["value"]]}
-                for t in episode["turns"]
-            ],
-        }
-        for episode in dataset
-    ]
+    predictions = references_as_predictions(dataset)
     (tmp_path / "refs.json").write_text(json.dumps(predictions))
     status = main(
         ["eval", "score", "--dataset", str(output / "dataset.json"), "--artifacts",
