@@ -256,8 +256,8 @@ def _listed(values: Any) -> list[Any]:
         return listed
     if isinstance(values, pd.Categorical):
         return list(values.tolist())
-    # pandas 1.4 had no ``tolist`` on other extension arrays (IntegerArray, ...): the
-    # official comparison raised AttributeError there.
+    # pandas 1.4 had no ``tolist`` on other extension arrays (intervals, periods, ...): the
+    # official comparison raised AttributeError there. Nullable numbers never get here.
     raise AttributeError(f"'{type(values).__name__}' object has no attribute 'tolist'")
 
 
@@ -269,12 +269,22 @@ def flatten_once(items: list[Any]) -> list[Any]:
 
 
 def as_pandas14(value: Any) -> Any:
-    """E9: string extension columns -> object, datetimes -> nanoseconds (pandas 1.4 values)."""
+    """E9: string extension columns -> object, datetimes -> nanoseconds (pandas 1.4 values).
+
+    Nullable numbers (``Int64``, ``Float64``, ``boolean``) become numpy too: pandas 3 returns
+    them where pandas 1.4 gave numpy, e.g. ``.size()`` of a group by pyarrow-backed strings.
+    """
     if isinstance(value, pd.DataFrame):
+        masked = [i for i, dtype in enumerate(value.dtypes) if _is_nullable_number(dtype)]
+        if masked:
+            value = value.copy()
+            for i in masked:
+                value.isetitem(i, _masked_to_numpy(value.iloc[:, i]))
         changes = {c: _pandas14_dtype(t) for c, t in value.dtypes.items()}
         changes = {c: t for c, t in changes.items() if t is not None}
         return value.astype(changes) if changes else value
     if isinstance(value, (pd.Series, pd.Index)):
+        value = _masked_to_numpy(value)
         dtype = _pandas14_dtype(value.dtype)
         return value.astype(dtype) if dtype is not None else value
     if isinstance(value, np.ndarray) and value.dtype.kind in "mM":
@@ -287,6 +297,25 @@ def as_pandas14(value: Any) -> Any:
     if isinstance(value, (np.datetime64, np.timedelta64)):
         return value.astype(f"{type(value).__name__}[ns]")
     return value
+
+
+def _is_nullable_number(dtype: Any) -> bool:
+    return (
+        not isinstance(dtype, np.dtype)
+        and getattr(dtype, "numpy_dtype", None) is not None
+        and getattr(dtype, "kind", "") in "iufb"
+    )
+
+
+def _masked_to_numpy(values: Any) -> Any:
+    """A nullable-number Series or Index as numpy: its own dtype when nothing is missing, else
+    float64 (numbers; missing -> NaN) or object (booleans), as pandas 1.4 would have held it."""
+    dtype = values.dtype
+    if not _is_nullable_number(dtype):
+        return values
+    if not values.isna().any():
+        return values.astype(dtype.numpy_dtype)
+    return values.astype("float64" if dtype.kind in "iuf" else object)
 
 
 def _pandas14_dtype(dtype: Any) -> Any:

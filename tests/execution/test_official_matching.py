@@ -127,6 +127,12 @@ def test_E9_string_columns_and_arrays_read_as_object_arrays() -> None:
     assert fuzzy_match(pd.Index(["p", "q"], dtype="string"), ["p", "q"])
 
 
+def test_E9_nullable_numbers_read_as_numpy() -> None:
+    assert fuzzy_match(pd.Series([1, 2], dtype="Int64"), [1, 2])
+    assert fuzzy_match(pd.Series([1.5, None], dtype="Float64"), [1.5, 0.0])  # NaN -> 0 (E8.2)
+    assert fuzzy_match(pd.DataFrame({"n": pd.array([3, 4], dtype="Int64")}), [3, 4])
+
+
 def test_E9_datetimes_compare_in_nanoseconds() -> None:
     micro = np.array(["2020-01-01"], dtype="datetime64[us]")
     nanos = int(np.datetime64("2020-01-01", "ns").astype("int64"))
