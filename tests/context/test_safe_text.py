@@ -54,7 +54,9 @@ def test_surrogates_become_the_character_or_a_replacement() -> None:
 
 
 def hostile_context(text: str) -> dict[str, Any]:
-    frame = pd.DataFrame({f"label {text}": [text, "ok"], "n": [1, 2]})
+    # object dtype: scraped text as pandas 2 holds it (pyarrow-backed strings refuse surrogates)
+    frame = pd.DataFrame({0: pd.Series([text, "ok"], dtype=object), 1: [1, 2]})
+    frame.columns = pd.Index([f"label {text}", "n"], dtype=object)
     return {
         "cells": [
             {"cell_type": "markdown", "source": f"Notes: {text}", "metadata": {}},

@@ -15,7 +15,9 @@ from .kernel_session import run_cell
 # The escape is in the cell's source text; Python makes it a lone surrogate in the kernel.
 REVIEWS = (
     "import pandas as pd\n"
-    "reviews = pd.DataFrame({'text': ['great day \\ud83d', 'fine'], 'stars': [5, 3]})\n"
+    # object dtype: scraped text as pandas 2 holds it (pyarrow-backed strings refuse surrogates)
+    "text = pd.Series(['great day \\ud83d', 'fine'], dtype=object)\n"
+    "reviews = pd.DataFrame({'text': text, 'stars': [5, 3]})\n"
     "note = 'line one\\u2028reviews.drop(columns=\"text\")'"
 )
 
