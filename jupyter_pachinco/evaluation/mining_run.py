@@ -148,10 +148,8 @@ def prepare_work_dir(
 
 def _place(found: Path, url: str, folder: Path, work_dir: Path) -> str:
     """Where the file is in the work directory (copying it there when it came from elsewhere)."""
-    try:
+    if found.resolve().is_relative_to(folder.resolve()):
         return found.resolve().relative_to(folder.resolve()).as_posix()
-    except ValueError:
-        pass
     target = work_dir / found.name
     if target.exists() and target.read_bytes() != found.read_bytes():
         parts = urlsplit(url)
