@@ -10,12 +10,14 @@ Runs in worker threads, never on the event loop; progress goes through a callbac
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import importlib.metadata
 import io
 import logging
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,7 +133,7 @@ def resolve_gguf(model: str, gguf_file: str, local_files_only: bool, report: Rep
     return path
 
 
-@dataclass
+@dataclass(eq=False)
 class LoadedGGUF:
     """A llama.cpp model with its context; `lock` serializes generations on the context."""
 
@@ -187,7 +189,9 @@ def _load(path: Path, n_ctx: int, n_threads: int, draft: int, report: Report) ->
     vocab = llama._model.vocab
     end_tokens = {t for t in range(llama.n_vocab()) if llama_cpp.llama_vocab_is_eog(vocab, t)}
     report(LoadingProgress("ready", f"{path.name} is ready (llama.cpp, {llama.n_ctx()} ctx)", 1.0))
-    return LoadedGGUF(llama, path, int(llama.n_ctx()), end_tokens, logits_all=draft > 0)
+    loaded = LoadedGGUF(llama, path, int(llama.n_ctx()), end_tokens, logits_all=draft > 0)
+    _alive.add(loaded)
+    return loaded
 
 
 def _load_error(path: Path, n_ctx: int, exc: ValueError) -> Exception:
@@ -200,6 +204,25 @@ def _load_error(path: Path, n_ctx: int, exc: ValueError) -> Exception:
         f"llama.cpp could not load {str(path)!r}: the file is truncated, corrupt, of an "
         f"architecture this llama.cpp does not know, or too big for memory ({exc})."
     )
+
+
+_alive: weakref.WeakSet[LoadedGGUF] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_at_exit() -> None:
+    """Free every loaded model while llama-cpp-python's module is still whole.
+
+    Left to the garbage collector at interpreter shutdown, ``Llama.__del__`` runs after the
+    module's globals are gone and prints a ``TypeError`` per model. A model that a (daemon)
+    thread is still generating with is left to the operating system.
+    """
+    for loaded in list(_alive):
+        if loaded.lock.acquire(blocking=False):
+            try:
+                loaded.llama.close()
+            finally:
+                loaded.lock.release()
 
 
 _Key = tuple[str, int, int, int]

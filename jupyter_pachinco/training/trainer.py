@@ -211,6 +211,11 @@ def run_training(options: TrainOptions) -> TrainResult:
     )
     if trainer.is_world_process_zero():
         _write_run_file(options, run.base_folder, result)
+    # Under `accelerate launch` every process waits for the run file, then leaves the process
+    # group: a process that exits with its gloo group alive can abort in teardown
+    # ("terminate called without an active exception"). Without a group both calls do nothing.
+    trainer.accelerator.wait_for_everyone()
+    trainer.accelerator.end_training()
     return result
 
 
