@@ -33,3 +33,32 @@ export function describeError(error: unknown): string {
   const detail = error instanceof Error ? error.message : String(error);
   return `Could not reach the Pachinco server extension (${detail}). Is jupyter_pachinco installed and enabled? Check \`jupyter server extension list\`.`;
 }
+
+/**
+ * A turn once its stream ended: stopped when the user stopped it (even when the server closed
+ * the stream with `done`); cut short when it ended without `done` or `error` (a proxy, a
+ * crashed server); otherwise as the stream left it.
+ */
+export function endedTurn(turn: IChatTurn, stopped: boolean): IChatTurn {
+  if (stopped) {
+    return { ...turn, phase: 'stopped' };
+  }
+  return turn.phase === 'streaming' ? { ...turn, ...CUT_SHORT } : turn;
+}
+
+/**
+ * A turn whose request threw: stopped when the user aborted it, else an error in words.
+ */
+export function failedTurn(
+  turn: IChatTurn,
+  aborted: boolean,
+  error: unknown
+): IChatTurn {
+  return aborted
+    ? { ...turn, phase: 'stopped' }
+    : {
+        ...turn,
+        phase: 'error',
+        error: { kind: 'RequestError', message: describeError(error) }
+      };
+}

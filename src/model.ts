@@ -14,7 +14,8 @@ import {
   IServerStatus,
   LoadingProgress
 } from './protocol';
-import { CUT_SHORT, describeError } from './errors';
+import { describeError, endedTurn, failedTurn } from './errors';
+import { fixInsertion, fixTarget } from './fixPlacement';
 import { flipped, rankedOrder } from './ranking';
 import { fixRequestOf, fixTitle, IFailedCell } from './repair';
 import { IGenerateClient } from './stream';
@@ -126,19 +127,14 @@ export class PachincoModel {
     if (session === null) {
       return null;
     }
-    const at = session.indexOfCell(failed.cellId);
-    const where = session.currentTarget(this.options.includeOutputs);
-    // The prompt reads the cells before the failing one; the fix carries that cell.
-    const before = at === null ? where.activeCellIndex : at - 1;
-    return this._generate(
-      session,
-      fixTitle(failed),
-      {
-        ...where,
-        activeCellIndex: before !== null && before >= 0 ? before : null
-      },
-      { fix: fixRequestOf(failed), cellId: failed.cellId }
+    const where = fixTarget(
+      session.currentTarget(this.options.includeOutputs),
+      session.indexOfCell(failed.cellId)
     );
+    return this._generate(session, fixTitle(failed), where, {
+      fix: fixRequestOf(failed),
+      cellId: failed.cellId
+    });
   }
 
   /**
@@ -234,24 +230,12 @@ export class PachincoModel {
         event => this._onEvent(session, requestId, event),
         abort.signal
       );
-      // A stream the user stopped ended as stopped, even when the server closed it with
-      // `done`; one without `done` or `error` was cut (a proxy, a crashed server).
       this._update(session, requestId, turn =>
-        inFlight.stopped
-          ? { ...turn, phase: 'stopped' }
-          : turn.phase === 'streaming'
-            ? { ...turn, ...CUT_SHORT }
-            : turn
+        endedTurn(turn, inFlight.stopped)
       );
     } catch (error) {
       this._update(session, requestId, turn =>
-        abort.signal.aborted
-          ? { ...turn, phase: 'stopped' }
-          : {
-              ...turn,
-              phase: 'error',
-              error: { kind: 'RequestError', message: describeError(error) }
-            }
+        failedTurn(turn, abort.signal.aborted, error)
       );
     } finally {
       this._inFlight = null;
@@ -289,15 +273,11 @@ export class PachincoModel {
   ): Promise<void> {
     const answer = turn.candidates[index].answer!;
     const tag = { request_id: turn.requestId, intent: turn.intent };
-    let where = below;
-    let how = mode;
-    if (turn.fixOf !== null && below === undefined) {
-      // A fix goes where the failing cell is now; if it was deleted, below the active cell.
-      const at = session.indexOfCell(turn.fixOf);
-      where = at ?? undefined;
-      how = at === null && mode === 'replace' ? 'below' : mode;
-    }
-    await session.insert(answer.cells, how, tag, where);
+    const place =
+      turn.fixOf !== null && below === undefined
+        ? fixInsertion(session.indexOfCell(turn.fixOf), mode)
+        : { below, mode };
+    await session.insert(answer.cells, place.mode, tag, place.below);
     const stored = storedTurnOf(turn.intent, answer.candidate, this._now());
     this._update(session, turn.requestId, t => ({ ...t, stored }));
     this._changed.emit();
