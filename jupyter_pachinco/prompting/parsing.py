@@ -39,6 +39,10 @@ _ALTERNATIVE = re.compile(
     r"or,? (?:you|we) (?:can|could))\b",
     re.IGNORECASE,
 )
+# The last paragraph before a block is a step heading: "### Step 1: ...", "**Step 1.** ...".
+_STEP_HEADING = re.compile(
+    r"(?:^|\n\s*\n)\s*(?:#{1,6}\s*)?(?:\*\*|__)?\s*step\s*\d+\b[^\n]*\s*$", re.IGNORECASE
+)
 _OUTPUT_INTRO = re.compile(
     r"(?:\b(?:output|prints?|displays?)\b[^\n]*|^\W*results?\W*):\W*$", re.IGNORECASE
 )
@@ -98,6 +102,10 @@ def _read_fenced(segments: list[Segment]) -> Candidate:
     kept = _answer_blocks(blocks)
     if len(kept) == 1:
         only = blocks[kept[0]]
+        if _STEP_HEADING.search(only.prose_before):
+            # "### Step 1: Count rows" above the only block explains it, as with several.
+            steps = _explained_by_heading(only)
+            return Candidate(steps, only.code, _join([*_prose_of(blocks), trailing]))
         prose = _join([*_prose_of(blocks), trailing])
         paired, prose = pair_with_list(only.code, _steps(only.code), prose)
         return Candidate(paired, only.code, prose)

@@ -306,6 +306,20 @@ CASES = [
         [("", PLAIN)],
         prose="This code prints the top barista:",
     ),
+    Messy(
+        "one block under a step heading takes the heading as its explanation",
+        f"Here is how.\n\n### Step 1: Count rows per city\n\n```python\n{PLAIN}\n```",
+        [("Count rows per city", PLAIN)],
+        code=PLAIN,
+        prose="Here is how.",
+    ),
+    Messy(
+        "one block under a plain introduction keeps the introduction as prose",
+        f"Here is the code:\n\n```python\n{PLAIN}\n```",
+        [("", PLAIN)],
+        code=PLAIN,
+        prose="Here is the code:",
+    ),
     Messy("empty answer", "", [], code="", prose=""),
     Messy(
         "a refusal",
