@@ -104,8 +104,8 @@ def _read_fenced(segments: list[Segment]) -> Candidate:
         only = blocks[kept[0]]
         if _STEP_HEADING.search(only.prose_before):
             # "### Step 1: Count rows" above the only block explains it, as with several.
-            steps = _explained_by_heading(only)
-            return Candidate(steps, only.code, _join([*_prose_of(blocks), trailing]))
+            headed = _explained_by_heading(only)
+            return Candidate(headed, only.code, _join([*_prose_of(blocks), trailing]))
         prose = _join([*_prose_of(blocks), trailing])
         paired, prose = pair_with_list(only.code, _steps(only.code), prose)
         return Candidate(paired, only.code, prose)
