@@ -27,6 +27,13 @@ def pachinco_app(jp_serverapp: Any) -> PachincoApp:
     return app
 
 
+def delta_text(ndjson: bytes) -> str:
+    """The streamed text of the complete NDJSON lines received so far."""
+    complete = ndjson.decode("utf-8", errors="replace").split("\n")[:-1]
+    events = [json.loads(line) for line in complete]
+    return "".join(event["text"] for event in events if event["type"] == "delta")
+
+
 async def wait_until_running(app: PachincoApp, fake: FakeOpenAIServer, count: int = 1) -> None:
     await until(lambda: len(fake.requests) >= count and len(app.generation.sessions) >= count)
 
@@ -35,15 +42,26 @@ async def test_cancel_stops_the_generation_and_the_stream_ends_cancelled(
     jp_fetch: Fetch, jp_serverapp: Any, fake_openai: FakeOpenAIServer
 ) -> None:
     body = generate_body()
-    streaming = asyncio.ensure_future(generate(jp_fetch, body))
+    received: list[bytes] = []
+    streaming = asyncio.ensure_future(
+        jp_fetch(
+            "pachinco",
+            "generate",
+            method="POST",
+            body=json.dumps(body),
+            streaming_callback=received.append,
+        )
+    )
     await wait_until_running(pachinco_app(jp_serverapp), fake_openai)
+    # cancel once both pieces reached the browser's side, however loaded the machine is
+    await until(lambda: "['fare']" in delta_text(b"".join(received)))
     response = await post_json(
         jp_fetch, "pachinco", "generate", "cancel", body={"request_id": body["request_id"]}
     )
     assert json.loads(response.body) == {"cancelled": True}
-    lines = await streaming
-    text = "".join(line["text"] for line in lines if line["type"] == "delta")
-    assert text == "df['fare']"
+    await streaming
+    lines = [json.loads(line) for line in b"".join(received).decode().splitlines()]
+    assert delta_text(b"".join(received)) == "df['fare']"
     answer = next(line for line in lines if line["type"] == "answer")
     assert answer["finish_reason"] == "cancelled"
     assert lines[-1] == {"type": "done", "finish_reasons": ["cancelled"]}

@@ -46,6 +46,15 @@ test.describe('Pachinco on the quickstart notebook', () => {
     await expect(answer).toContainText(
       'Average the fare within each passenger class'
     );
+    // Long call chains wrap in the narrow sidebar: no code block hides text past its edge.
+    const hidden = await answer
+      .locator('pre')
+      .evaluateAll(blocks =>
+        blocks
+          .filter(block => block.scrollWidth > block.clientWidth + 1)
+          .map(block => block.textContent)
+      );
+    expect(hidden).toEqual([]);
     const answerShot = screenshotPath('answer-in-sidebar.png');
     if (answerShot) {
       await page.screenshot({ path: answerShot });
