@@ -7,43 +7,32 @@ that drops the connection cancels its generation, as ``/generate/cancel`` does.
 
 from __future__ import annotations
 
+from typing import Any
+
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..backends import BackendError
 from .handlers import PachincoHandler
-from .ndjson import NdjsonStreamHandler
-from .validation import BadRequest, read_cancel_body, read_generate_body
+from .ndjson import NdjsonStreamHandler, StreamCancelHandler, StreamingService
+from .validation import BadRequest, read_generate_body
 
 
 class GenerateHandler(NdjsonStreamHandler):
     """Streams the answer to an intent as NDJSON lines (see the OpenAPI description)."""
 
-    @web.authenticated
-    @authorized
-    async def post(self) -> None:
-        service = self.pachinco.generation
-        try:
-            body = read_generate_body(self.request.body)
-            cancellation = service.sessions.start(body.request_id)
-        except BadRequest as error:
-            self.refuse(error)
-            return
-        await self.stream_lines(service, body, cancellation)
+    def streaming_service(self) -> StreamingService:
+        return self.pachinco.generation
+
+    def read_body(self, raw: bytes) -> Any:
+        return read_generate_body(raw)
 
 
-class CancelHandler(PachincoHandler):
+class CancelHandler(StreamCancelHandler):
     """``POST /pachinco/generate/cancel``: stop a running generation by its request id."""
 
-    @web.authenticated
-    @authorized
-    async def post(self) -> None:
-        try:
-            request_id = read_cancel_body(self.request.body)
-        except BadRequest as error:
-            self.refuse(error)
-            return
-        self.answer({"cancelled": self.pachinco.generation.sessions.cancel(request_id)})
+    def streaming_service(self) -> StreamingService:
+        return self.pachinco.generation
 
 
 class PromptHandler(PachincoHandler):

@@ -11,33 +11,54 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+from jupyter_server.auth.decorator import authorized
+from tornado import web
 from tornado.iostream import StreamClosedError
 
 from ..backends import Cancellation
 from .handlers import PachincoHandler
+from .sessions import GenerationSessions
+from .validation import BadRequest, read_cancel_body
 
 NDJSON = "application/x-ndjson"
 
 SendLine = Callable[[dict[str, Any]], Awaitable[bool]]
 
 
-class Sessions(Protocol):
-    def finish(self, request_id: str) -> None: ...
-
-
 class StreamingService(Protocol):
     """What a streaming endpoint's service offers (``GenerationService``, ``CompletionService``)."""
 
     @property
-    def sessions(self) -> Sessions: ...
+    def sessions(self) -> GenerationSessions: ...
 
     async def stream(self, body: Any, cancellation: Cancellation, send: SendLine) -> None: ...
 
 
 class NdjsonStreamHandler(PachincoHandler):
-    """A handler whose ``post`` streams a service's lines as NDJSON (`stream_lines`)."""
+    """``POST``: read the body (`read_body`), register its request id with the service
+    (`streaming_service`; a second stream with a running id is a 409), then stream the
+    service's lines as NDJSON (`stream_lines`). A bad body is a 4xx JSON error."""
 
     _cancellation: Cancellation | None = None
+
+    def streaming_service(self) -> StreamingService:
+        raise NotImplementedError
+
+    def read_body(self, raw: bytes) -> Any:
+        """The request's body, validated; raises `BadRequest`."""
+        raise NotImplementedError
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        service = self.streaming_service()
+        try:
+            body = self.read_body(self.request.body)
+            cancellation = service.sessions.start(body.request_id)
+        except BadRequest as error:
+            self.refuse(error)
+            return
+        await self.stream_lines(service, body, cancellation)
 
     async def stream_lines(
         self, service: StreamingService, body: Any, cancellation: Cancellation
@@ -66,3 +87,21 @@ class NdjsonStreamHandler(PachincoHandler):
         if self._cancellation is not None:
             self._cancellation.cancel()
         super().on_connection_close()
+
+
+class StreamCancelHandler(PachincoHandler):
+    """``POST {"request_id": ...}``: stop that running stream of `streaming_service`; answers
+    ``{"cancelled": false}`` for an id that is unknown or already finished."""
+
+    def streaming_service(self) -> StreamingService:
+        raise NotImplementedError
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        try:
+            request_id = read_cancel_body(self.request.body)
+        except BadRequest as error:
+            self.refuse(error)
+            return
+        self.answer({"cancelled": self.streaming_service().sessions.cancel(request_id)})
