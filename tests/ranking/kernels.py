@@ -15,11 +15,16 @@ TEST_LIMITS = Limits(wall_time_s=4.0, cpu_time_s=4.0, memory_bytes=1024**3)
 
 
 @asynccontextmanager
-async def user_kernel(jp_serverapp: Any, cells: list[str]) -> AsyncIterator[tuple[str, Any]]:
-    """pytest-jupyter runs async tests but not async fixtures, hence a context manager."""
+async def user_kernel(
+    jp_serverapp: Any, cells: list[str], kernel_name: str = "python3"
+) -> AsyncIterator[tuple[str, Any]]:
+    """A kernel of `kernel_name` that ran `cells`, and a client of it.
+
+    pytest-jupyter runs async tests but not async fixtures, hence a context manager.
+    """
     manager = jp_serverapp.kernel_manager
     # path "" runs the kernel in the server's root folder (a test's temporary one).
-    kernel_id = await manager.start_kernel(kernel_name="python3", path="")
+    kernel_id = await manager.start_kernel(kernel_name=kernel_name, path="")
     client = manager.get_kernel(kernel_id).client()
     client.start_channels()
     await client.wait_for_ready(timeout=60)

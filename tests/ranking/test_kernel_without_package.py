@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +16,7 @@ import pytest
 from jupyter_pachinco.server.kernel_inspection import KernelInspector
 from jupyter_pachinco.server.ranking import KernelRanker
 
-from .kernels import TEST_LIMITS, evaluate
+from .kernels import TEST_LIMITS, evaluate, user_kernel
 
 ROOT = Path(__file__).resolve().parents[2]
 KERNEL_NAME = "pachinco-oldest"
@@ -59,24 +57,6 @@ def oldest_kernelspec(jp_data_dir: Path, oldest_python: Path) -> str:
     return KERNEL_NAME
 
 
-@asynccontextmanager
-async def foreign_kernel(jp_serverapp: Any, name: str) -> AsyncIterator[tuple[str, Any]]:
-    manager = jp_serverapp.kernel_manager
-    kernel_id = await manager.start_kernel(kernel_name=name, path="")
-    client = manager.get_kernel(kernel_id).client()
-    client.start_channels()
-    await client.wait_for_ready(timeout=60)
-    for code in USER_CELLS:
-        reply = await client.execute_interactive(code, timeout=60)
-        assert reply["content"]["status"] == "ok", reply["content"]
-    try:
-        yield kernel_id, client
-    finally:
-        client.stop_channels()
-        if kernel_id in manager:
-            await manager.shutdown_kernel(kernel_id, now=True)
-
-
 USER_NAMES = "sorted(k for k in globals() if not k.startswith('_'))"
 
 
@@ -84,7 +64,7 @@ USER_NAMES = "sorted(k for k in globals() if not k.startswith('_'))"
 async def test_ranking_and_description_work_without_the_package(
     jp_serverapp: Any, oldest_kernelspec: str
 ) -> None:
-    async with foreign_kernel(jp_serverapp, oldest_kernelspec) as (kernel_id, client):
+    async with user_kernel(jp_serverapp, USER_CELLS, oldest_kernelspec) as (kernel_id, client):
         assert await evaluate(client, "__import__('sys').version_info[:2]") == (3, 9)
         assert (await evaluate(client, "pd.__version__")).startswith("2.0.")
         lacks = "__import__('importlib.util').util.find_spec('jupyter_pachinco') is None"
