@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .errors import GenerationError, InvalidRequest
@@ -130,7 +130,9 @@ class LlamaCppBackend(Backend):
         draft = self.prompt_lookup_num_tokens if self.prompt_lookup else 0
         return shared_gguf(path, self.n_ctx, self.n_threads, report, draft)
 
-    def stream(self, request: GenerationRequest, cancellation: Cancellation) -> Any:
+    def stream(
+        self, request: GenerationRequest, cancellation: Cancellation
+    ) -> AsyncIterator[Event]:
         return events_from_thread(
             lambda emit: self._generate(request, cancellation, emit), cancellation
         )

@@ -9,7 +9,6 @@ prompt-lookup decoding is on, since that only works on a batch of one.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -26,15 +25,13 @@ from .protocol import (
     Usage,
 )
 from .stops import StopTrimmer
+from .threaded import Emit, events_from_thread
 from .transformers_loading import LoadedModel, choose_device, choose_dtype, shared_model
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
     from .settings import BackendSettings
-
-Emit = Callable[[Event], None]
-_END = object()
 
 
 @dataclass
@@ -173,32 +170,12 @@ class TransformersBackend(Backend):
     def __repr__(self) -> str:
         return f"TransformersBackend(model={self.model!r}, device={self.device!r})"
 
-    async def stream(
+    def stream(
         self, request: GenerationRequest, cancellation: Cancellation
     ) -> AsyncIterator[Event]:
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[object] = asyncio.Queue()
-
-        def emit(item: object) -> None:
-            loop.call_soon_threadsafe(queue.put_nowait, item)
-
-        def work() -> None:
-            try:
-                self._generate(request, cancellation, emit)
-            finally:
-                emit(_END)
-
-        worker = loop.run_in_executor(None, work)
-        ended = False
-        try:
-            while (item := await queue.get()) is not _END:
-                yield item  # type: ignore[misc]
-            ended = True
-        finally:
-            if not ended:  # the caller stopped listening: stop the thread too
-                cancellation.cancel()
-            await asyncio.wait({worker})  # the thread must let go of the model before we return
-        await worker  # re-raises what the worker raised
+        return events_from_thread(
+            lambda emit: self._generate(request, cancellation, emit), cancellation
+        )
 
     def _loaded(self, emit: Emit) -> LoadedModel:
         import torch
