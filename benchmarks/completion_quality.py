@@ -34,7 +34,12 @@ from urllib.parse import unquote, urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from jupyter_pachinco.backends import Cancellation, GenerationRequest, TextDelta
+from jupyter_pachinco.backends import (
+    Cancellation,
+    CandidateFinished,
+    GenerationRequest,
+    TextDelta,
+)
 from jupyter_pachinco.completion import assemble_context, build_prompt, clean_suggestion
 from jupyter_pachinco.server.kernel_inspection import (
     EXPRESSION_KEY,
@@ -214,11 +219,14 @@ async def suggest(backend: Any, probe: Probe, with_schemas: bool, budget_chars: 
     )
     prompt = build_prompt(context, "prefix")
     request = GenerationRequest(prompt=prompt.prompt, max_new_tokens=12, stop=prompt.stop)
-    text = ""
+    text, reason = "", "stop"
     async for event in backend.stream(request, Cancellation()):
         if isinstance(event, TextDelta):
             text += event.text
-    return clean_suggestion(text, probe.prefix, "", final=True)
+        elif isinstance(event, CandidateFinished):
+            reason = event.reason
+    # as the server does: a suggestion cut by the token limit keeps its sound start
+    return clean_suggestion(text, probe.prefix, "", final=True, truncated=reason == "length")
 
 
 async def score(probes: list[Probe], budget_chars: int, show: int = 0) -> dict[str, Any]:

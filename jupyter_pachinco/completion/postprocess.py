@@ -14,7 +14,11 @@ Rules, in order:
    cell parses wins;
 5. it is cut to ``max_chars``;
 6. it is dropped when the cell with it does not parse, unless the only trouble is that the cell
-   is still incomplete (an open bracket or block that later typing will close).
+   is still incomplete (an open bracket or block that later typing will close);
+7. but a suggestion that the length limit cut off (``truncated``, or longer than ``max_chars``)
+   is not judged by its broken end: it is trimmed back, at a word boundary, to its longest
+   start with which the cell parses (or, failing that, is only incomplete). The model's
+   ``continent')['total_litres_of_pure_`` after ``drinks.groupby('`` becomes ``continent')``.
 
 While streaming (``final=False``) the shortest cut is shown and the parse check waits.
 
@@ -42,16 +46,25 @@ _MAGIC_LINE = re.compile(r"^[ \t]*[%!].*$", re.MULTILINE)
 
 
 def clean_suggestion(
-    text: str, before: str, after: str, *, max_chars: int = 400, final: bool = True
+    text: str,
+    before: str,
+    after: str,
+    *,
+    max_chars: int = 400,
+    final: bool = True,
+    truncated: bool = False,
 ) -> str:
     """The ghost text for a model's ``text`` at a cursor between ``before`` and ``after``
     (the active cell's text); "" when nothing is worth showing. ``final`` is False while the
-    text is still streaming: then the parse check (rule 6) is left for the end."""
+    text is still streaming: then the parse check (rule 6) is left for the end. ``truncated``:
+    the model stopped at its token limit, not at its own end (rule 7)."""
     text = _cut_at_control(text)
     text = _within_block(text, before)
     if after.split("\n", 1)[0].strip():
         text = text.split("\n", 1)[0]
-    candidates = [c[:max_chars] for c in _without_repeats(text, after)]
+    cuts = _without_repeats(text, after)
+    truncated = truncated or any(len(c) > max_chars for c in cuts)
+    candidates = [c[:max_chars] for c in cuts]
     candidates = [c for c in candidates if c.strip()]
     if not candidates:
         return ""
@@ -61,6 +74,29 @@ def clean_suggestion(
         for candidate in candidates:
             if check(before + candidate + after):
                 return candidate
+    return _sound_start(candidates[0], before, after) if truncated else ""
+
+
+_WORD = re.compile(r"\w")
+_MOST_TRIMS = 64  # each is one ast.parse of the cell
+
+
+def _sound_start(text: str, before: str, after: str) -> str:
+    """Rule 7: ``text`` without its last, cut-off line when it has several, or its longest
+    start ending at a word boundary, with which the cell parses; else the longest with which it
+    is only incomplete; else ""."""
+    ends = [
+        end
+        for end in range(len(text) - 1, 0, -1)
+        if not (_WORD.match(text[end - 1]) and _WORD.match(text[end]))
+    ][:_MOST_TRIMS]
+    if "\n" in text.rstrip():
+        ends.insert(0, text.rstrip().rindex("\n"))
+    starts = [start for start in (text[:end].rstrip() for end in ends) if start.strip()]
+    for check in (_parses, parses_or_incomplete):
+        for start in starts:
+            if check(before + start + after):
+                return start
     return ""
 
 

@@ -101,7 +101,9 @@ class CompletionService:
             return
         finally:
             await generation.aclose()
-        final = clean_suggestion(text, body.prefix, body.suffix, max_chars=body.max_chars)
+        final = clean_suggestion(
+            text, body.prefix, body.suffix, max_chars=body.max_chars, truncated=reason == "length"
+        )
         await send(
             {
                 "type": "done",

@@ -45,6 +45,26 @@ def test_a_suggestion_that_breaks_the_cell_is_dropped() -> None:
     assert clean_suggestion("= = 3", "x ", "") == ""
 
 
+def test_a_suggestion_cut_by_the_token_limit_keeps_its_sound_start() -> None:
+    cut = "continent')['total_litres_of_pure_"
+    assert clean_suggestion(cut, "drinks.groupby('", "", truncated=True) == "continent')"
+    # the same text as the model's own end is broken: it is dropped (rule 6)
+    assert clean_suggestion(cut, "drinks.groupby('", "") == ""
+    # several lines: the last one, the cut one, goes
+    lines = "occupation').age.min()\nusers.groupby('occupation"
+    assert clean_suggestion(lines, "users.groupby('", "", truncated=True) == (
+        "occupation').age.min()"
+    )
+    # nothing sound to keep
+    assert clean_suggestion("= = 3", "x ", "", truncated=True) == ""
+
+
+def test_a_suggestion_longer_than_max_chars_is_trimmed_like_a_cut_one() -> None:
+    text = "sales.groupby('store').cups.sum()"
+    # `sales.groupby('store` is an open string: back to the last whole name
+    assert clean_suggestion(text, "x = ", "", max_chars=20) == "sales.groupby"
+
+
 def test_a_suggestion_that_leaves_the_cell_incomplete_is_kept() -> None:
     # the cell is still being written: an open call, an open block
     assert clean_suggestion("sales.groupby(", "x = ", "") == "sales.groupby("

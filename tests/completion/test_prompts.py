@@ -87,13 +87,20 @@ def test_prefix_and_suffix_forms_match_their_golden_files() -> None:
     assert server_side.suffix == SUFFIX
 
 
-def test_the_schema_precedes_the_cursor_and_the_named_frame_comes_first() -> None:
+def test_schemas_go_where_arcade_puts_them_and_the_named_frame_comes_first() -> None:
     before = context().before
-    schema_at = before.index("# Schema of Dataframes:")
-    assert before.index("# store (Lyon), drink (latte), cups (12)") > schema_at
-    assert before.index("# Columns in sales") < before.index("# Columns in prices")
+    # sales: right after the cell that created it; prices, created in no cell above: at the top
+    assert before.index("# Columns in prices") < before.index("# # Coffee sales")
+    assert before.index("sales = pd.read_csv") < before.index("# Columns in sales")
     assert before.endswith(PREFIX)
     assert context().frames == ("sales", "prices")
+
+
+def test_the_intent_above_the_cursor_stays_next_to_it() -> None:
+    intent = {"cell_type": "markdown", "source": "Cups sold per store?"}
+    before = assemble_context(PREFIX, SUFFIX, [*CELLS_ABOVE, intent], [SALES]).before
+    assert before.index("# Columns in sales") < before.index("# Cups sold per store?")
+    assert before.endswith("# Cups sold per store?\n\n\n# In[ ]:\n\n\n" + PREFIX)
 
 
 def test_schemas_take_at_most_half_the_budget_and_cells_fill_the_rest() -> None:

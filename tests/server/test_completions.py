@@ -24,6 +24,8 @@ FRAME_CODE = (
 RULES = [
     CompletionRule(after='fares.groupby("', words=("pcl", 'ass")', '["fare"]')),
     CompletionRule(after="broken = ", words=("1 +", " * 2")),
+    # cut after its fourth word by a limit of 4 tokens: `fares.groupby("pclass")["fa`
+    CompletionRule(after="cut = ", words=("fares", '.groupby("pclass")', '["', "fa", 're"]')),
     CompletionRule(after="slow = ", words=tuple(f"w{i} " for i in range(200)), delay_s=0.2),
 ]
 
@@ -147,6 +149,17 @@ async def test_a_suggestion_that_would_break_the_cell_is_dropped(
     # `broken = 1 + * 2` is a syntax error that no further typing mends
     lines = await complete(jp_fetch, complete_body(prefix="broken = ", suffix=""))
     assert [line["text"] for line in lines] == ["1 +", "1 + * 2", ""]
+
+
+async def test_a_suggestion_cut_by_the_token_limit_is_trimmed_to_a_sound_start(
+    jp_fetch: Fetch, completions_model: ScriptedCompletions
+) -> None:
+    body = complete_body(prefix="cut = ", suffix="", options={"max_new_tokens": 4})
+    lines = await complete(jp_fetch, body)
+    done = lines[-1]
+    assert done["finish_reason"] == "length"
+    # the cut-off string `["fa` is no column; what precedes it is a whole expression
+    assert done["text"] == 'fares.groupby("pclass")'
 
 
 @pytest.mark.parametrize("path", [("complete",), ("complete", "cancel")])

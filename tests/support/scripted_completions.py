@@ -2,7 +2,9 @@
 
 It speaks real HTTP/1.1 and Server-Sent Events (``stream=true``, chunked), takes the OpenAI
 ``suffix`` field, and answers by `CompletionRule`: the first rule whose ``after`` the prompt
-ends with streams its ``words``, one every ``delay_s`` seconds; no rule, no words. Every request
+ends with streams its ``words``, one every ``delay_s`` seconds; no rule, no words. A word
+counts as a token: words past ``max_tokens`` are not sent and the answer ends with
+``finish_reason: "length"``. Every request
 is logged (`CompletionLog`) with how it ended: ``finished``, or ``cancelled`` when the client
 closed the connection mid-stream. ``GET /log`` returns the log as JSON, for browser tests.
 
@@ -99,7 +101,8 @@ class ScriptedCompletions:
         entry = CompletionLog(prompt_tail=prompt[-200:], suffix=body.get("suffix"))
         self.log.append(entry)
         rule = next((r for r in self.rules if prompt.endswith(r.after)), None)
-        words = rule.words[: int(body.get("max_tokens", 10_000))] if rule else ()
+        written = rule.words if rule else ()
+        words = written[: int(body.get("max_tokens", 10_000))]
         writer.write(_head(200, "text/event-stream", None))
         await writer.drain()
         closed = asyncio.ensure_future(reader.read(1))  # b"" once the client hangs up
@@ -113,7 +116,9 @@ class ScriptedCompletions:
                 writer.write(_chunked(_event({"text": word, "index": 0, "finish_reason": None})))
                 await writer.drain()
                 entry.words_sent += 1
-            finish = {"text": "", "index": 0, "finish_reason": "stop"}
+            # a word is a token here: an answer cut by `max_tokens` ends with "length"
+            reason = "length" if len(words) < len(written) else "stop"
+            finish = {"text": "", "index": 0, "finish_reason": reason}
             writer.write(_chunked(_event(finish)) + _chunked("data: [DONE]\n\n") + b"0\r\n\r\n")
             await writer.drain()
         except ConnectionError:
