@@ -117,9 +117,15 @@ def place_schema_cells(
 
     Frames whose creating cell is not among ``cells`` get one schema cell at the top.
     """
+    if not frames:
+        return list(cells)
+    # each cell is parsed once, however many frames there are
+    assigned = [
+        assigned_names(cell["source"]) if cell["cell_type"] == "code" else set() for cell in cells
+    ]
     placed: dict[int, list[Mapping[str, Any]]] = {}
     for frame in frames:
-        placed.setdefault(_creating_cell(cells, str(frame.get("name", ""))), []).append(frame)
+        placed.setdefault(_creating_cell(assigned, str(frame.get("name", ""))), []).append(frame)
     result: list[ContextCell] = []
     top = schema_cell(placed.get(-1, []))
     if top is not None:
@@ -132,10 +138,10 @@ def place_schema_cells(
     return result
 
 
-def _creating_cell(cells: Sequence[ContextCell], name: str) -> int:
-    for position in range(len(cells) - 1, -1, -1):
-        cell = cells[position]
-        if cell["cell_type"] == "code" and name in assigned_names(cell["source"]):
+def _creating_cell(assigned: Sequence[set[str]], name: str) -> int:
+    """The position of the last cell that assigns ``name``, or -1."""
+    for position in range(len(assigned) - 1, -1, -1):
+        if name in assigned[position]:
             return position
     return -1
 
