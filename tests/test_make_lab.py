@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -32,14 +33,15 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-@pytest.fixture
-def running_lab(tmp_path: Path) -> Iterator[tuple[int, str]]:
+@contextlib.contextmanager
+def make_lab(tmp_path: Path, model: str, env: dict[str, str]) -> Iterator[tuple[int, str]]:
+    """`make lab PORT=<free port> MODEL=<model>` until the block ends; (port, token)."""
     port = _free_port()
     log_path = tmp_path / "lab.log"
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
+    env = {**env, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            ["make", "lab", f"PORT={port}", "MODEL=tiny-test-model"],
+            ["make", "lab", f"PORT={port}", f"MODEL={model}"],
             cwd=REPO,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -52,6 +54,12 @@ def running_lab(tmp_path: Path) -> Iterator[tuple[int, str]]:
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+
+
+@pytest.fixture
+def running_lab(tmp_path: Path) -> Iterator[tuple[int, str]]:
+    with make_lab(tmp_path, "tiny-test-model", dict(os.environ)) as lab:
+        yield lab
 
 
 def _wait_for_token(log_path: Path, process: subprocess.Popen[bytes], deadline: float) -> str:

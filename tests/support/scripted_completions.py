@@ -19,7 +19,6 @@ import contextlib
 import json
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -168,24 +167,6 @@ def _head(status: int, content_type: str, length: int | None) -> bytes:
 def _chunked(text: str) -> bytes:
     data = text.encode()
     return f"{len(data):x}\r\n".encode() + data + b"\r\n"
-
-
-@contextlib.contextmanager
-def scripted_completions_in_thread(
-    rules: list[CompletionRule], port: int = 0
-) -> Iterator[ScriptedCompletions]:
-    """The server on an event loop of its own in a daemon thread (test servers, benchmarks)."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    server = ScriptedCompletions(rules, port=port)
-    asyncio.run_coroutine_threadsafe(server.__aenter__(), loop).result(10)
-    try:
-        yield server
-    finally:
-        asyncio.run_coroutine_threadsafe(server.__aexit__(None, None, None), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
 
 
 def start_scripted_completions(rules: list[CompletionRule], port: int = 0) -> str:
