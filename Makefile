@@ -137,10 +137,10 @@ test:
 	for layer in $(TEST_LAYERS); do \
 		start=$$(date +%s); \
 		$(MAKE) --no-print-directory $$layer || status=$$?; \
-		report+=$$(printf '  %-10s %6ds' "$${layer#test-}" $$(( $$(date +%s) - start )))$$'\n'; \
+		report+=$$(printf '  %-13s %6ds' "$${layer#test-}" $$(( $$(date +%s) - start )))$$'\n'; \
 		if [ $$status != 0 ]; then report+="  ($$layer failed)"$$'\n'; break; fi; \
 	done; \
-	printf '\nmake test: time per layer\n%s  %-10s %6ds\n' "$$report" total $$(( $$(date +%s) - begin )); \
+	printf '\nmake test: time per layer\n%s  %-13s %6ds\n' "$$report" total $$(( $$(date +%s) - begin )); \
 	exit $$status
 
 # ---------------------------------------------------------------- packaging
