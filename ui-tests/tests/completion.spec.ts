@@ -60,14 +60,17 @@ test.describe('Inline completions', () => {
   test('a keystroke during a slow suggestion ends its request on the model server', async ({
     page
   }) => {
+    // The model server lives as long as the web server: only this test's requests count
+    // (`--repeat-each` runs it again against the same log).
+    const modelRequests = async () =>
+      (await (await page.request.get(modelLog)).json()) as IModelRequest[];
+    const earlier = (await modelRequests()).length;
     await typeInNewCell(page, 1, 'slow_total = orders');
     await expect(ghost(page)).toContainText('.price');
-    const slow = async () => {
-      const log = (await (
-        await page.request.get(modelLog)
-      ).json()) as IModelRequest[];
-      return log.filter(r => r.prompt_tail.endsWith('slow_total = orders'));
-    };
+    const slow = async () =>
+      (await modelRequests())
+        .slice(earlier)
+        .filter(r => r.prompt_tail.endsWith('slow_total = orders'));
     expect((await slow()).map(r => r.state)).toEqual(['streaming']);
     await page.keyboard.type(' ');
     await expect
