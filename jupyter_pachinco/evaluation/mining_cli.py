@@ -79,19 +79,51 @@ def parse_data_map(items: Sequence[str]) -> dict[str, Path]:
 
 
 def find_notebooks(paths: Sequence[Path]) -> list[tuple[Path, str]]:
-    """(path, name) of each notebook; a name is relative to the folder given (a file: its
-    own name)."""
+    """(path, name) of each notebook, each notebook once; a name is relative to the folder given
+    (a file: its own name). Names are the episodes' names and name the notebooks' work folders
+    under ``artifacts/``, so they must differ: notebooks whose names (or folder names) would
+    clash, such as ``a/Exercises.ipynb`` and ``b/Exercises.ipynb`` given as files, are named
+    by as many of their parent folders as tell them apart. Raises `EvaluationError` for a
+    path that does not exist."""
     found: list[tuple[Path, str]] = []
+    seen: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            for notebook in sorted(path.rglob("*.ipynb")):
-                if ".ipynb_checkpoints" not in notebook.parts:
-                    found.append((notebook, notebook.relative_to(path).as_posix()))
+            candidates = [
+                (notebook, notebook.relative_to(path).as_posix())
+                for notebook in sorted(path.rglob("*.ipynb"))
+                if ".ipynb_checkpoints" not in notebook.parts
+            ]
         elif path.is_file():
-            found.append((path, path.name))
+            candidates = [(path, path.name)]
         else:
             raise EvaluationError(f"{path}: no such notebook or folder")
-    return found
+        for notebook, name in candidates:
+            if notebook.resolve() not in seen:
+                seen.add(notebook.resolve())
+                found.append((notebook, name))
+    return [(path, name) for (path, _), name in zip(found, _distinct_names(found), strict=True)]
+
+
+def _distinct_names(found: Sequence[tuple[Path, str]]) -> list[str]:
+    from .mining_run import work_dir_name
+
+    names = [name for _, name in found]
+    for _ in range(max((len(p.resolve().parts) for p, _ in found), default=0)):
+        folders = [work_dir_name(name) for name in names]
+        clashing = {folder for folder in folders if folders.count(folder) > 1}
+        if not clashing:
+            return names
+        for index, (path, _) in enumerate(found):
+            if folders[index] in clashing:
+                depth = names[index].count("/") + 2
+                names[index] = "/".join(path.resolve().parts[-depth:]).lstrip("/")
+    # Folder names that still clash differ only in characters a folder name cannot keep.
+    folders = [work_dir_name(name) for name in names]
+    return [
+        name if folders.count(folders[i]) == 1 else f"{name} ({i + 1})"
+        for i, name in enumerate(names)
+    ]
 
 
 def run_mine(args: argparse.Namespace) -> int:
