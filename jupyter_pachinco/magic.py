@@ -38,6 +38,7 @@ from .assistant import Answer, Assistant, Delta, Done, Loading
 from .backends import BackendError
 from .backends.settings import BackendSettings
 from .context import Turn, describe_variables_as_json, make_turn
+from .execution.ranking import holds_code
 from .magic_context import (
     error_report,
     fix_intent,
@@ -312,7 +313,7 @@ def _update(handle: DisplayHandle | None, text: str) -> None:
 
 def _first_with_code(candidates: list[Candidate]) -> tuple[int, Candidate] | None:
     for number, candidate in enumerate(candidates):
-        if candidate.code.strip():
+        if holds_code(candidate.code):
             return number, candidate
     return None
 

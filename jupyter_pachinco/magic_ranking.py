@@ -14,9 +14,14 @@ from typing import Any
 
 from .execution.forks import Limits
 from .execution.kernel_trials import DEFAULT_LIMITS, FORK_UNAVAILABLE, fork_available, trial_run
-from .execution.ranking import CandidateRun, Ranking, rank_candidates, unranked
-
-NO_CODE = "The answer has no code."
+from .execution.ranking import (
+    NO_CODE,
+    CandidateRun,
+    Ranking,
+    holds_code,
+    rank_candidates,
+    unranked,
+)
 
 
 @dataclass(frozen=True)
@@ -33,7 +38,7 @@ def rank_here(
 ) -> Ranking:
     """Trial-run ``codes`` against ``namespace`` in forks of this process and rank them; never
     raises: where trial runs are impossible the candidates keep their order, with a notice."""
-    with_code = [i for i, code in enumerate(codes) if code.strip()]
+    with_code = [i for i, code in enumerate(codes) if holds_code(code)]
     if not fork_available():
         return unranked(codes, FORK_UNAVAILABLE)
     try:
@@ -44,7 +49,7 @@ def rank_here(
     runs += [
         CandidateRun(index=i, code=code, status="error", error=NO_CODE)
         for i, code in enumerate(codes)
-        if not code.strip()
+        if not holds_code(code)
     ]
     return rank_candidates(runs)
 
@@ -53,8 +58,8 @@ def choose(ranking: Ranking, codes: Sequence[str], *, fixing: bool) -> Choice:
     """The best-ranked candidate with code, the vote line for several candidates, and for a fix
     whether it ran (a fix that still fails is offered, but said to fail)."""
     chosen = ranking.chosen
-    if chosen is None or not codes[chosen.run.index].strip():
-        index = next((i for i, code in enumerate(codes) if code.strip()), None)
+    if chosen is None or not holds_code(codes[chosen.run.index]):
+        index = next((i for i, code in enumerate(codes) if holds_code(code)), None)
         chosen = next((c for c in ranking.candidates if c.run.index == index), None)
     else:
         index = chosen.run.index

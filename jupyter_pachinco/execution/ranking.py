@@ -21,6 +21,7 @@ first comparison error rejecting a hypothesis) apply.
 
 from __future__ import annotations
 
+import ast
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -29,6 +30,18 @@ from typing import Any, Literal
 from .matching import outputs_match
 
 RunStatus = Literal["ok", "error", "not_run"]
+
+NO_CODE = "The answer has no code (at most comments)."
+
+
+def holds_code(code: str) -> bool:
+    """Whether ``code`` has a statement to run: blank lines and comments alone do not count
+    (such an answer is not trial-run; it ranks with the failures, error `NO_CODE`). Code that
+    does not parse counts: running it gives the user the syntax error."""
+    try:
+        return bool(ast.parse(code).body)
+    except (SyntaxError, ValueError):
+        return bool(code.strip())
 
 
 @dataclass(frozen=True)

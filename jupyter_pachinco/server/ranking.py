@@ -29,8 +29,10 @@ from typing import Any
 from ..execution.forks import Limits
 from ..execution.kernel_trials import DEFAULT_LIMITS
 from ..execution.ranking import (
+    NO_CODE,
     CandidateRun,
     Ranking,
+    holds_code,
     rank_candidates,
     unranked,
     with_likelihoods,
@@ -46,7 +48,6 @@ REPLY_MARGIN_S = 30.0
 # A kernel still busy after this long is running the user's own work: ranking must not queue
 # behind it (the reply would come whenever that cell ends).
 DEFAULT_BUSY_WAIT_S = 1.0
-NO_CODE = "The answer has no code."
 
 
 class RankingError(Exception):
@@ -118,7 +119,7 @@ class KernelRanker:
         code are not run; they rank with the failures."""
         if not codes:
             return Ranking([])
-        with_code = [i for i, code in enumerate(codes) if code.strip()]
+        with_code = [i for i, code in enumerate(codes) if holds_code(code)]
         ranking = await self._rank_runnable(kernel_id, [codes[i] for i in with_code])
         if ranking.notice is not None and not any(
             c.run.status != "not_run" for c in ranking.candidates
@@ -128,7 +129,7 @@ class KernelRanker:
         runs += [
             CandidateRun(index=i, code=code, status="error", error=NO_CODE)
             for i, code in enumerate(codes)
-            if not code.strip()
+            if not holds_code(code)
         ]
         return rank_candidates(with_likelihoods(runs, likelihoods), ranking.notice)
 

@@ -4,9 +4,10 @@ choice, fed by real trial runs in forks of this test process."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from jupyter_pachinco.execution.forks import Limits
-from jupyter_pachinco.execution.ranking import unranked
+from jupyter_pachinco.execution.ranking import holds_code, unranked
 from jupyter_pachinco.magic_ranking import NO_CODE, choose, rank_here
 from jupyter_pachinco.server.stream_lines import ranking_line
 
@@ -39,14 +40,48 @@ def test_a_run_past_its_time_is_a_timeout_in_the_stream() -> None:
     }
 
 
-def test_an_answer_without_code_is_never_chosen() -> None:
-    codes = ["", "sales.shape"]
+NO_CODE_ANSWERS = [
+    "",
+    "\n   \n\t",
+    "# Step 1: look at the sales",
+    "# sales.groupby('city').sum()\n\n# done",
+    "   # indented comment\r\n# another",
+]
+
+
+@pytest.mark.parametrize("empty", NO_CODE_ANSWERS)
+def test_an_answer_without_code_is_never_chosen(empty: str) -> None:
+    codes = [empty, "sales.shape"]
     ranking = rank_here(sales(), codes, SHORT)
     assert [(c.run.index, c.run.status) for c in ranking.candidates] == [(1, "ok"), (0, "error")]
     assert ranking.candidates[1].run.error == NO_CODE
     choice = choose(ranking, codes, fixing=False)
     assert choice.index == 1
     assert choice.lines == ["1 of 2 candidates agree (#2 chosen); 1 failed."]
+
+
+@pytest.mark.parametrize("empty", NO_CODE_ANSWERS)
+def test_a_fix_of_comments_alone_is_not_said_to_run(empty: str) -> None:
+    codes = [empty]
+    ranking = rank_here(sales(), codes, SHORT)
+    assert [(c.run.status, c.run.error) for c in ranking.candidates] == [("error", NO_CODE)]
+    choice = choose(ranking, codes, fixing=True)
+    assert choice.index is None
+    assert not any("without an error" in line for line in choice.lines)
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("x = 1  # set x", True),
+        ("# x = 1\npass", True),
+        ("sales[", True),  # does not parse: running it shows the user the syntax error
+        ('"""only a string"""', True),
+        *[(empty, False) for empty in NO_CODE_ANSWERS],
+    ],
+)
+def test_code_is_a_statement_not_comments(code: str, expected: bool) -> None:
+    assert holds_code(code) is expected
 
 
 def test_a_fix_with_side_effects_is_not_tried_and_says_why() -> None:
