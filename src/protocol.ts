@@ -177,6 +177,8 @@ export interface IServerStatus {
   base_url: string | null;
   model_state?: 'not-loaded' | 'loading' | 'ready' | 'error';
   loading?: LoadingProgress | null;
+  /** Why the model could not load, when `model_state` is `error`. */
+  error?: string | null;
 }
 
 /**

@@ -103,4 +103,5 @@ class PachincoApp(ExtensionApp):
             "loading": None
             if loading is None
             else {"stage": loading.stage, "message": loading.message, "fraction": loading.fraction},
+            "error": model.error,
         }

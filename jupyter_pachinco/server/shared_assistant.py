@@ -26,7 +26,8 @@ ModelState = Literal["not-loaded", "loading", "ready", "error"]
 
 @dataclass(frozen=True)
 class ModelStatus:
-    """Where the model stands; ``loading`` is the latest progress report, if any."""
+    """Where the model stands; ``loading`` is the latest progress report while it loads,
+    ``error`` why it could not load (typed backend errors never carry an API key)."""
 
     state: ModelState
     loading: Loading | None
@@ -100,6 +101,7 @@ class SharedAssistant:
     def failed(self, error: BaseException) -> None:
         """A generation failed: a model that could not load puts the model in error."""
         if isinstance(error, ModelError):
-            self._status = ModelStatus("error", self._status.loading, str(error))
+            # Loading is over: the last progress message ("Fetching ...") would now mislead.
+            self._status = ModelStatus("error", None, str(error))
         elif self._status.state == "loading":
             self._status = ModelStatus("not-loaded", None)
