@@ -42,6 +42,7 @@ from .execution.ranking import holds_code
 from .magic_context import (
     error_report,
     fix_intent,
+    fix_summary,
     preceding_cells,
     prompt_as_json,
     prompt_as_text,
@@ -180,7 +181,8 @@ class PachincoMagics(Magics):
             display(markdown(explanation))
         shell = self._shell()
         shell.set_next_input(code, replace=False)
-        self.turns.append(make_turn(options.intent, code, explanation))
+        intent = options.history_intent or options.intent
+        self.turns.append(make_turn(intent, code, explanation))
         if options.run:
             run_cell = cast(Callable[..., Any], shell.run_cell)
             run_cell(code, store_history=False)
@@ -240,7 +242,10 @@ class PachincoMagics(Magics):
             print(self._config_text())
         else:
             options, note = parse_fix_options(command.rest)
-            self.ask(replace(options, intent=self._fix_intent(note)), fixing=True)
+            intent = self._fix_intent(note)
+            self.ask(
+                replace(options, intent=intent, history_intent=self._fix_summary(note)), fixing=True
+            )
 
     def _config_text(self) -> str:
         try:
@@ -251,6 +256,9 @@ class PachincoMagics(Magics):
         values = {name: getattr(settings, name) for name in settings.trait_names()}
         key_is_set = bool(os.environ.get(settings.api_key_env, "").strip())
         return render_rows(public_settings(values, key_is_set, loaded.files))
+
+    def _fix_summary(self, note: str) -> str:
+        return fix_summary(self._user_error, note) if self._user_error else note
 
     def _fix_intent(self, note: str) -> str:
         error = self._user_error

@@ -87,6 +87,15 @@ def fix_intent(report: str, failing_code: str | None, note: str = "") -> str:
     return "\n\n".join(parts)
 
 
+def fix_summary(error: BaseException, note: str = "") -> str:
+    """A fix's one-line intent for the history, e.g. ``fix IndexError: list index out of range``
+    (at most 200 characters of the error; the user's note after it)."""
+    message = " ".join(traceback.format_exception_only(type(error), error)[-1].split())
+    if len(message) > 200:
+        message = message[:199] + "\u2026"
+    return f"fix {message}" + (f" ({note})" if note else "")
+
+
 def public_url(url: str) -> str:
     """A URL without user name, password, query or fragment: those may carry secrets."""
     if not url:

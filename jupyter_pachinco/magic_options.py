@@ -46,6 +46,9 @@ class CellOptions:
     base_url: str | None = None
     max_new_tokens: int = 384
     temperature: float = 0.0
+    # What `%pachinco history` and later prompts keep as this turn's intent, when it is not
+    # `intent` itself (a fix's request holds the whole traceback; its history line does not).
+    history_intent: str | None = None
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,10 @@ def test_fix_sends_the_traceback_and_the_failing_code(
     assert "total = numbers[5]" in sent
     assert fixed.next_input is not None
     assert "result = 6 * 7" in fixed.next_input
+    # The history keeps a one-line intent, not the request with its traceback.
+    history = run_cell(kernel, "%pachinco history").stream("stdout")
+    assert ">>> fix IndexError: list index out of range\n" in history
+    assert "Traceback" not in history
 
 
 def test_fix_without_an_error_says_so(kernel: Any) -> None:
