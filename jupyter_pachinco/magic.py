@@ -242,10 +242,8 @@ class PachincoMagics(Magics):
             print(self._config_text())
         else:
             options, note = parse_fix_options(command.rest)
-            intent = self._fix_intent(note)
-            self.ask(
-                replace(options, intent=intent, history_intent=self._fix_summary(note)), fixing=True
-            )
+            intent, summary = self._fix_request(note)
+            self.ask(replace(options, intent=intent, history_intent=summary), fixing=True)
 
     def _config_text(self) -> str:
         try:
@@ -257,10 +255,8 @@ class PachincoMagics(Magics):
         key_is_set = bool(os.environ.get(settings.api_key_env, "").strip())
         return render_rows(public_settings(values, key_is_set, loaded.files))
 
-    def _fix_summary(self, note: str) -> str:
-        return fix_summary(self._user_error, note) if self._user_error else note
-
-    def _fix_intent(self, note: str) -> str:
+    def _fix_request(self, note: str) -> tuple[str, str]:
+        """The request that asks for a repair of the last failing cell, and its history line."""
         error = self._user_error
         if error is None:
             raise MagicFailure("there is no error to fix: run the failing cell first.")
@@ -269,7 +265,10 @@ class PachincoMagics(Magics):
         if cell_file is None and isinstance(error, SyntaxError) and error.filename:
             cell_file = error.filename
         failing_code = "".join(linecache.getlines(cell_file)) if cell_file else None
-        return fix_intent(error_report(error, frames), failing_code, note)
+        return (
+            fix_intent(error_report(error, frames), failing_code, note),
+            fix_summary(error, note),
+        )
 
 
 def _show_stream(events: Any, expected: int) -> Done:

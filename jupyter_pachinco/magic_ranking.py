@@ -9,18 +9,18 @@ whether a fix still fails) are built here without I/O.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from .execution.forks import Limits
 from .execution.kernel_trials import DEFAULT_LIMITS, FORK_UNAVAILABLE, fork_available, trial_run
 from .execution.ranking import (
-    NO_CODE,
-    CandidateRun,
     Ranking,
     holds_code,
     rank_candidates,
+    runnable,
     unranked,
+    with_answers_without_code,
 )
 
 
@@ -38,20 +38,13 @@ def rank_here(
 ) -> Ranking:
     """Trial-run ``codes`` against ``namespace`` in forks of this process and rank them; never
     raises: where trial runs are impossible the candidates keep their order, with a notice."""
-    with_code = [i for i, code in enumerate(codes) if holds_code(code)]
     if not fork_available():
         return unranked(codes, FORK_UNAVAILABLE)
     try:
-        tried = trial_run(namespace, [codes[i] for i in with_code], limits)
+        tried = trial_run(namespace, [codes[i] for i in runnable(codes)], limits)
     except OSError as exc:  # no more processes, pipes or memory to fork with
         return unranked(codes, f"Candidates were not trial-run ({exc}).")
-    runs = [replace(run, index=with_code[run.index]) for run in tried]
-    runs += [
-        CandidateRun(index=i, code=code, status="error", error=NO_CODE)
-        for i, code in enumerate(codes)
-        if not holds_code(code)
-    ]
-    return rank_candidates(runs)
+    return rank_candidates(with_answers_without_code(codes, tried))
 
 
 def choose(ranking: Ranking, codes: Sequence[str], *, fixing: bool) -> Choice:

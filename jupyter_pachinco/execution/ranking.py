@@ -157,6 +157,24 @@ def _group_order(group: list[CandidateRun]) -> tuple[int, float, int]:
     return (-len(group), -best, min(run.index for run in group))
 
 
+def runnable(codes: Sequence[str]) -> list[int]:
+    """The sample indices of the ``codes`` that hold code (`holds_code`): those are trial-run."""
+    return [i for i, code in enumerate(codes) if holds_code(code)]
+
+
+def with_answers_without_code(
+    codes: Sequence[str], runs: Sequence[CandidateRun]
+) -> list[CandidateRun]:
+    """``runs`` of the `runnable` codes (indexed among them) back in sample indices, plus a
+    failure with error `NO_CODE` for each answer without code."""
+    indices = runnable(codes)
+    return [replace(run, index=indices[run.index]) for run in runs] + [
+        CandidateRun(index=i, code=code, status="error", error=NO_CODE)
+        for i, code in enumerate(codes)
+        if not holds_code(code)
+    ]
+
+
 def unranked(codes: Sequence[str], notice: str) -> Ranking:
     """Candidates in sample order, none run, with the reason: ranking was not possible."""
     runs = [CandidateRun(index=i, code=code, status="not_run") for i, code in enumerate(codes)]

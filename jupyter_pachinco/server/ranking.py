@@ -23,18 +23,17 @@ import json
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 from ..execution.forks import Limits
 from ..execution.kernel_trials import DEFAULT_LIMITS
 from ..execution.ranking import (
-    NO_CODE,
     CandidateRun,
     Ranking,
-    holds_code,
     rank_candidates,
+    runnable,
     unranked,
+    with_answers_without_code,
     with_likelihoods,
 )
 from ..kernel_code import call_expression
@@ -119,18 +118,12 @@ class KernelRanker:
         code are not run; they rank with the failures."""
         if not codes:
             return Ranking([])
-        with_code = [i for i, code in enumerate(codes) if holds_code(code)]
-        ranking = await self._rank_runnable(kernel_id, [codes[i] for i in with_code])
+        ranking = await self._rank_runnable(kernel_id, [codes[i] for i in runnable(codes)])
         if ranking.notice is not None and not any(
             c.run.status != "not_run" for c in ranking.candidates
         ):
             return unranked(codes, ranking.notice)
-        runs = [replace(c.run, index=with_code[c.run.index]) for c in ranking.candidates]
-        runs += [
-            CandidateRun(index=i, code=code, status="error", error=NO_CODE)
-            for i, code in enumerate(codes)
-            if not holds_code(code)
-        ]
+        runs = with_answers_without_code(codes, [c.run for c in ranking.candidates])
         return rank_candidates(with_likelihoods(runs, likelihoods), ranking.notice)
 
     async def _rank_runnable(self, kernel_id: str | None, codes: Sequence[str]) -> Ranking:
