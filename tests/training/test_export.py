@@ -6,26 +6,49 @@ from pathlib import Path
 
 import gguf
 import httpx
+import numpy as np
 import pytest
 import torch
+from llama_cpp import Llama
+from peft import PeftModel
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from jupyter_pachinco.cli import main
 from jupyter_pachinco.training.base_model import resolve_base
-from jupyter_pachinco.training.gguf_export import export_gguf, load_merged
+from jupyter_pachinco.training.gguf_export import export_gguf, llama_tensors
 from tests.backends.llama_server import MODEL_ALIAS, llama_server
+from tests.support.greedy import (
+    TOLERANCE,
+    check_greedy_texts,
+    hf_piece,
+    hf_reference,
+    log_softmax,
+)
 
 from .test_train import train
 
 PROMPT = (
     "import pandas as pd\nsales = pd.read_csv('sales.csv')\n\n\n# In[ ]:\n\n\n# mean of price\n"
 )
+# Fixed prompts whose next-token distributions the two engines must agree on.
+PROMPTS = [
+    PROMPT,
+    "import pandas as pd\nscores = pd.read_csv('scores.csv')\n# Columns in scores: age, city\n",
+    "df.groupby('city')['price'].sum()\n",
+]
 
 
-def greedy(model: object, tokenizer: object, prompt: str, tokens: int) -> str:
-    ids = tokenizer(prompt, return_tensors="pt").input_ids  # type: ignore[operator]
-    out = model.generate(ids, max_new_tokens=tokens, do_sample=False)  # type: ignore[attr-defined]
-    return tokenizer.decode(out[0, ids.shape[1] :], skip_special_tokens=True)  # type: ignore[attr-defined]
+def gguf_weights(path: Path) -> dict[str, np.ndarray]:
+    """Tensor name -> float32 array, read back from the GGUF file by the `gguf` package."""
+    reader = gguf.GGUFReader(str(path))
+    return {t.name: np.asarray(t.data, dtype=np.float32) for t in reader.tensors}
+
+
+def next_token_logprobs(llama: Llama, ids: list[int]) -> np.ndarray:
+    """llama.cpp's log-probabilities at every position of `ids`: shape [len(ids), vocabulary]."""
+    llama.reset()
+    llama.eval(ids)
+    return log_softmax(np.array(llama.scores[: len(ids)]))
 
 
 @pytest.mark.timeout(600)  # real training on 2 shared cores
@@ -47,17 +70,49 @@ def test_the_exported_adapter_serves_the_merged_weights_in_llama_cpp(
         == 0
     )
 
-    merged, source = load_merged(run)
-    assert source is None  # an HF base: the tokenizer is built from tokenizer.json
+    # The merge, done here by peft itself, independently of the export.
     base = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32)
-    name = "model.layers.0.self_attn.q_proj.weight"
-    assert not torch.equal(merged.state_dict()[name], base.state_dict()[name])  # LoRA merged in
+    base_q = base.state_dict()["model.layers.0.self_attn.q_proj.weight"].clone()
+    merged = PeftModel.from_pretrained(base, str(run)).merge_and_unload().eval()
+    assert not torch.equal(merged.state_dict()["model.layers.0.self_attn.q_proj.weight"], base_q)
 
-    expected = greedy(merged, AutoTokenizer.from_pretrained(run), PROMPT, 16)
+    # 1. The file holds the merged weights (f32 written and read back: equal to rounding).
+    written = gguf_weights(gguf_path)
+    expected = llama_tensors(merged, "f32")
+    assert sorted(written) == sorted(expected)
+    for name, tensor in expected.items():
+        assert written[name].shape == tensor.shape, name
+        np.testing.assert_allclose(written[name], tensor, rtol=0, atol=1e-6, err_msg=name)
+
+    # 2. llama.cpp computes the distribution transformers computes, at every position.
+    tokenizer = AutoTokenizer.from_pretrained(run)
+    llama = Llama(str(gguf_path), n_ctx=256, n_threads=1, logits_all=True, verbose=False)
+    worst = 0.0
+    for prompt in PROMPTS:
+        ids = tokenizer(prompt)["input_ids"]
+        assert llama.tokenize(prompt.encode(), add_bos=False, special=True) == ids
+        with torch.inference_mode():
+            reference = log_softmax(merged(torch.tensor([ids])).logits[0].numpy())
+        theirs = next_token_logprobs(llama, ids)
+        likely = reference > -20  # far tails carry no decision and only exp-rounding noise
+        worst = max(worst, float(np.abs(theirs - reference)[likely].max()))
+    llama.close()
+    assert worst < TOLERANCE, f"llama.cpp and transformers differ by {worst} in a log-probability"
+
+    # 3. What the llama.cpp server decodes greedily is transformers' greedy answer, wherever the
+    # top-1 margin exceeds the tolerance (the tiny model's logits hold many near-ties).
     with llama_server(gguf_path, tmp_path / "server.log") as base_url:
         body = {"model": MODEL_ALIAS, "prompt": PROMPT, "max_tokens": 16, "temperature": 0}
         reply = httpx.post(f"{base_url}/completions", json=body, timeout=120).json()
-    assert reply["choices"][0]["text"] == expected
+    served = reply["choices"][0]["text"]
+    check_greedy_texts(
+        tokenizer(PROMPT)["input_ids"],
+        [served],
+        hf_reference(merged),
+        hf_piece(tokenizer),
+        end_ids=[tokenizer.eos_token_id],
+        tol=TOLERANCE,
+    )
 
 
 @pytest.mark.timeout(600)  # real training on 2 shared cores
