@@ -11,6 +11,7 @@ import math
 from pathlib import Path
 
 import pytest
+from llama_cpp import Llama
 
 from jupyter_pachinco.backends import (
     CandidateFinished,
@@ -23,6 +24,7 @@ from jupyter_pachinco.backends.errors import InvalidRequest
 from jupyter_pachinco.backends.llamacpp_backend import LlamaCppBackend, encode_request
 from jupyter_pachinco.backends.llamacpp_loading import forget_shared_ggufs
 from jupyter_pachinco.backends.llamacpp_tokens import GGUFTokenCounter
+from tests.support.greedy import check_greedy_texts, llama_reference
 
 PROMPT = "import pandas as pd\nscores = pd.read_csv('scores.csv')\n# mean age by city\n"
 QUESTION = (ChatMessage("user", "How do I take the mean age by city of the DataFrame scores?"),)
@@ -31,6 +33,21 @@ QUESTION = (ChatMessage("user", "How do I take the mean age by city of the DataF
 @pytest.fixture(scope="module")
 def backend(smollm2_path: Path) -> LlamaCppBackend:
     return LlamaCppBackend(str(smollm2_path), n_ctx=1024)
+
+
+def assert_greedy(
+    backend: LlamaCppBackend, smollm2_path: Path, request: GenerationRequest, *texts: str
+) -> None:
+    """Each text is SmolLM2's greedy answer, up to a near-tie (tests/support/greedy).
+
+    A prompt evaluated in one batch and a cached one whose last token is evaluated alone sum
+    in other orders, so repeated greedy answers are equal where the top-1 margin is wide.
+    """
+    llama = Llama(str(smollm2_path), n_ctx=1024, n_threads=1, logits_all=True, verbose=False)
+    ids = encode_request(backend.loaded(), request)
+    next_logprobs, piece = llama_reference(llama, len(ids))
+    check_greedy_texts(ids, texts, next_logprobs, piece, end_ids=[llama.token_eos()])
+    llama.close()
 
 
 async def test_first_use_reports_loading_then_streams_token_by_token(smollm2_path: Path) -> None:
@@ -91,24 +108,31 @@ async def test_n4_samples_each_with_its_own_seed(backend: LlamaCppBackend) -> No
     assert alone.texts[0] == generation.texts[2]  # candidate 2 sampled with seed 11 + 2
 
 
-async def test_greedy_candidates_share_one_answer(backend: LlamaCppBackend) -> None:
-    done = await backend.generate(
-        GenerationRequest(prompt=PROMPT, n=3, max_new_tokens=10)
-    ).collect()
-    assert done.texts[0] == done.texts[1] == done.texts[2]
-    assert len(set(done.finish_reasons)) == 1
+async def test_greedy_candidates_share_one_answer(
+    backend: LlamaCppBackend, smollm2_path: Path
+) -> None:
+    request = GenerationRequest(prompt=PROMPT, n=3, max_new_tokens=10)
+    done = await backend.generate(request).collect()
+    assert len(done.texts) == 3
+    assert all(done.texts)
+    assert_greedy(backend, smollm2_path, request, *done.texts)
 
 
-async def test_a_stop_string_cuts_the_answer_before_it(backend: LlamaCppBackend) -> None:
-    free = await backend.generate(GenerationRequest(prompt=PROMPT, max_new_tokens=40)).collect()
+async def test_a_stop_string_cuts_the_answer_before_it(
+    backend: LlamaCppBackend, smollm2_path: Path
+) -> None:
+    request = GenerationRequest(prompt=PROMPT, max_new_tokens=40)
+    free = await backend.generate(request).collect()
     text = free.texts[0]
     assert len(text) > 12
     stop = text[6:10]  # a piece the greedy answer is known to contain
     cut = await backend.generate(
         GenerationRequest(prompt=PROMPT, max_new_tokens=40, stop=(stop,))
     ).collect()
-    assert cut.texts[0] == text[: text.index(stop)]
     assert cut.finish_reasons == ["stop"]
+    assert stop not in cut.texts[0]
+    # The cut answer is the free one up to the stop string (or parts from it at a near-tie).
+    assert_greedy(backend, smollm2_path, request, text, cut.texts[0] + stop)
 
 
 async def test_cancel_mid_stream_frees_the_model_at_once(backend: LlamaCppBackend) -> None:
@@ -176,11 +200,13 @@ def test_the_token_counter_is_the_models_own_tokenizer(
 
 
 async def test_concurrent_requests_take_turns_on_the_one_context(
-    backend: LlamaCppBackend,
+    backend: LlamaCppBackend, smollm2_path: Path
 ) -> None:
     requests = [GenerationRequest(prompt=PROMPT, max_new_tokens=6) for _ in range(3)]
     done = await asyncio.gather(*(backend.generate(r).collect() for r in requests))
-    assert done[0].texts == done[1].texts == done[2].texts  # greedy: same answer each time
+    texts = [d.texts[0] for d in done]
+    assert all(texts)
+    assert_greedy(backend, smollm2_path, requests[0], *texts)  # greedy: one answer each time
 
 
 async def test_the_assistant_hands_each_candidates_likelihood_to_ranking(
