@@ -23,7 +23,7 @@ from ..assistant import Assistant, AssistantEvent, Done, Prompt
 from ..backends import BackendError, Cancellation
 from ..context import PackedContext, Turn, load_turns
 from ..execution.ranking import unranked
-from ..repair import fix_intent
+from ..prompting.fixes import fix_intent
 from .kernel_inspection import KernelInspector, KernelSnapshot
 from .ranking import KernelRanker
 from .sessions import GenerationSessions

@@ -34,24 +34,14 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.display import DisplayHandle, Markdown
 from IPython.display import display as _untyped_display
 
-from .assistant import Answer, Assistant, Delta, Done, Loading
-from .backends import BackendError
-from .backends.settings import BackendSettings
-from .context import Turn, describe_variables_as_json, make_turn
-from .execution.ranking import holds_code
-from .magic_context import (
-    error_report,
-    fix_intent,
-    fix_summary,
-    preceding_cells,
-    prompt_as_json,
-    prompt_as_text,
-    public_settings,
-    render_history,
-    render_rows,
-    user_frames,
-)
-from .magic_options import (
+from ..assistant import Answer, Assistant, Delta, Done, Loading
+from ..backends import BackendError
+from ..backends.settings import BackendSettings
+from ..context import Turn, describe_variables_as_json, make_turn
+from ..execution.ranking import holds_code
+from ..prompting import Candidate, insertion_cells
+from .kernel_state import error_report, fix_intent, fix_summary, preceding_cells, user_frames
+from .options import (
     HELP_TEXT,
     CellOptions,
     LineCommand,
@@ -60,9 +50,9 @@ from .magic_options import (
     parse_fix_options,
     parse_line_command,
 )
-from .magic_ranking import choose, rank_here
-from .magic_runner import Failed, GenerationThread, load_server_config, with_overrides
-from .prompting import Candidate, insertion_cells
+from .printing import prompt_as_json, prompt_as_text, public_settings, render_history, render_rows
+from .runner import Failed, GenerationThread, load_server_config, with_overrides
+from .trials import choose, rank_here
 
 # IPython's display functions carry no annotations.
 display: Callable[..., Any] = _untyped_display

@@ -8,7 +8,7 @@ import pytest
 
 from jupyter_pachinco.execution.forks import Limits
 from jupyter_pachinco.execution.ranking import NO_CODE, holds_code, unranked
-from jupyter_pachinco.magic_ranking import choose, rank_here
+from jupyter_pachinco.magic.trials import choose, rank_here
 from jupyter_pachinco.server.stream_lines import ranking_line
 
 SHORT = Limits(wall_time_s=1.5, cpu_time_s=5.0, memory_bytes=1024**3)

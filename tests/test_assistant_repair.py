@@ -1,29 +1,19 @@
-"""Repair: the failing code and its traceback go to the model; the fixes are trial-run."""
+"""Repair through the facade (`suggest_fixes`): the failing code and its traceback go to the
+model; the fixes are trial-run."""
 
 from __future__ import annotations
 
 import pandas as pd
 from traitlets.config import Config
 
-from jupyter_pachinco.assistant import Assistant
+from jupyter_pachinco.assistant import Assistant, suggest_fixes
 from jupyter_pachinco.execution.forks import Limits
 from jupyter_pachinco.execution.kernel_trials import trial_run
 from jupyter_pachinco.execution.ranking import Ranking, rank_candidates
-from jupyter_pachinco.repair import fix_intent, suggest_fixes
 from tests.backends.sse_server import Behaviour, FakeOpenAIServer
+from tests.prompting.test_fixes import TRACEBACK
 
-TRACEBACK = (
-    "\x1b[0;31mKeyError\x1b[0m                                  Traceback\n"
-    "Cell In[3], line 1\n----> 1 sales['amout'].sum()\nKeyError: 'amout'"
-)
 FIX = ("```python\n", "sales['amount']", ".sum()\n", "```")
-
-
-def test_the_intent_holds_the_code_and_the_traceback_without_colours() -> None:
-    intent = fix_intent("sales['amout'].sum()", TRACEBACK)
-    assert "sales['amout'].sum()" in intent
-    assert "KeyError: 'amout'" in intent
-    assert "\x1b" not in intent
 
 
 async def test_fixes_are_asked_for_and_trial_run() -> None:

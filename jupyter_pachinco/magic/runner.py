@@ -25,9 +25,9 @@ from traitlets.config.loader import (
     PyFileConfigLoader,
 )
 
-from .assistant import Assistant, AssistantEvent
-from .backends import BackendError
-from .backends.errors import ConfigurationError
+from ..assistant import Assistant, AssistantEvent
+from ..backends import BackendError
+from ..backends.errors import ConfigurationError
 
 CONFIG_NAME = "jupyter_server_config"
 
@@ -84,7 +84,7 @@ def with_overrides(config: Config, **settings: str | None) -> Config:
 def settings_key(config: Config) -> str:
     """Identifies the backend a config selects, so an assistant (and its loaded model) can be
     reused while the configuration stays the same."""
-    from .backends.settings import BackendSettings
+    from ..backends.settings import BackendSettings
 
     settings = BackendSettings(config=config)
     return repr(sorted((name, repr(getattr(settings, name))) for name in settings.trait_names()))

@@ -1,18 +1,10 @@
-"""The magic's pure parts: options, cells from the input history, fix requests, settings."""
+"""The magic's options and line commands, parsed without I/O."""
 
 from __future__ import annotations
 
 import pytest
 
-from jupyter_pachinco.magic_context import (
-    error_report,
-    fix_intent,
-    preceding_cells,
-    public_settings,
-    public_url,
-    user_frames,
-)
-from jupyter_pachinco.magic_options import (
+from jupyter_pachinco.magic.options import (
     MagicUsageError,
     parse_cell_options,
     parse_fix_options,
@@ -62,36 +54,3 @@ def test_line_commands_and_fix_options() -> None:
     assert note == "please keep the index"
     with pytest.raises(MagicUsageError, match="unknown command"):
         parse_line_command("explain")
-
-
-def test_preceding_cells_leave_out_the_magic_itself() -> None:
-    history = ["", "import pandas as pd", "%load_ext jupyter_pachinco", "  ", "%%pachinco\nx", "df"]
-    assert [c["source"] for c in preceding_cells(history)] == ["import pandas as pd", "df"]
-
-
-def test_fix_request_holds_the_user_frames_and_the_failing_code() -> None:
-    cell_name = "<cell 7>"
-    code = compile("def halve(x):\n    return x / 0\nhalve(4)\n", cell_name, "exec")
-    try:
-        exec(code, {})
-    except ZeroDivisionError as error:
-        frames, cell = user_frames(error.__traceback__, lambda name: name == cell_name)
-        report = error_report(error, frames)
-    assert cell == cell_name
-    assert report.splitlines()[1].strip().startswith(f'File "{cell_name}"')
-    assert report.endswith("ZeroDivisionError: division by zero")
-    intent = fix_intent(report, "halve(4)", "keep it short")
-    assert "```python\nhalve(4)\n```" in intent
-    assert "keep it short" in intent
-    assert report in intent
-
-
-def test_settings_shown_hold_no_secrets() -> None:
-    url = "https://alice:s3cret@example.org:8443/v1?api_key=k3y#frag"
-    assert public_url(url) == "https://example.org:8443/v1"
-    rows = dict(
-        public_settings({"backend": "openai", "base_url": url, "api_key_env": "MY_KEY"}, True, [])
-    )
-    assert rows["api_key_env"] == "MY_KEY (set)"
-    assert "s3cret" not in str(rows)
-    assert "k3y" not in str(rows)

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .execution.forks import Limits
-from .execution.kernel_trials import DEFAULT_LIMITS, FORK_UNAVAILABLE, fork_available, trial_run
-from .execution.ranking import (
+from ..execution.forks import Limits
+from ..execution.kernel_trials import DEFAULT_LIMITS, FORK_UNAVAILABLE, fork_available, trial_run
+from ..execution.ranking import (
     Ranking,
     holds_code,
     rank_candidates,

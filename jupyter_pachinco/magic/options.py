@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn
 
-from .prompting import DEFAULT_LAYOUT, DEFAULT_STYLE, LAYOUTS, style_names
+from ..prompting import DEFAULT_LAYOUT, DEFAULT_STYLE, LAYOUTS, style_names
 
 CELL_USAGE = (
     "%%pachinco [-n N] [--style STYLE] [--layout LAYOUT] [--run] [--no-schema] "
