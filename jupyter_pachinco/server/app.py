@@ -13,8 +13,8 @@ from .completion_model import CompletionModel, CompletionSettings
 from .completion_service import CompletionService
 from .generation import GenerationService
 from .handlers import pachinco_handlers
-from .kernel_inspection import DEFAULT_WAIT_S, KernelInspector
-from .ranking import DEFAULT_BUSY_WAIT_S, KernelRanker
+from .kernels.inspection import DEFAULT_WAIT_S, KernelInspector
+from .kernels.ranking import DEFAULT_BUSY_WAIT_S, KernelRanker
 from .shared_assistant import SharedAssistant
 
 

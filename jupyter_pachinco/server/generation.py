@@ -24,8 +24,8 @@ from ..backends import BackendError, Cancellation
 from ..context import PackedContext, Turn, load_turns
 from ..execution.ranking import unranked
 from ..prompting.fixes import fix_intent
-from .kernel_inspection import KernelInspector, KernelSnapshot
-from .ranking import KernelRanker
+from .kernels.inspection import KernelInspector, KernelSnapshot
+from .kernels.ranking import KernelRanker
 from .sessions import GenerationSessions
 from .shared_assistant import SharedAssistant
 from .stream_lines import (

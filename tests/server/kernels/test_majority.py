@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jupyter_pachinco.execution.ranking import ranking_as_json
-from jupyter_pachinco.server.ranking import KernelRanker
+from jupyter_pachinco.server.kernels.ranking import KernelRanker
 
 from .kernels import TEST_LIMITS, user_kernel
 

@@ -3,7 +3,7 @@
 How it runs: one *silent* execute request (``silent=True, store_history=False``: no execution
 count, no ``In``/``Out`` history, nothing published for the notebook to show) with empty code
 and a single user expression. The expression carries the source of
-``jupyter_pachinco/context/variables.py`` (see ``kernel_code``: installed once per kernel as a
+``jupyter_pachinco/context/variables.py`` (see ``shipping``: installed once per kernel as a
 private module, nothing added to the user's namespace) and returns
 ``describe_variables_as_json(globals())``; the JSON comes back in the reply's
 ``user_expressions``. The module's *source* is sent rather than imported so that inspection
@@ -27,8 +27,8 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..kernel_code import call_expression
-from .kernel_channels import KernelClients, await_reply
+from .channels import KernelClients, await_reply
+from .shipping import call_expression
 
 log = logging.getLogger(__name__)
 

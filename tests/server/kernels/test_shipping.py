@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from jupyter_pachinco.kernel_code import ENTRY_MODULES, ROOT, kernel_bundle
+from jupyter_pachinco.server.kernels.shipping import BOOTSTRAP, ENTRY_MODULES, ROOT, kernel_bundle
 
 ALLOWED_THIRD_PARTY = {"pandas", "numpy"}
 # Standard-library names that appeared after Python 3.9, as attributes or keywords.
@@ -19,7 +19,8 @@ NEWER_KEYWORDS = {("dataclass", "slots"), ("dataclass", "kw_only")}
 
 def shipped() -> list[tuple[str, str]]:
     modules = [module for entry in ENTRY_MODULES for module in kernel_bundle(entry).modules]
-    modules.append(("kernel_bootstrap", (ROOT / "kernel_bootstrap.py").read_text()))
+    bootstrap = ROOT.joinpath(*BOOTSTRAP.split(".")).with_suffix(".py")
+    modules.append((BOOTSTRAP, bootstrap.read_text()))
     return modules
 
 

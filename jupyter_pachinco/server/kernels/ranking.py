@@ -3,7 +3,7 @@
 How it runs: one *silent* execute request (``silent=True, store_history=False``: no execution
 count, no history, nothing published) whose single user expression calls
 ``trial_run_as_json(globals(), request)`` of ``jupyter_pachinco/execution/kernel_trials.py``,
-whose source (and that of the modules it imports) the expression carries: see ``kernel_code``;
+whose source (and that of the modules it imports) the expression carries: see ``shipping``;
 the kernel's environment needs only the standard library, pandas and numpy. There every
 candidate runs in its own fork of the kernel process (see that module); the kernel itself only
 forks, waits (bounded by the trial limits) and groups the answers. The JSON that comes back in
@@ -25,9 +25,9 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from ..execution.forks import Limits
-from ..execution.kernel_trials import DEFAULT_LIMITS
-from ..execution.ranking import (
+from ...execution.forks import Limits
+from ...execution.kernel_trials import DEFAULT_LIMITS
+from ...execution.ranking import (
     CandidateRun,
     Ranking,
     rank_candidates,
@@ -36,8 +36,8 @@ from ..execution.ranking import (
     with_answers_without_code,
     with_likelihoods,
 )
-from ..kernel_code import call_expression
-from .kernel_channels import KernelClients, await_reply
+from .channels import KernelClients, await_reply
+from .shipping import call_expression
 
 log = logging.getLogger(__name__)
 

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from jupyter_pachinco.server.kernel_inspection import KernelInspector
-from jupyter_pachinco.server.ranking import KernelRanker
+from jupyter_pachinco.server.kernels.inspection import KernelInspector
+from jupyter_pachinco.server.kernels.ranking import KernelRanker
 
 from .kernels import TEST_LIMITS, evaluate, user_kernel
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 KERNEL_NAME = "pachinco-oldest"
 USER_CELLS = [
     "import pandas as pd",

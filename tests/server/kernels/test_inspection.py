@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from jupyter_pachinco.server.kernel_inspection import KernelInspector
+from jupyter_pachinco.server.kernels.inspection import KernelInspector
 
 USER_CELLS = [
     "import pandas as pd",

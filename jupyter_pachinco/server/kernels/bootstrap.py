@@ -1,6 +1,6 @@
 """Install the kernel-side modules, received as source, as a private package in the kernel.
 
-This file is sent as source (see ``kernel_code``) and runs in the user's kernel, whatever its
+This file is sent as source (see ``shipping``) and runs in the user's kernel, whatever its
 environment: standard library only, Python 3.9 and later. ``install`` registers the modules
 under a private package name (``_pachinco_kernel.*``) in ``sys.modules``, executed once per
 kernel and per version of their sources (a digest), so that later requests reuse them. Nothing

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from jupyter_pachinco.server.ranking import KernelRanker
+from jupyter_pachinco.server.kernels.ranking import KernelRanker
 
 from .kernels import TEST_LIMITS, evaluate, folder_contents, user_kernel
 
