@@ -10,7 +10,7 @@ from typing import Any
 
 from .errors import EvaluationError
 from .generate_cli import add_generate_command
-from .mining_cli import add_mine_command
+from .mining.cli import add_mine_command
 
 # The harness (pandas, numpy, the executor) is imported inside the commands, so that the
 # command line answers `--help` and `--version` without loading it.

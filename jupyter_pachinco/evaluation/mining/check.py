@@ -1,6 +1,6 @@
 """The last gate of ``eval mine``: keep only the turns that ``eval score`` itself can judge.
 
-Mining runs each notebook once and tries each turn in a fork (``mining_child``), but the
+Mining runs each notebook once and tries each turn in a fork (``child``), but the
 verdicts that count are the scorer's. So after the episodes are built, every kept turn's
 reference is scored as its own single prediction by `score_predictions`, with the official
 rules (``../shared/arcade/FORMAT.md`` E3-E8), in the artifacts folder that the dataset will
@@ -23,9 +23,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .dataset import parse_predictions
-from .mining_episode import Exclusion, NotebookResult
-from .scoring import ScoringOptions, score_predictions
+from ..dataset import parse_predictions
+from ..scoring import ScoringOptions, score_predictions
+from .episode import Exclusion, NotebookResult
 
 CANNOT_JUDGE = "scorer cannot judge the reference"
 FAILS_ITSELF = "reference fails its own check"

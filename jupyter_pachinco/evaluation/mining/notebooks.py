@@ -24,8 +24,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..prompting import Step
-from ..prompting.steps import split_into_steps
+from ...prompting import Step
+from ...prompting.steps import split_into_steps
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""``eval mine`` keeps only turns that ``eval score`` itself can judge (``mining_check``).
+"""``eval mine`` keeps only turns that ``eval score`` itself can judge (``mining.check``).
 
 A magic line in the context must not make the scorer's context fail (it becomes ``pass``), and a
 reference that the official rules cannot pass against itself (a loop that only makes NEW
@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from jupyter_pachinco.cli import main
-from jupyter_pachinco.evaluation.mining_check import FAILS_ITSELF, references_as_predictions
-from tests.evaluation.test_mining_run import write_notebook
+from jupyter_pachinco.evaluation.mining.check import FAILS_ITSELF, references_as_predictions
+from tests.evaluation.mining.test_run import write_notebook
 
 pytestmark = pytest.mark.timeout(300)
 

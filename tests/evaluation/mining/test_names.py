@@ -9,9 +9,9 @@ import pytest
 
 from jupyter_pachinco.cli import main
 from jupyter_pachinco.evaluation.errors import EvaluationError
-from jupyter_pachinco.evaluation.mining_cli import find_notebooks
-from jupyter_pachinco.evaluation.mining_run import work_dir_name
-from tests.evaluation.test_mining_run import write_notebook
+from jupyter_pachinco.evaluation.mining.cli import find_notebooks
+from jupyter_pachinco.evaluation.mining.run import work_dir_name
+from tests.evaluation.mining.test_run import write_notebook
 
 TURN = [("md", "How many rows?"), ("code", "import pandas as pd\nlen(pd.DataFrame({'a': [1, 2]}))")]
 

@@ -12,9 +12,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from ..assistant import Assistant
-from .generate import turn_prompt
-from .mining_episode import NotebookResult
+from ...assistant import Assistant
+from ..generate import turn_prompt
+from .episode import NotebookResult
 
 
 def fill_inputs(episodes: Sequence[dict[str, Any]], assistant: Assistant) -> None:
@@ -27,7 +27,7 @@ def fill_inputs(episodes: Sequence[dict[str, Any]], assistant: Assistant) -> Non
 def mining_report(
     results: Sequence[NotebookResult], split: Mapping[str, str], fraction: float, seed: int
 ) -> dict[str, Any]:
-    """The ``mining_report.json`` document (fields in ``mining_cli``)."""
+    """The ``mining_report.json`` document (fields in ``cli``)."""
     episodes = [r.episode for r in results if r.episode is not None]
     excluded = [asdict(exclusion) for r in results for exclusion in r.excluded]
     kinds = Counter(

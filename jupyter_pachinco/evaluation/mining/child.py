@@ -57,10 +57,10 @@ def run_cell(
 
     A cell that fails leaves ``namespace`` as it was before it.
     """
-    from ..context import describe_variables
-    from ..execution import Limits, compile_plain, compile_with_capture, run_trials
-    from ..execution.forks import describe_exception
-    from ..execution.trials import fingerprint_namespace
+    from ...context import describe_variables
+    from ...execution import Limits, compile_plain, compile_with_capture, run_trials
+    from ...execution.forks import describe_exception
+    from ...execution.trials import fingerprint_namespace
 
     record: dict[str, Any] = {"index": cell["index"], "error": None, "timed_out": False}
     turn = bool(cell["turn"])
@@ -101,7 +101,7 @@ def _snapshot(namespace: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]
     The scorer leaves a failed cell out of the context entirely, so its partial effects (an
     import before the failing line, a column added in place) must not stay here either.
     """
-    from ..execution.trials import is_user_variable
+    from ...execution.trials import is_user_variable
 
     data = {name: value for name, value in namespace.items() if is_user_variable(name, value)}
     try:
@@ -129,9 +129,9 @@ def _judge(namespace: Mapping[str, Any], before: Mapping[str, bytes], trial: Any
     """What the scorer would take as this reference's targets, and whether they are usable:
     each must survive pickling and match the same reference run in a fork (where, as in the
     scorer, Python's ``random`` is reseeded)."""
-    from ..execution import outputs_match
-    from ..execution.capture import OUTPUT_NAME
-    from ..execution.trials import changed_variables
+    from ...execution import outputs_match
+    from ...execution.capture import OUTPUT_NAME
+    from ...execution.trials import changed_variables
 
     output = namespace.get(OUTPUT_NAME)
     changed = changed_variables(namespace, before)

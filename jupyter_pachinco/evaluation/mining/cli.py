@@ -12,7 +12,7 @@ data) and ``mining_report.json``::
 
 ``eval generate --dataset DIR/dataset.test.json`` and ``eval score --artifacts DIR/artifacts``
 take these files as they are. ``--examples FILE`` also writes the train split's turns as
-training examples (format in ``mining_examples``).
+training examples (format in ``examples``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import EvaluationError
+from ..errors import EvaluationError
 
 
 def add_mine_command(commands: Any) -> None:
@@ -106,7 +106,7 @@ def find_notebooks(paths: Sequence[Path]) -> list[tuple[Path, str]]:
 
 
 def _distinct_names(found: Sequence[tuple[Path, str]]) -> list[str]:
-    from .mining_run import work_dir_name
+    from .run import work_dir_name
 
     names = [name for _, name in found]
     for _ in range(max((len(p.resolve().parts) for p, _ in found), default=0)):
@@ -127,13 +127,13 @@ def _distinct_names(found: Sequence[tuple[Path, str]]) -> list[str]:
 
 
 def run_mine(args: argparse.Namespace) -> int:
-    from ..prompting import UnknownStyleError, get_style
-    from .generate import write_predictions
-    from .mining import split_by_notebook
-    from .mining_check import keep_judgeable_turns
-    from .mining_examples import prompt_assistant, write_examples
-    from .mining_run import DataSources, mine_notebook
-    from .mining_summary import fill_inputs, mining_report, summary_lines
+    from ...prompting import UnknownStyleError, get_style
+    from ..generate import write_predictions
+    from .check import keep_judgeable_turns
+    from .examples import prompt_assistant, write_examples
+    from .notebooks import split_by_notebook
+    from .run import DataSources, mine_notebook
+    from .summary import fill_inputs, mining_report, summary_lines
 
     try:
         get_style(args.style)

@@ -30,12 +30,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
-from ..assistant import Assistant
-from ..backends import Backend
-from ..prompting import Exemplar, ExemplarStep, get_style
-from ..prompting.chat import fenced
-from .generate import PromptForm, turn_prompt
-from .mining import explained_steps
+from ...assistant import Assistant
+from ...backends import Backend
+from ...prompting import Exemplar, ExemplarStep, get_style
+from ...prompting.chat import fenced
+from ..generate import PromptForm, turn_prompt
+from .notebooks import explained_steps
 
 
 def prompt_assistant(

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from jupyter_pachinco.evaluation.mining import (
+from jupyter_pachinco.evaluation.mining.notebooks import (
     classify_reference,
     clean_intent,
     data_urls,

@@ -18,7 +18,7 @@ import pytest
 from jupyter_pachinco.cli import main
 from jupyter_pachinco.evaluation.dataset import load_dataset
 from jupyter_pachinco.evaluation.generate import turn_prompt
-from jupyter_pachinco.evaluation.mining_examples import prompt_assistant, write_examples
+from jupyter_pachinco.evaluation.mining.examples import prompt_assistant, write_examples
 
 # Several notebooks run in subprocesses, one waits out a 3 s cell timeout.
 pytestmark = pytest.mark.timeout(600)

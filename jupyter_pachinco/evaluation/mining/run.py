@@ -4,8 +4,8 @@
 ``--data-map URL=PATH`` first, then a file of the same name in the notebook's folder, then
 ``--data-root`` folders laid out ``host/path``), copies the folder's data and the mapped files
 into ``artifacts/<work_dir>``, runs every code cell once in a scratch copy of that folder
-(``mining_child``, a subprocess with a per-cell time limit) and turns the kept turns into an
-ARCADE episode (``mining_episode``). Whatever goes wrong with one notebook (invalid JSON, a
+(``child``, a subprocess with a per-cell time limit) and turns the kept turns into an
+ARCADE episode (``episode``). Whatever goes wrong with one notebook (invalid JSON, a
 kernel for another language, missing data, a cell that loops forever, a notebook that
 deletes its data) is reported in its ``NotebookResult``; nothing is raised.
 """
@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ..execution import neutralize_notebook_syntax
-from .mining import NotebookCell, TurnSpec, data_urls, find_turns, read_cells, rewrite_urls
-from .mining_episode import SEED_CODE, NotebookResult, build_episode
+from ...execution import neutralize_notebook_syntax
+from .episode import SEED_CODE, NotebookResult, build_episode
+from .notebooks import NotebookCell, TurnSpec, data_urls, find_turns, read_cells, rewrite_urls
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,7 @@ def run_cells(
         package_root = str(Path(__file__).resolve().parents[2])
         path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
         env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "PYTHONPATH": path}
-        command = [sys.executable, "-m", "jupyter_pachinco.evaluation.mining_child"]
+        command = [sys.executable, "-m", "jupyter_pachinco.evaluation.mining.child"]
         # On a timeout, the cells that finished are in the results file.
         with contextlib.suppress(subprocess.TimeoutExpired):
             subprocess.run(

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .mining import NotebookCell, TurnSpec, classify_reference
+from .notebooks import NotebookCell, TurnSpec, classify_reference
 
 SEED = 0
 # Run before every cell, in the mining run and in each turn's code_context.
