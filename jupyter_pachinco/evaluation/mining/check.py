@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from ..dataset import parse_predictions
-from ..scoring import ScoringOptions, score_predictions
+from ..options import ScoringOptions
+from ..scoring import score_predictions
 from .episode import Exclusion, NotebookResult
 
 CANNOT_JUDGE = "scorer cannot judge the reference"

@@ -14,6 +14,12 @@ import jupyter_pachinco
 Fetch = Callable[..., Awaitable[Any]]
 
 
+@pytest.fixture
+def jp_server_config() -> dict[str, Any]:
+    """The extension as a user's server loads it, with no model configured."""
+    return {"ServerApp": {"jpserver_extensions": {"jupyter_pachinco": True}}}
+
+
 async def test_status_with_token_returns_version_and_backend(jp_fetch: Fetch) -> None:
     response = await jp_fetch("pachinco", "status")
     assert response.code == 200
