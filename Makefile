@@ -111,7 +111,7 @@ galata: setup $(STAMPS)/chromium.stamp ui-tests/node_modules/.installed
 # The kernel-side code meets whatever the user's kernel has: its tests (marker kernel_side) run
 # again under the oldest Python, pandas and numpy we support, in a cached second environment
 # that has neither jupyter_pachinco nor its dependencies (it also serves as a kernel without
-# the package, for tests/ranking/test_kernel_without_package.py).
+# the package, for tests/server/kernels/test_kernel_without_package.py).
 OLDEST_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.9*/bin/python3.9) python3.9)
 OLDEST_VENV := .venv-oldest
 OLDEST_SPECS := "pandas==2.0.3" "numpy==1.24.4" "pytest" "pytest-timeout" "ipykernel"

@@ -41,7 +41,7 @@ from jupyter_pachinco.completion import QWEN
 from jupyter_pachinco.server.completion_model import CompletionModel, CompletionSettings
 from jupyter_pachinco.server.completion_service import CompletionService, assemble
 from jupyter_pachinco.server.completion_validation import read_complete_body
-from jupyter_pachinco.server.kernel_inspection import KernelInspector
+from jupyter_pachinco.server.kernels.inspection import KernelInspector
 
 FRAMES = 20
 CELLS = 200

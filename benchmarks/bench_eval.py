@@ -37,7 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_pachinco.evaluation.dataset import parse_predictions
-from jupyter_pachinco.evaluation.scoring import ScoringOptions, score_predictions
+from jupyter_pachinco.evaluation.options import ScoringOptions
+from jupyter_pachinco.evaluation.scoring import score_predictions
 from jupyter_pachinco.execution import Limits, available_cores
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "arcade" / "real_is362"

@@ -28,7 +28,7 @@ from typing import Any
 from jupyter_client.multikernelmanager import AsyncMultiKernelManager
 
 from jupyter_pachinco.execution.forks import Limits
-from jupyter_pachinco.server.ranking import KernelRanker
+from jupyter_pachinco.server.kernels.ranking import KernelRanker
 
 COLUMNS = 8
 FRAMES = 16

@@ -41,7 +41,7 @@ from jupyter_pachinco.backends import (
     TextDelta,
 )
 from jupyter_pachinco.completion import assemble_context, build_prompt, clean_suggestion
-from jupyter_pachinco.server.kernel_inspection import (
+from jupyter_pachinco.server.kernels.inspection import (
     EXPRESSION_KEY,
     InspectionError,
     describe_expression,

@@ -1,20 +1,17 @@
-"""jupyter_pachinco: an AI pair programmer for pandas notebooks in JupyterLab."""
+"""jupyter_pachinco: an AI pair programmer for pandas notebooks in JupyterLab.
+
+The package's face: ``__version__`` (from `version`), the facade `Assistant` (from `assistant`,
+loaded on first use), the JupyterLab and Jupyter server extension hooks, and
+``%load_ext jupyter_pachinco`` (the magics in `magic`). Its rooms: `context`, `prompting`,
+`completion`, `backends`, `execution`, `magic`, `server` (with the kernel bridge in
+`server.kernels`), `evaluation` (with `evaluation.mining`) and `training`; see README's Layout.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-try:
-    from ._version import __version__
-except ImportError:  # pragma: no cover - only in a source tree that was never built
-    import warnings
-
-    warnings.warn(
-        "Importing 'jupyter_pachinco' outside a proper installation; run `make lab` or "
-        "`pip install -e .` first.",
-        stacklevel=2,
-    )
-    __version__ = "dev"
+from .version import __version__
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

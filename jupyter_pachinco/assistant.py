@@ -10,11 +10,12 @@ stringing the rooms together::
         ...                                        # Loading, Delta, StepsUpdate, Answer, Done
 
 ``build_prompt`` gives the exact prompt ``generate`` would send, for tests and for the harness.
+``suggest_fixes`` asks for corrections of a failing cell and trial-runs them (repair).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -34,6 +35,7 @@ from .backends import (
 from .backends.settings import BackendSettings
 from .context import HuggingFaceTokenCounter, PackedContext, TokenCounter, Turn, pack_context
 from .context.safe_text import safe_text
+from .execution.ranking import Ranking
 from .prompting import (
     DEFAULT_STYLE,
     Candidate,
@@ -44,6 +46,7 @@ from .prompting import (
     exemplar_prefix,
     get_style,
 )
+from .prompting.fixes import fix_intent
 
 PromptForm = Literal["chat", "completion"]
 # The completion prompt ends inside the answer cell; the next cell header ends the answer.
@@ -302,3 +305,45 @@ def _steps_so_far(parser: StreamingParser) -> list[Step]:
     """The known steps, then the one still being written."""
     partial = parser.partial_step
     return parser.feed("") + ([partial] if partial is not None else [])
+
+
+RankCodes = Callable[[list[str]], Awaitable[Ranking]]
+
+
+@dataclass(frozen=True)
+class Repair:
+    """The corrected candidates, as the model gave them, and their ranking by trial runs."""
+
+    candidates: list[Candidate]
+    ranking: Ranking
+
+
+async def suggest_fixes(
+    assistant: Assistant,
+    code: str,
+    traceback: str,
+    rank: RankCodes,
+    *,
+    cells: Sequence[object] = (),
+    namespace_schemas: Sequence[Mapping[str, Any]] = (),
+    history: Sequence[Turn] = (),
+    n: int = 4,
+    **options: Any,
+) -> Repair:
+    """Ask for ``n`` corrections of ``code``, which raised ``traceback``, with the same context
+    the first answer had, and trial-run them before anything is offered: ``rank`` is the
+    caller's ranking step (the server's ``KernelRanker.rank`` or the magic's own). The
+    best-ranked one leads."""
+    finished: list[Candidate] = []
+    async for event in assistant.generate(
+        fix_intent(code, traceback),
+        cells=cells,
+        namespace_schemas=namespace_schemas,
+        history=history,
+        n=n,
+        **options,
+    ):
+        if isinstance(event, Done):
+            finished = list(event.candidates)
+    ranking = await rank([candidate.code for candidate in finished])
+    return Repair(candidates=finished, ranking=ranking)

@@ -6,9 +6,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import __version__
 from .evaluation.cli import add_eval_commands, run_eval_command
 from .training.cli import add_train_commands, run_train_command
+from .version import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -21,8 +21,8 @@ from .protocol import (
     TextDelta,
     Usage,
 )
-from .registry import available_backends, load_backend_class
-from .settings import DEFAULT_MODEL, BackendSettings, backend_from_settings, build_backend
+from .registry import available_backends, backend_from_settings, build_backend, load_backend_class
+from .settings import DEFAULT_MODEL, BackendSettings
 
 __all__ = [
     "DEFAULT_MODEL",

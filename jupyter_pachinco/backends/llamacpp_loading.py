@@ -51,11 +51,6 @@ def packaged_gguf(distribution: str, relative_path: str) -> Path:
     return path
 
 
-def is_gguf_model(model: str) -> bool:
-    """Whether a model setting names a GGUF file (local path or ``owner/repo/file.gguf``)."""
-    return model.strip().lower().endswith(".gguf")
-
-
 @dataclass(frozen=True)
 class HubFile:
     """A GGUF file in a Hugging Face repository."""

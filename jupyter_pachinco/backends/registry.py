@@ -1,4 +1,4 @@
-"""Backends are found by entry point (group ``jupyter_pachinco.backends``).
+"""Backends are found by entry point (group ``jupyter_pachinco.backends``) and built here.
 
 The built-in backends register through pyproject.toml exactly as a third-party package would,
 so there is one path for all of them.
@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from importlib.metadata import EntryPoint, entry_points
 
+from traitlets.config import Config
+
 from .errors import BackendNotFound, ConfigurationError
 from .protocol import Backend
+from .settings import BackendSettings
 
 ENTRY_POINT_GROUP = "jupyter_pachinco.backends"
 
@@ -42,3 +45,20 @@ def load_backend_class(name: str) -> type[Backend]:
             f"The entry point {name!r} of {ENTRY_POINT_GROUP!r} does not name a Backend class."
         )
     return loaded
+
+
+def build_backend(config: Config | None = None) -> Backend:
+    """Build the configured backend from a traitlets `Config` (or the environment alone)."""
+    settings = BackendSettings(config=config) if config is not None else BackendSettings()
+    return backend_from_settings(settings)
+
+
+def backend_from_settings(settings: BackendSettings) -> Backend:
+    """Build the backend that `settings` select."""
+    if settings.backend == "openai" and not settings.base_url:
+        raise ConfigurationError(
+            "The 'openai' backend needs a server address: set BackendSettings.base_url "
+            "(or PACHINCO_BASE_URL), e.g. http://127.0.0.1:8000/v1."
+        )
+    backend_class = load_backend_class(settings.backend)
+    return backend_class.from_settings(settings)

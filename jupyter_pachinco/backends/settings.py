@@ -2,7 +2,8 @@
 
 Every setting can come from a traitlets config file or command line
 (``--BackendSettings.base_url=...``); the first four also from environment variables, with the
-same names and defaults the server extension uses.
+same names and defaults the server extension uses. Settings never import a backend: the
+registry (`registry.backend_from_settings`) builds the one they select.
 """
 
 from __future__ import annotations
@@ -10,16 +11,16 @@ from __future__ import annotations
 import os
 
 from traitlets import Bool, Enum, Float, Int, Unicode, default
-from traitlets.config import Config, Configurable
-
-from .errors import ConfigurationError
-from .llamacpp_loading import is_gguf_model
-from .protocol import Backend
-from .registry import load_backend_class
+from traitlets.config import Configurable
 
 # A small, permissively licensed (Apache-2.0), instruction-tuned code model that runs on a
 # laptop CPU.
 DEFAULT_MODEL = "Qwen/Qwen2.5-Coder-0.5B-Instruct"
+
+
+def is_gguf_model(model: str) -> bool:
+    """Whether a model setting names a GGUF file (local path or ``owner/repo/file.gguf``)."""
+    return model.strip().lower().endswith(".gguf")
 
 
 def _from_env(name: str, fallback: str) -> str:
@@ -154,20 +155,3 @@ class BackendSettings(Configurable):
     @default("base_url")
     def _default_base_url(self) -> str:
         return _from_env("PACHINCO_BASE_URL", "")
-
-
-def build_backend(config: Config | None = None) -> Backend:
-    """Build the configured backend from a traitlets `Config` (or the environment alone)."""
-    settings = BackendSettings(config=config) if config is not None else BackendSettings()
-    return backend_from_settings(settings)
-
-
-def backend_from_settings(settings: BackendSettings) -> Backend:
-    """Build the backend that `settings` select."""
-    if settings.backend == "openai" and not settings.base_url:
-        raise ConfigurationError(
-            "The 'openai' backend needs a server address: set BackendSettings.base_url "
-            "(or PACHINCO_BASE_URL), e.g. http://127.0.0.1:8000/v1."
-        )
-    backend_class = load_backend_class(settings.backend)
-    return backend_class.from_settings(settings)

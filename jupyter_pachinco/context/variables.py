@@ -1,10 +1,10 @@
 """Describe live variables as small, JSON-serializable schemas, at a cost bounded in data size.
 
 This module runs in two places: in the server and tests, imported as usual, and inside the
-user's kernel, where ``jupyter_pachinco.server.kernel_inspection`` sends *this file's source*
-(with ``time_cap``, see ``jupyter_pachinco.kernel_code``) into a private module. Sending the
-source (instead of importing the package in the kernel) keeps inspection working in kernels
-whose environment does not have jupyter_pachinco installed. So this module imports only the
+user's kernel, where ``jupyter_pachinco.server.kernels.inspection`` sends *this file's source*
+(with ``time_cap``, see ``jupyter_pachinco.server.kernels.shipping``) into a private module.
+Sending the source (instead of importing the package in the kernel) keeps inspection working in
+kernels whose environment does not have jupyter_pachinco installed. So this module imports only the
 standard library and ``time_cap``, runs on Python 3.9+, and pandas / numpy are looked up in
 ``sys.modules`` rather than imported (if the user never imported pandas, no value can be a
 DataFrame, and importing it would cost a second).

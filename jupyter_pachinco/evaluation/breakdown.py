@@ -13,7 +13,7 @@ from html import escape
 from typing import Any
 
 from .metrics import summarize
-from .mining import classify_reference
+from .mining.notebooks import classify_reference
 
 
 def turn_kinds(dataset: Sequence[Mapping[str, Any]]) -> dict[tuple[str, int], list[str]]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from .errors import EvaluationError
 from .generate_cli import add_generate_command
-from .mining_cli import add_mine_command
+from .mining.cli import add_mine_command
 
 # The harness (pandas, numpy, the executor) is imported inside the commands, so that the
 # command line answers `--help` and `--version` without loading it.
@@ -73,8 +73,9 @@ def run_eval_command(args: argparse.Namespace) -> int:
 def run_score(args: argparse.Namespace) -> int:
     from ..execution import Limits
     from .dataset import check_predictions_match_dataset, load_dataset, load_predictions
+    from .options import ScoringOptions
     from .progress import ProgressBar
-    from .scoring import ScoringOptions, score_predictions
+    from .scoring import score_predictions
 
     dataset = load_dataset(args.dataset)
     predictions = load_predictions(args.predictions)

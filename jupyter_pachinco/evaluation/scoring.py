@@ -35,9 +35,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from ..execution import ForkOutcome, Limits, available_cores, run_in_forks
 from ..execution.capture import rewrite_for_arcade
@@ -54,23 +54,11 @@ from .arcade_run import (
 )
 from .dataset import PredictedEpisode, Turn
 from .judging import Targets, cluster_sizes, converted
+from .options import Mode, ScoringOptions
 from .postprocess import extract_first_cell
 from .summary import build_report
 
 ProgressCallback = Callable[[int, int], None]
-Mode = Literal["official", "strict"]
-MODES: tuple[str, ...] = ("official", "strict")
-
-
-@dataclass(frozen=True)
-class ScoringOptions:
-    """How hypotheses run and are judged: limits, workers, answer extraction, rule set."""
-
-    limits: Limits = field(default_factory=Limits)
-    workers: int | None = None
-    context_time_s: float = 120.0
-    extract_first_cell: bool = True
-    mode: Mode = "official"
 
 
 def score_predictions(

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .dataset import PredictedEpisode
 from .metrics import mean, summarize
-
-if TYPE_CHECKING:
-    from .scoring import ScoringOptions
+from .options import ScoringOptions
 
 
 def build_report(

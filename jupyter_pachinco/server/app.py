@@ -1,21 +1,31 @@
-"""The server extension application: settings are traitlets, read by server and magic alike."""
+"""The server extension application: its traitlets settings, the services it builds, and the
+route table collected from the handler modules. Settings are traitlets, read by server and magic
+alike."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Float
 
 from ..backends import Backend
 from ..backends.settings import BackendSettings
+from .completion_handlers import completion_handlers
 from .completion_model import CompletionModel, CompletionSettings
 from .completion_service import CompletionService
+from .generate_handlers import generate_handlers
 from .generation import GenerationService
-from .handlers import pachinco_handlers
-from .kernel_inspection import DEFAULT_WAIT_S, KernelInspector
-from .ranking import DEFAULT_BUSY_WAIT_S, KernelRanker
+from .handlers import PachincoHandler
+from .history_handlers import history_handlers
+from .kernels.inspection import DEFAULT_WAIT_S, KernelInspector
+from .kernels.ranking import DEFAULT_BUSY_WAIT_S, KernelRanker
+from .services import PachincoServices
 from .shared_assistant import SharedAssistant
+from .status_handlers import status_handlers
+
+
+def pachinco_handlers() -> list[tuple[str, type[PachincoHandler]]]:
+    """Every route of the assistant's API, as each handler module lists its own."""
+    return [*status_handlers, *generate_handlers, *completion_handlers, *history_handlers]
 
 
 class PachincoApp(ExtensionApp):
@@ -48,60 +58,40 @@ class PachincoApp(ExtensionApp):
     def initialize_settings(self) -> None:
         if self.serverapp is None:  # pragma: no cover - ExtensionApp always links one
             raise RuntimeError("jupyter_pachinco must be loaded by a Jupyter server")
-        self.backend_settings = BackendSettings(parent=self)
-        self.inspector = KernelInspector(
-            self.serverapp.kernel_manager, wait_s=self.variables_wait_s
-        )
-        self.ranker = KernelRanker(
-            self.serverapp.kernel_manager, busy_wait_s=self.ranking_busy_wait_s
-        )
+        backend_settings = BackendSettings(parent=self)
+        kernels = self.serverapp.kernel_manager
+        inspector = KernelInspector(kernels, wait_s=self.variables_wait_s)
+        ranker = KernelRanker(kernels, busy_wait_s=self.ranking_busy_wait_s)
         # One assistant per server, built on first use: starting the server stays fast.
-        self.shared_assistant = SharedAssistant(self.backend_settings)
-        self.generation = GenerationService(
-            self.inspector, self.serverapp.contents_manager, self.shared_assistant, self.ranker
+        shared = SharedAssistant(backend_settings)
+
+        async def chat_backend() -> Backend:
+            return (await shared.get()).backend
+
+        completion_settings = CompletionSettings(parent=self)
+        self.services = PachincoServices(
+            backend_settings=backend_settings,
+            inspector=inspector,
+            ranker=ranker,
+            shared_assistant=shared,
+            generation=GenerationService(
+                inspector, self.serverapp.contents_manager, shared, ranker
+            ),
+            completions=CompletionService(
+                inspector,
+                CompletionModel(completion_settings, backend_settings, chat_backend),
+                completion_settings,
+            ),
         )
-        self.completion_settings = CompletionSettings(parent=self)
-        self.completions = CompletionService(
-            self.inspector,
-            CompletionModel(self.completion_settings, self.backend_settings, self._chat_backend),
-            self.completion_settings,
-        )
-        self.settings["pachinco"] = self
+        self.settings["pachinco"] = self.services
         self.log.info(
             "jupyter_pachinco: backend=%s model=%s",
-            self.backend_settings.backend,
-            self.backend_settings.model,
+            backend_settings.backend,
+            backend_settings.model,
         )
-
-    async def _chat_backend(self) -> Backend:
-        return (await self.shared_assistant.get()).backend
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(pachinco_handlers())
 
     async def stop_extension(self) -> None:
-        self.generation.sessions.cancel_all()
-        self.completions.sessions.cancel_all()
-        await self.completions.model.close()
-        await self.shared_assistant.close()
-        await self.inspector.close()
-        await self.ranker.close()
-
-    def public_status(self) -> dict[str, Any]:
-        """What the browser may know about the configuration: never secrets."""
-        from .. import __version__
-
-        settings = self.backend_settings
-        model = self.shared_assistant.status
-        loading = model.loading
-        return {
-            "version": __version__,
-            "backend": settings.backend,
-            "model": settings.model,
-            "base_url": settings.base_url or None,
-            "model_state": model.state,
-            "loading": None
-            if loading is None
-            else {"stage": loading.stage, "message": loading.message, "fraction": loading.fraction},
-            "error": model.error,
-        }
+        await self.services.close()

@@ -35,7 +35,7 @@ from ..completion import (
 )
 from .completion_model import CompletionModel, CompletionSettings
 from .completion_validation import CompleteBody
-from .kernel_inspection import KernelInspector
+from .kernels.inspection import KernelInspector
 from .sessions import GenerationSessions
 
 SendLine = Callable[[dict[str, Any]], Awaitable[bool]]

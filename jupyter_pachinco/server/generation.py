@@ -23,9 +23,9 @@ from ..assistant import Assistant, AssistantEvent, Done, Prompt
 from ..backends import BackendError, Cancellation
 from ..context import PackedContext, Turn, load_turns
 from ..execution.ranking import unranked
-from ..repair import fix_intent
-from .kernel_inspection import KernelInspector, KernelSnapshot
-from .ranking import KernelRanker
+from ..prompting.fixes import fix_intent
+from .kernels.inspection import KernelInspector, KernelSnapshot
+from .kernels.ranking import KernelRanker
 from .sessions import GenerationSessions
 from .shared_assistant import SharedAssistant
 from .stream_lines import (

@@ -1,25 +1,20 @@
-"""HTTP handlers of the assistant: thin, authenticated and authorized.
+"""The base of every HTTP handler of the assistant: thin, authenticated and authorized.
 
-The base handler, status and the OpenAPI description live here; generate, cancel and the
-prompt dry run in `generate_handlers`, history in `history_handlers`. `pachinco_handlers` is
-the route table of all of them.
+Each handler module builds on `PachincoHandler` and ends with its routes (``status_handlers``,
+``generate_handlers``, ``completion_handlers``, ``history_handlers``); `app.pachinco_handlers`
+collects them. Handlers reach the server's services as ``self.pachinco``.
 """
 
 from __future__ import annotations
 
 import json
-from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
-from tornado import web
 
+from .services import PachincoServices
 from .validation import BadRequest
-
-if TYPE_CHECKING:
-    from .app import PachincoApp
 
 AUTH_RESOURCE = "pachinco"
 
@@ -30,9 +25,9 @@ class PachincoHandler(ExtensionHandlerMixin, APIHandler):
     auth_resource = AUTH_RESOURCE
 
     @property
-    def pachinco(self) -> PachincoApp:
-        app: PachincoApp = self.settings["pachinco"]
-        return app
+    def pachinco(self) -> PachincoServices:
+        services: PachincoServices = self.settings["pachinco"]
+        return services
 
     def refuse(self, error: BadRequest) -> None:
         """Answer a refused request with its status and ``{"message": ...}``."""
@@ -41,44 +36,3 @@ class PachincoHandler(ExtensionHandlerMixin, APIHandler):
 
     def answer(self, body: dict[str, Any]) -> None:
         self.finish(json.dumps(body))
-
-
-class StatusHandler(PachincoHandler):
-    """``GET /pachinco/status``: version, configured backend and the model's state."""
-
-    @web.authenticated
-    @authorized
-    async def get(self) -> None:
-        self.answer(self.pachinco.public_status())
-
-
-class OpenAPIHandler(PachincoHandler):
-    """``GET /pachinco/openapi.json``: the OpenAPI 3 description of these endpoints."""
-
-    @web.authenticated
-    @authorized
-    async def get(self) -> None:
-        self.answer(openapi_description())
-
-
-def openapi_description() -> dict[str, Any]:
-    """The OpenAPI description shipped with the package."""
-    text = resources.files(__package__).joinpath("openapi.json").read_text(encoding="utf-8")
-    description: dict[str, Any] = json.loads(text)
-    return description
-
-
-def pachinco_handlers() -> list[tuple[str, type[PachincoHandler]]]:
-    """Every route of the assistant's API."""
-    # Imported here: those modules build on `PachincoHandler` above.
-    from .completion_handlers import completion_handlers
-    from .generate_handlers import generate_handlers
-    from .history_handlers import history_handlers
-
-    return [
-        (r"/pachinco/status", StatusHandler),
-        (r"/pachinco/openapi\.json", OpenAPIHandler),
-        *generate_handlers,
-        *completion_handlers,
-        *history_handlers,
-    ]

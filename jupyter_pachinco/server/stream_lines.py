@@ -13,7 +13,7 @@ from ..assistant import Answer, AssistantEvent, Delta, Done, Loading, StepsUpdat
 from ..backends import BackendError
 from ..execution.ranking import Ranking, ranking_as_json
 from ..prompting import insertion_cells
-from .kernel_inspection import KernelSnapshot
+from .kernels.inspection import KernelSnapshot
 
 
 def context_line(snapshot: KernelSnapshot, notice: str | None, cells_used: int) -> dict[str, Any]:

@@ -16,11 +16,11 @@ from jupyter_pachinco.backends.errors import (
 from jupyter_pachinco.backends.llamacpp_backend import LlamaCppBackend
 from jupyter_pachinco.backends.llamacpp_loading import (
     HubFile,
-    is_gguf_model,
     packaged_gguf,
     parse_model,
 )
 from jupyter_pachinco.backends.llamacpp_tokens import GGUFTokenCounter
+from jupyter_pachinco.backends.settings import is_gguf_model
 
 REQUEST = GenerationRequest(prompt="import pandas as pd\n", max_new_tokens=2)
 

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from jupyter_pachinco.evaluation.dataset import load_predictions
-from jupyter_pachinco.evaluation.scoring import ScoringOptions, score_predictions
+from jupyter_pachinco.evaluation.options import ScoringOptions
+from jupyter_pachinco.evaluation.scoring import score_predictions
 from jupyter_pachinco.execution import Limits
 from tests.support.shared_data import require_shared
 

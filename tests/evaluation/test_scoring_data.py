@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from jupyter_pachinco.evaluation.dataset import load_predictions, parse_predictions
-from jupyter_pachinco.evaluation.scoring import ScoringOptions, score_predictions
+from jupyter_pachinco.evaluation.options import ScoringOptions
+from jupyter_pachinco.evaluation.scoring import score_predictions
 from jupyter_pachinco.execution import Limits
 
 OPTIONS = ScoringOptions(limits=Limits(wall_time_s=20.0, cpu_time_s=20.0))

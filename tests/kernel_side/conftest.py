@@ -1,9 +1,9 @@
 """Kernel-side code, loaded exactly as a kernel receives it: from source, through the
-expression ``jupyter_pachinco.kernel_code`` builds, into a private package.
+expression ``jupyter_pachinco.server.kernels.shipping`` builds, into a private package.
 
 These tests also run in the oldest supported environment (``make pytest-oldest``: Python 3.9,
 pandas 2.0, numpy 1.24, no jupyter_pachinco dependencies), so they import nothing from the
-package but ``kernel_code`` and keep to Python 3.9 syntax."""
+package but ``server.kernels.shipping`` and keep to Python 3.9 syntax."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import types
 
 import pytest
 
-from jupyter_pachinco.kernel_code import load_kernel_module
+from jupyter_pachinco.server.kernels.shipping import load_kernel_module
 
 
 @pytest.fixture(scope="session")

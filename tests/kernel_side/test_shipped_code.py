@@ -10,8 +10,12 @@ from typing import Any
 
 import pytest
 
-from jupyter_pachinco import kernel_bootstrap
-from jupyter_pachinco.kernel_code import load_kernel_module, module_expression, package_name
+from jupyter_pachinco.server.kernels import bootstrap as kernel_bootstrap
+from jupyter_pachinco.server.kernels.shipping import (
+    load_kernel_module,
+    module_expression,
+    package_name,
+)
 
 pytestmark = pytest.mark.kernel_side
 

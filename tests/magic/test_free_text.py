@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from jupyter_pachinco.magic_options import (
+from jupyter_pachinco.magic.options import (
     MagicUsageError,
     parse_cell_options,
     parse_fix_options,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from jupyter_pachinco.server.app import PachincoApp
+from jupyter_pachinco.server.services import PachincoServices
 from tests.backends.sse_server import Behaviour, FakeOpenAIServer
 
 from .conftest import Fetch, generate, generate_body, post_json, until
@@ -22,8 +22,8 @@ def script() -> list[Behaviour]:
     return [STALLING]
 
 
-def pachinco_app(jp_serverapp: Any) -> PachincoApp:
-    app: PachincoApp = jp_serverapp.web_app.settings["pachinco"]
+def pachinco_app(jp_serverapp: Any) -> PachincoServices:
+    app: PachincoServices = jp_serverapp.web_app.settings["pachinco"]
     return app
 
 
@@ -34,7 +34,7 @@ def delta_text(ndjson: bytes) -> str:
     return "".join(event["text"] for event in events if event["type"] == "delta")
 
 
-async def wait_until_running(app: PachincoApp, fake: FakeOpenAIServer, count: int = 1) -> None:
+async def wait_until_running(app: PachincoServices, fake: FakeOpenAIServer, count: int = 1) -> None:
     await until(lambda: len(fake.requests) >= count and len(app.generation.sessions) >= count)
 
 

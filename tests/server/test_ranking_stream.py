@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.backends.sse_server import Behaviour, FakeOpenAIServer
-from tests.ranking.kernels import evaluate, user_kernel
+from tests.server.kernels.kernels import evaluate, user_kernel
 
 from .conftest import Fetch, generate, generate_body, post_json, until
 

@@ -1,0 +1,80 @@
+"""What the magic prints, as pure functions: prompts, the effective settings, the history.
+
+No secret is ever printed: server URLs lose their user, password and query, and of the API key
+only whether its variable is set is shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from ..backends.protocol import ChatMessage
+from ..context import Turn
+
+
+def prompt_as_json(prompt: str | Sequence[ChatMessage]) -> str | list[dict[str, str]]:
+    """The prompt in the server's ``/pachinco/prompt`` shape: text, or a list of messages."""
+    if isinstance(prompt, str):
+        return prompt
+    return [{"role": m.role, "content": m.content} for m in prompt]
+
+
+def prompt_as_text(prompt: str | Sequence[ChatMessage]) -> str:
+    """The prompt for people to read: completion text as is, messages under role headers."""
+    if isinstance(prompt, str):
+        return prompt
+    return "\n\n".join(f"--- {m.role} ---\n{m.content}" for m in prompt)
+
+
+def public_url(url: str) -> str:
+    """A URL without user name, password, query or fragment: those may carry secrets."""
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def public_settings(
+    settings: Mapping[str, Any], key_is_set: bool, config_files: Sequence[str]
+) -> list[tuple[str, str]]:
+    """The effective configuration as (name, value) rows: never the API key, only whether the
+    variable that should hold it is set."""
+    rows = [
+        ("backend", str(settings.get("backend", ""))),
+        ("model", str(settings.get("model", ""))),
+        ("base_url", public_url(str(settings.get("base_url", ""))) or "(none)"),
+        (
+            "api_key_env",
+            f"{settings.get('api_key_env', '')} ({'set' if key_is_set else 'not set'})",
+        ),
+    ]
+    for name in ("device", "dtype", "connect_timeout", "read_timeout", "max_retries"):
+        if name in settings:
+            rows.append((name, str(settings[name])))
+    if settings.get("backend") == "llamacpp":  # the GGUF file's context and threads
+        rows.extend(
+            (name, str(settings[name])) for name in ("n_ctx", "n_threads") if name in settings
+        )
+    rows.append(("config files", ", ".join(config_files) or "(none found)"))
+    return rows
+
+
+def render_rows(rows: Sequence[tuple[str, str]]) -> str:
+    width = max((len(name) for name, _ in rows), default=0)
+    return "\n".join(f"{name.ljust(width)}  {value}" for name, value in rows)
+
+
+def render_history(turns: Sequence[Turn]) -> str:
+    """Earlier turns as text, oldest first."""
+    if not turns:
+        return "No %%pachinco requests in this session yet."
+    blocks = []
+    for number, turn in enumerate(turns, start=1):
+        code = turn["code"].strip() or "(no code)"
+        blocks.append(f"[{number}] {turn['time']}\n>>> {turn['intent']}\n{code}")
+    return "\n\n".join(blocks)

@@ -1,0 +1,16 @@
+"""What the magic prints: the effective settings, without secrets."""
+
+from __future__ import annotations
+
+from jupyter_pachinco.magic.printing import public_settings, public_url
+
+
+def test_settings_shown_hold_no_secrets() -> None:
+    url = "https://alice:s3cret@example.org:8443/v1?api_key=k3y#frag"
+    assert public_url(url) == "https://example.org:8443/v1"
+    rows = dict(
+        public_settings({"backend": "openai", "base_url": url, "api_key_env": "MY_KEY"}, True, [])
+    )
+    assert rows["api_key_env"] == "MY_KEY (set)"
+    assert "s3cret" not in str(rows)
+    assert "k3y" not in str(rows)

@@ -1,0 +1,63 @@
+"""`GET /pachinco/status` on a real Jupyter server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+import jupyter_pachinco
+
+Fetch = Callable[..., Awaitable[Any]]
+
+
+@pytest.fixture
+def jp_server_config() -> dict[str, Any]:
+    """The extension as a user's server loads it, with no model configured."""
+    return {"ServerApp": {"jpserver_extensions": {"jupyter_pachinco": True}}}
+
+
+async def test_status_with_token_returns_version_and_backend(jp_fetch: Fetch) -> None:
+    response = await jp_fetch("pachinco", "status")
+    assert response.code == 200
+    assert response.headers["Content-Type"].startswith("application/json")
+    body = json.loads(response.body)
+    assert body["version"] == jupyter_pachinco.__version__
+    assert body["backend"] in {"transformers", "openai"}
+    assert isinstance(body["model"], str)
+    assert body["model"]
+
+
+async def test_status_without_token_is_forbidden(jp_fetch: Fetch) -> None:
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("pachinco", "status", headers={"Authorization": ""})
+    assert info.value.code == 403
+
+
+class TestConfiguredModel:
+    """Settings given to the server as traitlets reach the status, secrets never do."""
+
+    @pytest.fixture
+    def jp_server_config(self) -> dict[str, Any]:
+        return {
+            "ServerApp": {"jpserver_extensions": {"jupyter_pachinco": True}},
+            "BackendSettings": {
+                "model": "served-model",
+                "base_url": "http://127.0.0.1:9/v1",
+                "api_key_env": "PACHINCO_TEST_KEY",
+            },
+        }
+
+    async def test_status_reports_the_configured_server_and_no_key(
+        self, jp_fetch: Fetch, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("PACHINCO_TEST_KEY", "sk-secret-value")
+        response = await jp_fetch("pachinco", "status")
+        body = json.loads(response.body)
+        assert body["backend"] == "openai"
+        assert body["model"] == "served-model"
+        assert body["base_url"] == "http://127.0.0.1:9/v1"
+        assert "sk-secret-value" not in response.body.decode()
