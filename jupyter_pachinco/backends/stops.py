@@ -10,11 +10,17 @@ from collections.abc import Sequence
 
 
 def cut_at_stop(text: str, stops: Sequence[str]) -> tuple[str, bool]:
-    """The text before the earliest stop string, and whether one was found."""
-    cut = min((pos for pos in (text.find(stop) for stop in stops) if pos >= 0), default=-1)
-    if cut < 0:
+    """The text before the stop string that completes first, and whether one was found.
+
+    "First" is as a decoder streaming `text` would see it: the stop whose last character comes
+    earliest (ties: the one that starts earliest). Cutting at the earliest *start* instead would
+    disagree with a stream when a long stop begins before a short one that ends first
+    (`'a)a'` with stops `')'` and `'a)a'` streams as `'a'`).
+    """
+    found = [(pos + len(stop), pos) for stop in stops if stop and (pos := text.find(stop)) >= 0]
+    if not found:
         return text, False
-    return text[:cut], True
+    return text[: min(found)[1]], True
 
 
 def _held_back_length(text: str, stops: Sequence[str]) -> int:
