@@ -46,7 +46,7 @@ from .prompting import (
     exemplar_prefix,
     get_style,
 )
-from .prompting.fixes import fix_intent
+from .prompting.fixes import fix_request
 
 PromptForm = Literal["chat", "completion"]
 # The completion prompt ends inside the answer cell; the next cell header ends the answer.
@@ -336,7 +336,7 @@ async def suggest_fixes(
     best-ranked one leads."""
     finished: list[Candidate] = []
     async for event in assistant.generate(
-        fix_intent(code, traceback),
+        fix_request(code, traceback),
         cells=cells,
         namespace_schemas=namespace_schemas,
         history=history,

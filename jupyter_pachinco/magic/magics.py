@@ -40,7 +40,8 @@ from ..backends.settings import BackendSettings
 from ..context import Turn, describe_variables_as_json, make_turn
 from ..execution.ranking import holds_code
 from ..prompting import Candidate, insertion_cells
-from .kernel_state import error_report, fix_intent, fix_summary, preceding_cells, user_frames
+from ..prompting.fixes import fix_request
+from .kernel_state import failing_cell, fix_summary, preceding_cells, shown_traceback
 from .options import (
     HELP_TEXT,
     CellOptions,
@@ -117,12 +118,15 @@ class PachincoMagics(Magics):
 
     # --- asking ---------------------------------------------------------------------------
 
-    def ask(self, options: CellOptions, *, fixing: bool = False) -> None:
-        """Build the context from the kernel, then show the prompt or generate an answer."""
+    def ask(
+        self, options: CellOptions, *, fixing: bool = False, cells_before: int | None = None
+    ) -> None:
+        """Build the context from the kernel, then show the prompt or generate an answer.
+        ``cells_before``: the context holds only the cells run before that execution count."""
         assistant = self._assistant(options)
         shell = self._shell()
         raw_history: list[str] = getattr(shell.history_manager, "input_hist_raw", [])
-        cells = preceding_cells(raw_history)
+        cells = preceding_cells(raw_history, cells_before)
         # Through JSON, as the server receives them from the kernel, so both prompts agree.
         schemas = json.loads(describe_variables_as_json(shell.user_ns)) if options.schema else []
         history = list(self.turns)
@@ -232,8 +236,7 @@ class PachincoMagics(Magics):
             print(self._config_text())
         else:
             options, note = parse_fix_options(command.rest)
-            intent, summary = self._fix_request(note)
-            self.ask(replace(options, intent=intent, history_intent=summary), fixing=True)
+            self._fix(options, note)
 
     def _config_text(self) -> str:
         try:
@@ -245,20 +248,19 @@ class PachincoMagics(Magics):
         key_is_set = bool(os.environ.get(settings.api_key_env, "").strip())
         return render_rows(public_settings(values, key_is_set, loaded.files))
 
-    def _fix_request(self, note: str) -> tuple[str, str]:
-        """The request that asks for a repair of the last failing cell, and its history line."""
+    def _fix(self, options: CellOptions, note: str) -> None:
+        """Ask for a repair of the last failing cell, as the sidebar asks for one: its code and
+        the traceback shown under it, with the cells run before it as context."""
         error = self._user_error
         if error is None:
             raise MagicFailure("there is no error to fix: run the failing cell first.")
-        known = getattr(self._shell().compile, "_filename_map", {})
-        frames, cell_file = user_frames(error.__traceback__, lambda name: name in known)
-        if cell_file is None and isinstance(error, SyntaxError) and error.filename:
-            cell_file = error.filename
-        failing_code = "".join(linecache.getlines(cell_file)) if cell_file else None
-        return (
-            fix_intent(error_report(error, frames), failing_code, note),
-            fix_summary(error, note),
-        )
+        shell = self._shell()
+        cells: dict[str, int] = getattr(shell.compile, "_filename_map", {})
+        cell = failing_cell(error, cells)
+        code = "".join(linecache.getlines(cell.filename)) if cell.filename else None
+        intent = fix_request(code, shown_traceback(shell, error, cells), note)
+        fixed = replace(options, intent=intent, history_intent=fix_summary(error, note))
+        self.ask(fixed, fixing=True, cells_before=cell.execution_count)
 
 
 def _show_stream(events: Any, expected: int) -> Done:
