@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..assistant import Assistant, Prompt, request_for
-from ..assistant import GenerateOptions as RequestOptions
 from ..backends import Backend
 from ..context import TokenCounter
+from ..options import GenerateOptions as RequestOptions
 from ..prompting import parse_answer
 from .dataset import read_json
 from .errors import DatasetError

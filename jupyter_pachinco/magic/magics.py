@@ -132,7 +132,7 @@ class PachincoMagics(Magics):
         history = list(self.turns)
         if options.show_prompt:
             prompt = assistant.build_prompt(
-                options.intent, cells, schemas, history, style=options.style
+                options.intent, cells, schemas, history, style=options.ask.style
             )
             shown = {
                 "text/plain": prompt_as_text(prompt),
@@ -146,17 +146,14 @@ class PachincoMagics(Magics):
             cells=cells,
             namespace_schemas=schemas,
             history=history,
-            n=options.candidates,
-            style=options.style,
-            max_new_tokens=options.max_new_tokens,
-            temperature=options.temperature,
+            options=options.ask.for_assistant(),
         )
-        done = _show_stream(events, options.candidates)
+        done = _show_stream(events, options.ask.n)
         self._use_answer(options, done, fixing=fixing)
 
     def _use_answer(self, options: CellOptions, done: Done, *, fixing: bool = False) -> None:
         chosen = _first_with_code(done.candidates)
-        if chosen is not None and (fixing or len(done.candidates) > 1):
+        if chosen is not None and options.ask.ranked(fixing=fixing):
             chosen = self._tried_choice(done.candidates, fixing=fixing)
         if chosen is None:
             if "length" in done.finish_reasons:
@@ -166,7 +163,7 @@ class PachincoMagics(Magics):
                 )
             raise MagicFailure("the model answered without code; try rephrasing the request.")
         _, candidate = chosen
-        cells = insertion_cells(candidate, options.layout)
+        cells = insertion_cells(candidate, options.ask.layout)
         explanation = "\n\n".join(c["source"] for c in cells if c["cell_type"] == "markdown")
         # An answer whose steps carry no explanation may still explain itself around the code.
         explanation = explanation or candidate.prose.strip()

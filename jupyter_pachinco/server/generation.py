@@ -158,14 +158,7 @@ class GenerationService:
         # `Assistant.generate` is an async generator: closing it early cancels the backend.
         events = cast(
             AsyncGenerator[AssistantEvent, None],
-            assistant.generate(
-                packed.intent,
-                packed=packed,
-                n=options.n,
-                style=options.style,
-                max_new_tokens=options.max_new_tokens,
-                temperature=options.temperature,
-            ),
+            assistant.generate(packed.intent, packed=packed, options=options.for_assistant()),
         )
         try:
             async for event in events:
