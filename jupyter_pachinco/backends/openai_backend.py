@@ -15,6 +15,7 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import openai
 
@@ -31,6 +32,7 @@ from .protocol import (
     TextDelta,
     Usage,
 )
+from .settings import public_url
 from .stops import StopTrimmer
 
 if TYPE_CHECKING:
@@ -65,6 +67,8 @@ class OpenAIBackend(Backend):
         retry_backoff: float = 0.5,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        # Where messages and logs name the server: never its credentials.
+        self.shown_url = public_url(self.base_url)
         self.model = model
         self.api_key_env = api_key_env
         self.connect_timeout = connect_timeout
@@ -89,7 +93,7 @@ class OpenAIBackend(Backend):
 
     def __repr__(self) -> str:
         return (
-            f"OpenAIBackend(base_url={self.base_url!r}, model={self.model!r}, "
+            f"OpenAIBackend(base_url={self.shown_url!r}, model={self.model!r}, "
             f"api_key_env={self.api_key_env!r})"
         )
 
@@ -132,7 +136,7 @@ class OpenAIBackend(Backend):
             self.single_choice_server = True
             log.info(
                 "%s returned %d of %d choices; filling the rest",
-                self.base_url,
+                self.shown_url,
                 len(finished),
                 request.n,
             )
@@ -142,7 +146,7 @@ class OpenAIBackend(Backend):
                 yield CandidateFinished(index, "cancelled")
             elif index not in finished:
                 raise ProtocolError(
-                    f"The model server at {self.base_url} never finished candidate {index}."
+                    f"The model server at {self.shown_url} never finished candidate {index}."
                 )
 
     async def _open(self, request: GenerationRequest, choices: int, seed: int | None) -> Any:
@@ -161,7 +165,7 @@ class OpenAIBackend(Backend):
             attempt += 1
             log.warning(
                 "%s answered HTTP %d; retry %d of %d in %.2f s",
-                self.base_url,
+                self.shown_url,
                 getattr(failure, "status_code", 0),
                 attempt,
                 self.max_retries,
@@ -201,7 +205,7 @@ class OpenAIBackend(Backend):
         return await client.chat.completions.create(messages=messages, **common)
 
     def _error(self, exc: Exception, *, streaming: bool) -> ServerError:
-        return translate_failure(exc, self.base_url, self.api_key_env, self._secret(), streaming)
+        return translate_failure(exc, self.shown_url, self.api_key_env, self._secret(), streaming)
 
     async def _one_request(
         self, request: GenerationRequest, indices: list[int]
@@ -223,14 +227,21 @@ class OpenAIBackend(Backend):
             await stream.close()
         if failure is not None:
             raise self._error(failure, streaming=True) from self._cause(failure)
-        for event in answer.finish(self.base_url):
+        for event in answer.finish(self.shown_url):
             yield event
 
     def _cause(self, exc: Exception) -> Exception | None:
-        """The exception to chain, unless its text would reveal the key (a server echoed it)."""
-        secret = self._secret()
-        body = str(getattr(exc, "body", ""))
-        return None if secret and (secret in str(exc) or secret in body) else exc
+        """The exception to chain, unless its text would reveal the key (a server echoed it)
+        or the credentials of the URL."""
+        text = f"{exc} {getattr(exc, 'body', '')}"
+        hidden = [self._secret(), *_url_credentials(self.base_url)]
+        return None if any(secret and secret in text for secret in hidden) else exc
+
+
+def _url_credentials(url: str) -> list[str]:
+    """What `public_url` leaves out of ``url`` that could be a secret."""
+    parts = urlsplit(url)
+    return [part for part in (parts.username, parts.password, parts.query) if part]
 
 
 class _Answer:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from ..backends.protocol import ChatMessage
+from ..backends.settings import public_url
 from ..context import Turn
 
 
@@ -26,17 +26,6 @@ def prompt_as_text(prompt: str | Sequence[ChatMessage]) -> str:
     if isinstance(prompt, str):
         return prompt
     return "\n\n".join(f"--- {m.role} ---\n{m.content}" for m in prompt)
-
-
-def public_url(url: str) -> str:
-    """A URL without user name, password, query or fragment: those may carry secrets."""
-    if not url:
-        return ""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def public_settings(
