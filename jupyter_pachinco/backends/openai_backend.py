@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import openai
 
 from .errors import ProtocolError, ServerError
+from .fim import FimFamily, fim_family
 from .merge import merge_streams
 from .openai_errors import is_retryable, retry_delay, translate_failure
 from .protocol import (
@@ -44,6 +45,12 @@ log = logging.getLogger(__name__)
 
 # Servers that need no key still get a syntactically valid Authorization header.
 _NO_KEY = "no-key-configured"
+# Served model names that tell the FIM family, since no tokenizer is at hand.
+SERVED_NAME_HINTS = {
+    "qwen": ("qwen2.5-coder", "qwen2-coder", "codeqwen"),
+    "starcoder": ("starcoder",),
+    "deepseek": ("deepseek-coder",),
+}
 
 
 def _finish_reason(reported: str | None) -> FinishReason:
@@ -90,6 +97,23 @@ class OpenAIBackend(Backend):
             max_retries=settings.max_retries,
             retry_backoff=settings.retry_backoff,
         )
+
+    # The server takes the text after the cursor as the OpenAI ``suffix`` field.
+    completion_without_fim = "suffix"
+
+    def fim_family(self) -> FimFamily | None:
+        """The FIM family the served model's name tells, if any (its vocabulary is not at
+        hand: the server only serves it)."""
+        lowered = self.model.lower()
+        for name, hints in SERVED_NAME_HINTS.items():
+            if any(hint in lowered for hint in hints):
+                return fim_family(name)
+        return None
+
+    @classmethod
+    def settings_rows(cls, settings: BackendSettings) -> list[tuple[str, str]]:
+        names = ("connect_timeout", "read_timeout", "max_retries")
+        return [(name, str(getattr(settings, name))) for name in names]
 
     def __repr__(self) -> str:
         return (

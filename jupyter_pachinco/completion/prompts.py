@@ -30,9 +30,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ..backends.fim import FimFamily
 from ..context.cells import CELL_HEADER, ContextCell, format_cell, structure_cells
 from ..context.schema import SCHEMA_HEADER, place_schema_cells, render_schema_text
-from .fim import FimFamily
 
 CompletionMode = Literal["fim", "suffix", "prefix"]
 DEFAULT_BUDGET_CHARS = 6000

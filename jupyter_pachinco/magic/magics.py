@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import linecache
-import os
 import sys
 import time
 import warnings
@@ -240,10 +239,7 @@ class PachincoMagics(Magics):
             loaded = load_server_config()
         except BackendError as exc:
             raise MagicFailure(str(exc)) from exc
-        settings = BackendSettings(config=loaded.config)
-        values = {name: getattr(settings, name) for name in settings.trait_names()}
-        key_is_set = bool(os.environ.get(settings.api_key_env, "").strip())
-        return render_rows(public_settings(values, key_is_set, loaded.files))
+        return render_rows(public_settings(BackendSettings(config=loaded.config), loaded.files))
 
     def _fix(self, options: CellOptions, note: str) -> None:
         """Ask for a repair of the last failing cell, as the sidebar asks for one: its code and
