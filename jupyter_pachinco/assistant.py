@@ -34,6 +34,7 @@ from .backends import (
 )
 from .backends.settings import BackendSettings
 from .context import HuggingFaceTokenCounter, PackedContext, TokenCounter, Turn, pack_context
+from .context.cells import CELL_MARKER
 from .context.safe_text import safe_text
 from .execution.ranking import Ranking
 from .options import GenerateOptions, PromptForm
@@ -50,7 +51,7 @@ from .prompting import (
 from .prompting.fixes import fix_request
 
 # The completion prompt ends inside the answer cell; the next cell header ends the answer.
-CELL_STOP = "# In[ ]:"
+CELL_STOP = CELL_MARKER
 Prompt = str | tuple[ChatMessage, ...]
 #: Prompt tokens for the notebook context, unless the model's context length allows fewer.
 DEFAULT_BUDGET = 1536

@@ -52,7 +52,7 @@ def run_generate(args: argparse.Namespace) -> int:
     from ..prompting import UnknownStyleError, get_style
     from .dataset import read_json
     from .errors import DatasetError, EvaluationError
-    from .generate import GenerateOptions, generate_predictions
+    from .generate import PredictionOptions, generate_predictions
     from .progress import ProgressBar
 
     try:
@@ -68,7 +68,7 @@ def run_generate(args: argparse.Namespace) -> int:
         if value is not None:
             config.BackendSettings[trait] = value
     backend = build_backend(config)
-    options = GenerateOptions(
+    options = PredictionOptions(
         style=args.style,
         form=args.form,
         n=args.n,
