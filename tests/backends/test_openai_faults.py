@@ -17,8 +17,7 @@ from jupyter_pachinco.backends.errors import (
     ServerUnreachable,
 )
 from jupyter_pachinco.backends.openai_backend import OpenAIBackend
-
-from .sse_server import Behaviour, FakeOpenAIServer, free_port
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer, free_port
 
 KEY_ENV = "PACHINCO_TEST_KEY"
 KEY = "sk-test-4f9a2c7e1b8d3f6a0c5e"

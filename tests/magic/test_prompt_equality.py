@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_pachinco.context import append_turn, make_turn
-from tests.backends.sse_server import FakeOpenAIServer
+from tests.support.fake_openai import FakeOpenAIServer
 
 from .conftest import scripted_options
 from .kernel_session import CELL_TIMEOUT_S, run_cell_async
