@@ -25,9 +25,9 @@ from ..assistant import Assistant, Prompt, request_for
 from ..backends import Backend
 from ..context import TokenCounter
 from ..options import GenerateOptions
-from ..prompting import parse_answer
+from ..prompting import UnknownStyleError, get_style, parse_answer
 from .dataset import read_json
-from .errors import DatasetError
+from .errors import DatasetError, EvaluationError
 
 TurnPromptForm = Literal["completion", "chat", "dataset"]
 PROMPT_FORMS: tuple[TurnPromptForm, ...] = ("completion", "chat", "dataset")
@@ -53,6 +53,14 @@ class GenerateSummary:
 
     generated: int
     kept: int
+
+
+def check_style(name: str) -> None:
+    """`EvaluationError` (naming the known styles) when ``name`` is no prompt style."""
+    try:
+        get_style(name)
+    except UnknownStyleError as exc:
+        raise EvaluationError(str(exc)) from exc
 
 
 def turn_prompt(example: Mapping[str, Any], assistant: Assistant, form: TurnPromptForm) -> Prompt:
