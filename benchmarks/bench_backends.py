@@ -43,7 +43,7 @@ from benchmarks.bench_gguf import measure_engines, measure_relay
 from jupyter_pachinco.backends import ChatMessage, GenerationRequest
 from jupyter_pachinco.backends.openai_backend import OpenAIBackend
 from jupyter_pachinco.backends.transformers_backend import TransformersBackend
-from tests.backends.sse_server import Behaviour, FakeOpenAIServer, free_port
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer, free_port
 from tests.support.smollm2 import smollm2_gguf
 from tests.support.tiny_model import build_tiny_model
 

@@ -1,10 +1,11 @@
 """jupyter_pachinco: an AI pair programmer for pandas notebooks in JupyterLab.
 
 The package's face: ``__version__`` (from `version`), the facade `Assistant` (from `assistant`,
-loaded on first use), the JupyterLab and Jupyter server extension hooks, and
-``%load_ext jupyter_pachinco`` (the magics in `magic`). Its rooms: `context`, `prompting`,
-`completion`, `backends`, `execution`, `magic`, `server` (with the kernel bridge in
-`server.kernels`), `evaluation` (with `evaluation.mining`) and `training`; see README's Layout.
+loaded on first use; its options and the request limits in `options`), the JupyterLab and
+Jupyter server extension hooks, and ``%load_ext jupyter_pachinco`` (the magics in `magic`).
+Its rooms: `context`, `prompting`, `completion`, `backends`, `execution`, `magic`, `server`
+(with the kernel bridge in `server.kernels`), `evaluation` (with `evaluation.mining`) and
+`training`; see README's Layout.
 """
 
 from __future__ import annotations

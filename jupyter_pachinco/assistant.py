@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from traitlets.config import Config
 
@@ -34,8 +34,10 @@ from .backends import (
 )
 from .backends.settings import BackendSettings
 from .context import HuggingFaceTokenCounter, PackedContext, TokenCounter, Turn, pack_context
+from .context.cells import CELL_MARKER
 from .context.safe_text import safe_text
 from .execution.ranking import Ranking
+from .options import GenerateOptions, PromptForm
 from .prompting import (
     DEFAULT_STYLE,
     Candidate,
@@ -46,11 +48,10 @@ from .prompting import (
     exemplar_prefix,
     get_style,
 )
-from .prompting.fixes import fix_intent
+from .prompting.fixes import fix_request
 
-PromptForm = Literal["chat", "completion"]
 # The completion prompt ends inside the answer cell; the next cell header ends the answer.
-CELL_STOP = "# In[ ]:"
+CELL_STOP = CELL_MARKER
 Prompt = str | tuple[ChatMessage, ...]
 #: Prompt tokens for the notebook context, unless the model's context length allows fewer.
 DEFAULT_BUDGET = 1536
@@ -110,21 +111,6 @@ class Done:
 
 
 AssistantEvent = Loading | Delta | StepsUpdate | Answer | Done
-
-
-@dataclass
-class GenerateOptions:
-    """Per-request choices; the defaults are the assistant's own."""
-
-    n: int = 1
-    style: str | None = None
-    form: PromptForm | None = None
-    max_new_tokens: int = 384
-    temperature: float = 0.0
-    top_p: float = 1.0
-    seed: int | None = None
-    include_outputs: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Assistant:
@@ -336,7 +322,7 @@ async def suggest_fixes(
     best-ranked one leads."""
     finished: list[Candidate] = []
     async for event in assistant.generate(
-        fix_intent(code, traceback),
+        fix_request(code, traceback),
         cells=cells,
         namespace_schemas=namespace_schemas,
         history=history,

@@ -10,8 +10,8 @@ from jupyter_pachinco.assistant import Assistant, suggest_fixes
 from jupyter_pachinco.execution.forks import Limits
 from jupyter_pachinco.execution.kernel_trials import trial_run
 from jupyter_pachinco.execution.ranking import Ranking, rank_candidates
-from tests.backends.sse_server import Behaviour, FakeOpenAIServer
 from tests.prompting.test_fixes import TRACEBACK
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer
 
 FIX = ("```python\n", "sales['amount']", ".sum()\n", "```")
 

@@ -1,6 +1,6 @@
 """Shared setup of the galata test servers: the scripted model server, the tiny offline model.
 
-Nothing is downloaded: the scripted OpenAI-compatible server is ``tests/backends/sse_server.py``
+Nothing is downloaded: the scripted OpenAI-compatible server is ``tests/support/fake_openai.py``
 answering ``scripted_answers.RULES``, run on its own event loop in a daemon thread; the tiny
 model is built (seconds, cached by recipe) from ``tests/support/tiny_model.py``.
 """
@@ -54,20 +54,6 @@ def start_scripted_model(port: int, control_port: int) -> str:
     `control_port`; its base URL."""
     from scripted_answers import DEFAULT, RULES
 
-    from tests.backends.sse_server import FakeOpenAIServer
+    from tests.support.fake_openai import serve_for_the_process
 
-    ready = threading.Event()
-    found: dict[str, str] = {}
-
-    async def serve() -> None:
-        server = FakeOpenAIServer(DEFAULT, port=port, rules=RULES, control_port=control_port)
-        async with server:
-            found["base_url"] = server.base_url
-            ready.set()
-            await asyncio.Event().wait()  # until the process ends
-
-    thread = threading.Thread(target=lambda: asyncio.run(serve()), daemon=True)
-    thread.start()
-    if not ready.wait(30):
-        raise RuntimeError("The scripted model server did not start within 30 s.")
-    return found["base_url"]
+    return serve_for_the_process(DEFAULT, RULES, port, control_port).base_url

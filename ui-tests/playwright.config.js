@@ -8,7 +8,7 @@
  * - `tiny`: the tiny offline model in the in-process transformers backend, for the one test
  *   that proves that backend streams into the sidebar;
  * - `real-model`: the real SmolLM2 GGUF through llama.cpp;
- * - `completion`: the scripted completions server (`tests/support/scripted_completions.py`)
+ * - `completion`: the fake model server (`tests/support/fake_openai.py`) with completion rules,
  *   behind the inline completion tests.
  * To add a server, add an entry (its port from an environment variable, with a default) and
  * its `jupyter_server_<name>_config.py`; tests go to the first entry whose `testMatch` matches.

@@ -16,7 +16,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from tests.backends.sse_server import Behaviour, Rule  # noqa: E402
+from tests.support.fake_openai import Behaviour, Rule  # noqa: E402
 
 
 def pieces(text: str, size: int = 12) -> tuple[str, ...]:

@@ -23,9 +23,9 @@ import random
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
-from .errors import GenerationError, InvalidRequest
+from .errors import BackendError, GenerationError, InvalidRequest
 from .llamacpp_loading import LoadedGGUF, resolve_gguf, shared_gguf
-from .llamacpp_tokens import GGUFTokenCounter
+from .llamacpp_tokens import GGUFTokenCounter, gguf_vocabulary
 from .protocol import Backend, Cancellation, CandidateFinished, Event, GenerationRequest
 from .threaded import Emit, events_from_thread
 from .transformers_backend import CandidateTracker
@@ -116,6 +116,19 @@ class LlamaCppBackend(Backend):
     def token_counter(self) -> GGUFTokenCounter:
         """The GGUF's own tokenizer as a token counter (finds or downloads the file first)."""
         return GGUFTokenCounter(self.gguf_path())
+
+    def vocabulary(self) -> list[str]:
+        """The GGUF file's vocabulary, when the file is here (never downloaded for this)."""
+        try:
+            path = resolve_gguf(self.model, self.gguf_file, True, lambda _: None)
+            return gguf_vocabulary(path)
+        except BackendError:
+            return []
+
+    @classmethod
+    def settings_rows(cls, settings: BackendSettings) -> list[tuple[str, str]]:
+        rows = [("gguf_file", settings.gguf_file)] if settings.gguf_file else []
+        return [*rows, ("n_ctx", str(settings.n_ctx)), ("n_threads", str(settings.n_threads))]
 
     def gguf_path(self, emit: Emit | None = None) -> Path:
         """The local GGUF file (downloaded first when the model names a hub file)."""

@@ -1,4 +1,5 @@
-"""Counting tokens with a GGUF model's own tokenizer (llama.cpp, vocabulary only)."""
+"""A GGUF model's own tokenizer, read by llama.cpp without the weights: counting tokens, and the
+vocabulary (for the FIM family the model speaks)."""
 
 from __future__ import annotations
 
@@ -27,19 +28,38 @@ class GGUFTokenCounter:
         self._vocab = self._load_vocab()
 
     def _load_vocab(self) -> Any:
-        import llama_cpp
-
-        silence_llama_cpp()
-        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
-            try:
-                return llama_cpp.Llama(model_path=str(self.path), vocab_only=True, verbose=True)
-            except ValueError as exc:
-                raise ModelLoadError(
-                    f"llama.cpp could not read the tokenizer of {str(self.path)!r}: the file "
-                    f"is truncated or corrupt ({exc})."
-                ) from exc
+        return vocabulary_model(self.path)
 
     def __call__(self, text: str) -> int:
         with self._lock:
             tokens = self._vocab.tokenize(text.encode("utf-8"), add_bos=False, special=False)
         return len(tokens)
+
+
+def vocabulary_model(path: Path) -> Any:
+    """llama.cpp's model of ``path`` with its vocabulary only (no weights, no context);
+    `ModelLoadError` when the file cannot be read."""
+    import llama_cpp
+
+    silence_llama_cpp()
+    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            return llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=True)
+        except ValueError as exc:
+            raise ModelLoadError(
+                f"llama.cpp could not read the tokenizer of {str(path)!r}: the file "
+                f"is truncated or corrupt ({exc})."
+            ) from exc
+
+
+def gguf_vocabulary(path: Path) -> list[str]:
+    """The token texts of a GGUF file's vocabulary, special tokens included."""
+    check_gguf_file(path)
+    vocab = vocabulary_model(path)
+    try:
+        return [
+            vocab.detokenize([token], special=True).decode("utf-8", "replace")
+            for token in range(vocab.n_vocab())
+        ]
+    finally:
+        vocab.close()

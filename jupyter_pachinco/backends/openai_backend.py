@@ -15,10 +15,12 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import openai
 
 from .errors import ProtocolError, ServerError
+from .fim import FimFamily, fim_family
 from .merge import merge_streams
 from .openai_errors import is_retryable, retry_delay, translate_failure
 from .protocol import (
@@ -31,6 +33,7 @@ from .protocol import (
     TextDelta,
     Usage,
 )
+from .settings import public_url
 from .stops import StopTrimmer
 
 if TYPE_CHECKING:
@@ -42,6 +45,12 @@ log = logging.getLogger(__name__)
 
 # Servers that need no key still get a syntactically valid Authorization header.
 _NO_KEY = "no-key-configured"
+# Served model names that tell the FIM family, since no tokenizer is at hand.
+SERVED_NAME_HINTS = {
+    "qwen": ("qwen2.5-coder", "qwen2-coder", "codeqwen"),
+    "starcoder": ("starcoder",),
+    "deepseek": ("deepseek-coder",),
+}
 
 
 def _finish_reason(reported: str | None) -> FinishReason:
@@ -65,6 +74,8 @@ class OpenAIBackend(Backend):
         retry_backoff: float = 0.5,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        # Where messages and logs name the server: never its credentials.
+        self.shown_url = public_url(self.base_url)
         self.model = model
         self.api_key_env = api_key_env
         self.connect_timeout = connect_timeout
@@ -87,9 +98,26 @@ class OpenAIBackend(Backend):
             retry_backoff=settings.retry_backoff,
         )
 
+    # The server takes the text after the cursor as the OpenAI ``suffix`` field.
+    completion_without_fim = "suffix"
+
+    def fim_family(self) -> FimFamily | None:
+        """The FIM family the served model's name tells, if any (its vocabulary is not at
+        hand: the server only serves it)."""
+        lowered = self.model.lower()
+        for name, hints in SERVED_NAME_HINTS.items():
+            if any(hint in lowered for hint in hints):
+                return fim_family(name)
+        return None
+
+    @classmethod
+    def settings_rows(cls, settings: BackendSettings) -> list[tuple[str, str]]:
+        names = ("connect_timeout", "read_timeout", "max_retries")
+        return [(name, str(getattr(settings, name))) for name in names]
+
     def __repr__(self) -> str:
         return (
-            f"OpenAIBackend(base_url={self.base_url!r}, model={self.model!r}, "
+            f"OpenAIBackend(base_url={self.shown_url!r}, model={self.model!r}, "
             f"api_key_env={self.api_key_env!r})"
         )
 
@@ -132,7 +160,7 @@ class OpenAIBackend(Backend):
             self.single_choice_server = True
             log.info(
                 "%s returned %d of %d choices; filling the rest",
-                self.base_url,
+                self.shown_url,
                 len(finished),
                 request.n,
             )
@@ -142,7 +170,7 @@ class OpenAIBackend(Backend):
                 yield CandidateFinished(index, "cancelled")
             elif index not in finished:
                 raise ProtocolError(
-                    f"The model server at {self.base_url} never finished candidate {index}."
+                    f"The model server at {self.shown_url} never finished candidate {index}."
                 )
 
     async def _open(self, request: GenerationRequest, choices: int, seed: int | None) -> Any:
@@ -161,7 +189,7 @@ class OpenAIBackend(Backend):
             attempt += 1
             log.warning(
                 "%s answered HTTP %d; retry %d of %d in %.2f s",
-                self.base_url,
+                self.shown_url,
                 getattr(failure, "status_code", 0),
                 attempt,
                 self.max_retries,
@@ -201,7 +229,7 @@ class OpenAIBackend(Backend):
         return await client.chat.completions.create(messages=messages, **common)
 
     def _error(self, exc: Exception, *, streaming: bool) -> ServerError:
-        return translate_failure(exc, self.base_url, self.api_key_env, self._secret(), streaming)
+        return translate_failure(exc, self.shown_url, self.api_key_env, self._secret(), streaming)
 
     async def _one_request(
         self, request: GenerationRequest, indices: list[int]
@@ -223,14 +251,21 @@ class OpenAIBackend(Backend):
             await stream.close()
         if failure is not None:
             raise self._error(failure, streaming=True) from self._cause(failure)
-        for event in answer.finish(self.base_url):
+        for event in answer.finish(self.shown_url):
             yield event
 
     def _cause(self, exc: Exception) -> Exception | None:
-        """The exception to chain, unless its text would reveal the key (a server echoed it)."""
-        secret = self._secret()
-        body = str(getattr(exc, "body", ""))
-        return None if secret and (secret in str(exc) or secret in body) else exc
+        """The exception to chain, unless its text would reveal the key (a server echoed it)
+        or the credentials of the URL."""
+        text = f"{exc} {getattr(exc, 'body', '')}"
+        hidden = [self._secret(), *_url_credentials(self.base_url)]
+        return None if any(secret and secret in text for secret in hidden) else exc
+
+
+def _url_credentials(url: str) -> list[str]:
+    """What `public_url` leaves out of ``url`` that could be a secret."""
+    parts = urlsplit(url)
+    return [part for part in (parts.username, parts.password, parts.query) if part]
 
 
 class _Answer:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from .errors import InvalidRequest
+from .fim import FimFamily, detect_fim_family
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -243,6 +244,30 @@ class Backend(abc.ABC):
     def token_counter(self) -> Callable[[str], int] | None:
         """Counts tokens with the model's own tokenizer, when the backend has it at hand."""
         return None
+
+    # --- what the backend says about itself (nothing outside a backend asks its name) -----
+
+    #: The inline-completion prompt form when the model speaks no FIM family: ``"suffix"`` for
+    #: a server that takes the OpenAI ``suffix`` field, else ``"prefix"`` (the text before the
+    #: cursor only).
+    completion_without_fim: ClassVar[Literal["suffix", "prefix"]] = "prefix"
+
+    def vocabulary(self) -> list[str]:
+        """The tokens of the model's vocabulary and its special tokens, as far as the backend
+        can read them without loading the model (may read files: call it from a worker
+        thread); empty when it cannot."""
+        return []
+
+    def fim_family(self) -> FimFamily | None:
+        """The fill-in-the-middle family the model speaks, if any: by default the one whose
+        tokens are all in `vocabulary`."""
+        return detect_fim_family(self.vocabulary())
+
+    @classmethod
+    def settings_rows(cls, settings: BackendSettings) -> list[tuple[str, str]]:
+        """The settings this backend uses beyond the model and the server, as (name, value)
+        rows for people to read (``%pachinco config``); never a secret."""
+        return []
 
     async def aclose(self) -> None:  # noqa: B027 - most backends hold nothing to release
         """Release connections or other resources held by the backend."""

@@ -9,8 +9,10 @@ prompt-lookup decoding is on, since that only works on a batch of one.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import BackendError, GenerationError
@@ -27,6 +29,8 @@ from .protocol import (
 from .stops import StopTrimmer
 from .threaded import Emit, events_from_thread
 from .transformers_loading import LoadedModel, choose_device, choose_dtype, shared_model
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -169,6 +173,25 @@ class TransformersBackend(Backend):
 
     def __repr__(self) -> str:
         return f"TransformersBackend(model={self.model!r}, device={self.device!r})"
+
+    def vocabulary(self) -> list[str]:
+        """The tokenizer's vocabulary and special tokens (the tokenizer alone is read)."""
+        path = Path(self.model).expanduser()
+        try:
+            from transformers import AutoTokenizer
+
+            tokenizer = AutoTokenizer.from_pretrained(
+                str(path) if path.is_dir() else self.model,
+                local_files_only=self.local_files_only or path.is_dir(),
+            )
+        except (OSError, ValueError, ImportError) as exc:
+            log.info("jupyter_pachinco: no tokenizer for %s (%s)", self.model, exc)
+            return []
+        return [*tokenizer.get_vocab(), *tokenizer.all_special_tokens]
+
+    @classmethod
+    def settings_rows(cls, settings: BackendSettings) -> list[tuple[str, str]]:
+        return [("device", settings.device), ("dtype", settings.dtype)]
 
     def stream(
         self, request: GenerationRequest, cancellation: Cancellation

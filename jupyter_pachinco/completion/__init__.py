@@ -1,6 +1,7 @@
 """Inline (ghost-text) completion: FIM prompts, context with live schemas, post-processing.
 
-- `fim`: the FIM token families (Qwen2.5-Coder, StarCoder2, DeepSeek-Coder) and detection;
+- `forms`: which prompt form a completion model gets (``fim``, ``suffix``, ``prefix``), asked
+  of its backend (the FIM token families themselves are the backends', `backends.fim`);
 - `prompts`: the context around the cursor (cells above, ARCADE schema comments) and the
   prompt in ``fim``, ``suffix`` or ``prefix`` form;
 - `postprocess`: what of the model's text becomes the suggestion.
@@ -10,7 +11,15 @@ Pure logic, no I/O: the server's completion service does the waiting, never on a
 
 from __future__ import annotations
 
-from .fim import DEEPSEEK, FIM_FAMILIES, QWEN, STARCODER, FimFamily, detect_fim_family, fim_family
+from ..backends.fim import (
+    DEEPSEEK,
+    FIM_FAMILIES,
+    QWEN,
+    STARCODER,
+    FimFamily,
+    detect_fim_family,
+    fim_family,
+)
 from .postprocess import clean_suggestion, parses_or_incomplete
 from .prompts import (
     CompletionContext,

@@ -30,7 +30,7 @@ from __future__ import annotations
 import ast
 import re
 
-from .fim import FIM_FAMILIES
+from ..backends.fim import FIM_FAMILIES
 
 _CONTROL = tuple(
     token for family in FIM_FAMILIES.values() for token in (*family.tokens, *family.stops)

@@ -30,13 +30,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..context.cells import CELL_HEADER, ContextCell, format_cell, structure_cells
+from ..backends.fim import FimFamily
+from ..context.cells import CELL_HEADER, CELL_MARKER, ContextCell, format_cell, structure_cells
 from ..context.schema import SCHEMA_HEADER, place_schema_cells, render_schema_text
-from .fim import FimFamily
 
 CompletionMode = Literal["fim", "suffix", "prefix"]
 DEFAULT_BUDGET_CHARS = 6000
-CELL_STOP = "\n# In[ ]:"
+CELL_STOP = "\n" + CELL_MARKER
 CELL_BLOCK = f"{CELL_HEADER}\n\n"  # a cell's header and the blank lines under it
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # What a schema cell adds beyond its frames' lines: its cell block, the header, blank lines.

@@ -18,7 +18,9 @@ from .safe_text import comment_lines
 
 CellType = Literal["code", "markdown", "raw"]
 
-CELL_HEADER = "# In[ ]:\n"
+# The cell header of a notebook exported as a Python script (nbconvert), as ARCADE writes it.
+CELL_MARKER = "# In[ ]:"
+CELL_HEADER = CELL_MARKER + "\n"
 TRUNCATION_MARKER = "# [... cell truncated: {chars} more characters not shown ...]"
 OUTPUT_TRUNCATION_MARKER = "[... output truncated ...]"
 MAX_OUTPUT_CHARS = 500

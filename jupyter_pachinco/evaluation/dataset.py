@@ -12,7 +12,7 @@ from .errors import DatasetError
 
 
 @dataclass(frozen=True)
-class Turn:
+class DatasetTurn:
     """One problem: an intent, the code before it and the reference solution."""
 
     intent: str
@@ -27,7 +27,7 @@ class Episode:
 
     notebook_name: str
     work_dir: str
-    turns: tuple[Turn, ...]
+    turns: tuple[DatasetTurn, ...]
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def parse_episode(data: Any, where: str) -> Episode:
     )
 
 
-def parse_turn(data: Any, where: str) -> Turn:
+def parse_turn(data: Any, where: str) -> DatasetTurn:
     example = _expect_mapping(data, f"{where}: a turn is a JSON object")
     turn = _expect_mapping(example.get("turn"), f"{where}: missing 'turn'")
     intent = _expect_mapping(turn.get("intent"), f"{where}.turn: missing 'intent'")
@@ -75,7 +75,7 @@ def parse_turn(data: Any, where: str) -> Turn:
     names = intent.get("output_variables") or []
     if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
         raise DatasetError(f"{where}.turn.intent: 'output_variables' must be a list of names")
-    return Turn(
+    return DatasetTurn(
         intent=_expect_str(intent, "value", f"{where}.turn.intent"),
         reference=_expect_str(code, "value", f"{where}.turn.code"),
         code_context=_expect_str(turn, "code_context", f"{where}.turn"),
@@ -96,7 +96,7 @@ def _parse_predicted_episode(data: Any, where: str) -> PredictedEpisode:
     entry = _expect_mapping(data, f"{where}: an episode is a JSON object")
     metadata = _expect_mapping(entry.get("metadata"), f"{where}: missing 'metadata'")
     turns = _expect_list(entry.get("turns"), f"{where}: 'turns' must be a list")
-    parsed_turns: list[Turn] = []
+    parsed_turns: list[DatasetTurn] = []
     predictions: list[tuple[str, ...]] = []
     for i, turn in enumerate(turns):
         turn_where = f"{where}.turns[{i}]"

@@ -22,23 +22,23 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..assistant import Assistant, Prompt, request_for
-from ..assistant import GenerateOptions as RequestOptions
 from ..backends import Backend
 from ..context import TokenCounter
-from ..prompting import parse_answer
+from ..options import GenerateOptions
+from ..prompting import UnknownStyleError, get_style, parse_answer
 from .dataset import read_json
-from .errors import DatasetError
+from .errors import DatasetError, EvaluationError
 
-PromptForm = Literal["completion", "chat", "dataset"]
-PROMPT_FORMS: tuple[PromptForm, ...] = ("completion", "chat", "dataset")
+TurnPromptForm = Literal["completion", "chat", "dataset"]
+PROMPT_FORMS: tuple[TurnPromptForm, ...] = ("completion", "chat", "dataset")
 
 
 @dataclass(frozen=True)
-class GenerateOptions:
+class PredictionOptions:
     """How to prompt and sample (the paper: n=50, top-p 0.95, temperature 0.8)."""
 
     style: str = "explained"
-    form: PromptForm = "completion"
+    form: TurnPromptForm = "completion"
     n: int = 1
     max_new_tokens: int = 256
     temperature: float = 0.8
@@ -55,7 +55,15 @@ class GenerateSummary:
     kept: int
 
 
-def turn_prompt(example: Mapping[str, Any], assistant: Assistant, form: PromptForm) -> Prompt:
+def check_style(name: str) -> None:
+    """`EvaluationError` (naming the known styles) when ``name`` is no prompt style."""
+    try:
+        get_style(name)
+    except UnknownStyleError as exc:
+        raise EvaluationError(str(exc)) from exc
+
+
+def turn_prompt(example: Mapping[str, Any], assistant: Assistant, form: TurnPromptForm) -> Prompt:
     """The prompt for one turn (``example`` is ARCADE's turn example): text or messages."""
     if form == "dataset":
         return str(example.get("input", ""))
@@ -67,7 +75,7 @@ def turn_prompt(example: Mapping[str, Any], assistant: Assistant, form: PromptFo
     return assistant.build_prompt(intent, cells, schemas, form=form)
 
 
-def hypotheses_from(texts: Sequence[str], options: GenerateOptions) -> list[str]:
+def hypotheses_from(texts: Sequence[str], options: PredictionOptions) -> list[str]:
     if options.form == "chat":
         return [parse_answer(text).code for text in texts]
     return list(texts)
@@ -120,7 +128,7 @@ async def generate_predictions(
     dataset: Sequence[Mapping[str, Any]],
     backend: Backend,
     output: Path,
-    options: GenerateOptions,
+    options: PredictionOptions,
     count_tokens: TokenCounter | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> GenerateSummary:
@@ -129,7 +137,7 @@ async def generate_predictions(
     assistant = Assistant(backend, budget=options.budget, style=options.style, form=form)
     if count_tokens is not None:
         assistant.count_tokens = count_tokens
-    request_options = RequestOptions(
+    request_options = GenerateOptions(
         n=options.n,
         max_new_tokens=options.max_new_tokens,
         temperature=options.temperature,

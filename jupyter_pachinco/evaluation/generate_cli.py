@@ -49,16 +49,12 @@ def run_generate(args: argparse.Namespace) -> int:
     from traitlets.config import Config
 
     from ..backends import build_backend
-    from ..prompting import UnknownStyleError, get_style
     from .dataset import read_json
-    from .errors import DatasetError, EvaluationError
-    from .generate import GenerateOptions, generate_predictions
+    from .errors import DatasetError
+    from .generate import PredictionOptions, check_style, generate_predictions
     from .progress import ProgressBar
 
-    try:
-        get_style(args.style)
-    except UnknownStyleError as exc:
-        raise EvaluationError(str(exc)) from exc
+    check_style(args.style)
     dataset = read_json(args.dataset)
     if not isinstance(dataset, list):
         raise DatasetError(f"{args.dataset}: a dataset is a JSON list of episodes")
@@ -68,7 +64,7 @@ def run_generate(args: argparse.Namespace) -> int:
         if value is not None:
             config.BackendSettings[trait] = value
     backend = build_backend(config)
-    options = GenerateOptions(
+    options = PredictionOptions(
         style=args.style,
         form=args.form,
         n=args.n,

@@ -10,17 +10,13 @@ the kept piece stays, and is a syntax error when the answer runs.
 
 from __future__ import annotations
 
-CELL_DELIMITER = "# In[ ]:"
+from ..context.cells import CELL_MARKER as CELL_DELIMITER
+from ..prompting.answer_text import is_code_line
 
 
 def split_cells(text: str) -> list[str]:
     """The pieces of ``text`` between literal ``# In[ ]:`` delimiters, in order."""
     return text.split(CELL_DELIMITER)
-
-
-def is_code_line(line: str) -> bool:
-    stripped = line.strip()
-    return bool(stripped) and not stripped.startswith(("#", "%"))
 
 
 def extract_first_cell(text: str) -> str:

@@ -1,4 +1,5 @@
-"""A dependency-free progress line on stderr: problems done, rate and time left."""
+"""A dependency-free progress line on stderr: problems done, rate and time left; the line
+writer (`ProgressLine`) serves ``jupyter-pachinco train`` too."""
 
 from __future__ import annotations
 
@@ -17,17 +18,16 @@ def format_progress(done: int, total: int, elapsed_s: float, width: int = 24) ->
     return f"[{bar}] {done}/{total} problems  {rate:.2f}/s  ETA {eta}"
 
 
-class ProgressBar:
+class ProgressLine:
     """Redraws one line on a terminal; prints a line per tenth of the work otherwise."""
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
-        self._started = time.monotonic()
         self._interactive = stream.isatty()
         self._last_tenth = -1
 
-    def __call__(self, done: int, total: int) -> None:
-        line = format_progress(done, total, time.monotonic() - self._started)
+    def show(self, line: str, done: int, total: int) -> None:
+        """Show ``line``, the state after ``done`` of ``total`` units of work."""
         if self._interactive:
             end = "\n" if done >= total else ""
             self._stream.write(f"\r{line}{end}")
@@ -38,3 +38,14 @@ class ProgressBar:
             self._last_tenth = tenth
             self._stream.write(f"{line}\n")
         self._stream.flush()
+
+
+class ProgressBar:
+    """The problems done (`format_progress`), as a `ProgressLine`."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._line = ProgressLine(stream)
+        self._started = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        self._line.show(format_progress(done, total, time.monotonic() - self._started), done, total)

@@ -52,7 +52,7 @@ from .arcade_run import (
     TurnState,
     deep_copy_namespace,
 )
-from .dataset import PredictedEpisode, Turn
+from .dataset import DatasetTurn, PredictedEpisode
 from .judging import Targets, cluster_sizes, converted
 from .options import Mode, ScoringOptions
 from .postprocess import extract_first_cell
@@ -95,7 +95,7 @@ class TurnJob:
     """Scores one turn; called inside a forked worker."""
 
     work_dir: Path
-    turn: Turn
+    turn: DatasetTurn
     hypotheses: tuple[str, ...]
     limits: Limits
     mode: Mode
@@ -114,7 +114,7 @@ class TurnJob:
 
 
 def score_turn_here(
-    turn: Turn, hypotheses: Sequence[str], limits: Limits, mode: Mode = "official"
+    turn: DatasetTurn, hypotheses: Sequence[str], limits: Limits, mode: Mode = "official"
 ) -> dict[str, Any]:
     """Run the context here, then the reference and each distinct hypothesis in forks."""
     started = time.perf_counter()
@@ -182,7 +182,7 @@ def _turn_seconds(
     return phases
 
 
-def _run_reference(state: TurnState, turn: Turn) -> tuple[Targets, Targets, bool] | str:
+def _run_reference(state: TurnState, turn: DatasetTurn) -> tuple[Targets, Targets, bool] | str:
     """The reference's targets under both rule sets, or why the turn is invalid."""
     try:
         tree = rewrite_for_arcade(turn.reference, True, REFERENCE_VALUE_PREFIX)
@@ -319,7 +319,7 @@ def _turn_jobs(
     return jobs
 
 
-def warm_imports(turns: Sequence[Turn]) -> list[str]:
+def warm_imports(turns: Sequence[DatasetTurn]) -> list[str]:
     """Import, once in this process, the modules the turns' workers will need.
 
     Every worker and every run is a fork of this process, so a module imported here is already

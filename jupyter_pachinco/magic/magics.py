@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import linecache
-import os
 import sys
 import time
 import warnings
@@ -40,7 +39,8 @@ from ..backends.settings import BackendSettings
 from ..context import Turn, describe_variables_as_json, make_turn
 from ..execution.ranking import holds_code
 from ..prompting import Candidate, insertion_cells
-from .kernel_state import error_report, fix_intent, fix_summary, preceding_cells, user_frames
+from ..prompting.fixes import fix_request
+from .kernel_state import failing_cell, fix_summary, preceding_cells, shown_traceback
 from .options import (
     HELP_TEXT,
     CellOptions,
@@ -117,18 +117,21 @@ class PachincoMagics(Magics):
 
     # --- asking ---------------------------------------------------------------------------
 
-    def ask(self, options: CellOptions, *, fixing: bool = False) -> None:
-        """Build the context from the kernel, then show the prompt or generate an answer."""
+    def ask(
+        self, options: CellOptions, *, fixing: bool = False, cells_before: int | None = None
+    ) -> None:
+        """Build the context from the kernel, then show the prompt or generate an answer.
+        ``cells_before``: the context holds only the cells run before that execution count."""
         assistant = self._assistant(options)
         shell = self._shell()
         raw_history: list[str] = getattr(shell.history_manager, "input_hist_raw", [])
-        cells = preceding_cells(raw_history)
+        cells = preceding_cells(raw_history, cells_before)
         # Through JSON, as the server receives them from the kernel, so both prompts agree.
         schemas = json.loads(describe_variables_as_json(shell.user_ns)) if options.schema else []
         history = list(self.turns)
         if options.show_prompt:
             prompt = assistant.build_prompt(
-                options.intent, cells, schemas, history, style=options.style
+                options.intent, cells, schemas, history, style=options.ask.style
             )
             shown = {
                 "text/plain": prompt_as_text(prompt),
@@ -142,17 +145,14 @@ class PachincoMagics(Magics):
             cells=cells,
             namespace_schemas=schemas,
             history=history,
-            n=options.candidates,
-            style=options.style,
-            max_new_tokens=options.max_new_tokens,
-            temperature=options.temperature,
+            options=options.ask.for_assistant(),
         )
-        done = _show_stream(events, options.candidates)
+        done = _show_stream(events, options.ask.n)
         self._use_answer(options, done, fixing=fixing)
 
     def _use_answer(self, options: CellOptions, done: Done, *, fixing: bool = False) -> None:
         chosen = _first_with_code(done.candidates)
-        if chosen is not None and (fixing or len(done.candidates) > 1):
+        if chosen is not None and options.ask.ranked(fixing=fixing):
             chosen = self._tried_choice(done.candidates, fixing=fixing)
         if chosen is None:
             if "length" in done.finish_reasons:
@@ -162,7 +162,7 @@ class PachincoMagics(Magics):
                 )
             raise MagicFailure("the model answered without code; try rephrasing the request.")
         _, candidate = chosen
-        cells = insertion_cells(candidate, options.layout)
+        cells = insertion_cells(candidate, options.ask.layout)
         explanation = "\n\n".join(c["source"] for c in cells if c["cell_type"] == "markdown")
         # An answer whose steps carry no explanation may still explain itself around the code.
         explanation = explanation or candidate.prose.strip()
@@ -232,33 +232,28 @@ class PachincoMagics(Magics):
             print(self._config_text())
         else:
             options, note = parse_fix_options(command.rest)
-            intent, summary = self._fix_request(note)
-            self.ask(replace(options, intent=intent, history_intent=summary), fixing=True)
+            self._fix(options, note)
 
     def _config_text(self) -> str:
         try:
             loaded = load_server_config()
         except BackendError as exc:
             raise MagicFailure(str(exc)) from exc
-        settings = BackendSettings(config=loaded.config)
-        values = {name: getattr(settings, name) for name in settings.trait_names()}
-        key_is_set = bool(os.environ.get(settings.api_key_env, "").strip())
-        return render_rows(public_settings(values, key_is_set, loaded.files))
+        return render_rows(public_settings(BackendSettings(config=loaded.config), loaded.files))
 
-    def _fix_request(self, note: str) -> tuple[str, str]:
-        """The request that asks for a repair of the last failing cell, and its history line."""
+    def _fix(self, options: CellOptions, note: str) -> None:
+        """Ask for a repair of the last failing cell, as the sidebar asks for one: its code and
+        the traceback shown under it, with the cells run before it as context."""
         error = self._user_error
         if error is None:
             raise MagicFailure("there is no error to fix: run the failing cell first.")
-        known = getattr(self._shell().compile, "_filename_map", {})
-        frames, cell_file = user_frames(error.__traceback__, lambda name: name in known)
-        if cell_file is None and isinstance(error, SyntaxError) and error.filename:
-            cell_file = error.filename
-        failing_code = "".join(linecache.getlines(cell_file)) if cell_file else None
-        return (
-            fix_intent(error_report(error, frames), failing_code, note),
-            fix_summary(error, note),
-        )
+        shell = self._shell()
+        cells: dict[str, int] = getattr(shell.compile, "_filename_map", {})
+        cell = failing_cell(error, cells)
+        code = "".join(linecache.getlines(cell.filename)) if cell.filename else None
+        intent = fix_request(code, shown_traceback(shell, error, cells), note)
+        fixed = replace(options, intent=intent, history_intent=fix_summary(error, note))
+        self.ask(fixed, fixing=True, cells_before=cell.execution_count)
 
 
 def _show_stream(events: Any, expected: int) -> Done:

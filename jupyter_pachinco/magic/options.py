@@ -9,9 +9,17 @@ from __future__ import annotations
 import argparse
 import shlex
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NoReturn
 
+from ..options import (
+    DEFAULT_MAX_NEW_TOKENS,
+    MAX_CANDIDATES,
+    MAX_INTENT_CHARS,
+    MAX_NEW_TOKENS,
+    MAX_TEMPERATURE,
+    AskOptions,
+)
 from ..prompting import DEFAULT_LAYOUT, DEFAULT_STYLE, LAYOUTS, style_names
 
 CELL_USAGE = (
@@ -20,9 +28,6 @@ CELL_USAGE = (
     "[--max-new-tokens N] [--temperature T] [what you want]\n<what you want, in plain words>"
 )
 LINE_USAGE = "%pachinco config | history | fix [options] [note] | help"
-MAX_CANDIDATES = 8
-MAX_NEW_TOKENS = 2048
-MAX_INTENT_CHARS = 10_000
 SUBCOMMANDS = ("config", "history", "fix", "help")
 
 
@@ -32,20 +37,18 @@ class MagicUsageError(ValueError):
 
 @dataclass(frozen=True)
 class CellOptions:
-    """What one ``%%pachinco`` call asks for."""
+    """What one ``%%pachinco`` call asks for: the ask itself as the sidebar's requests are read
+    (`AskOptions`: ``-n``, ``--style``, ``--layout``, ``--max-new-tokens``, ``--temperature``),
+    and what only the magic does."""
 
     intent: str
-    candidates: int = 1
-    style: str = DEFAULT_STYLE
-    layout: str = DEFAULT_LAYOUT
+    ask: AskOptions = field(default_factory=AskOptions)
     run: bool = False
     schema: bool = True
     show_prompt: bool = False
     model: str | None = None
     backend: str | None = None
     base_url: str | None = None
-    max_new_tokens: int = 384
-    temperature: float = 0.0
     # What `%pachinco history` and later prompts keep as this turn's intent, when it is not
     # `intent` itself (a fix's request holds the whole traceback; its history line does not).
     history_intent: str | None = None
@@ -85,15 +88,17 @@ def _temperature(text: str) -> float:
         value = float(text)
     except ValueError:
         value = -1.0
-    if not 0.0 <= value <= 2.0:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 2, got {text!r}")
+    if not 0.0 <= value <= MAX_TEMPERATURE:
+        raise argparse.ArgumentTypeError(
+            f"expected a number from 0 to {MAX_TEMPERATURE:g}, got {text!r}"
+        )
     return value
 
 
 def _cell_parser() -> _Parser:
     parser = _Parser(prog="%%pachinco", add_help=False, allow_abbrev=False)
     parser.add_argument("-n", "--candidates", type=_bounded_int(1, MAX_CANDIDATES), default=1)
-    parser.add_argument("--style", choices=style_names(), default=DEFAULT_STYLE)
+    parser.add_argument("--style", choices=style_names())
     parser.add_argument("--layout", choices=LAYOUTS, default=DEFAULT_LAYOUT)
     parser.add_argument("--run", action="store_true")
     parser.add_argument("--no-schema", dest="schema", action="store_false")
@@ -101,7 +106,9 @@ def _cell_parser() -> _Parser:
     parser.add_argument("--model")
     parser.add_argument("--backend")
     parser.add_argument("--base-url")
-    parser.add_argument("--max-new-tokens", type=_bounded_int(1, MAX_NEW_TOKENS), default=384)
+    parser.add_argument(
+        "--max-new-tokens", type=_bounded_int(1, MAX_NEW_TOKENS), default=DEFAULT_MAX_NEW_TOKENS
+    )
     parser.add_argument("--temperature", type=_temperature, default=0.0)
     return parser
 
@@ -219,19 +226,22 @@ def parse_cell_options(line: str, cell: str) -> CellOptions:
 
 
 def _options(parsed: argparse.Namespace, intent: str) -> CellOptions:
-    return CellOptions(
-        intent=intent,
-        candidates=parsed.candidates,
+    ask = AskOptions(
+        n=parsed.candidates,
         style=parsed.style,
         layout=parsed.layout,
+        max_new_tokens=parsed.max_new_tokens,
+        temperature=parsed.temperature,
+    )
+    return CellOptions(
+        intent=intent,
+        ask=ask,
         run=parsed.run,
         schema=parsed.schema,
         show_prompt=parsed.show_prompt,
         model=parsed.model,
         backend=parsed.backend,
         base_url=parsed.base_url,
-        max_new_tokens=parsed.max_new_tokens,
-        temperature=parsed.temperature,
     )
 
 
@@ -258,14 +268,14 @@ puts the code into the next cell.
 Options:
   -n, --candidates N   how many answers to sample (1-{MAX_CANDIDATES}); several are trial-run on a
                        copy of your variables and the answer most of them agree on is used
-  --style STYLE        prompt style: {", ".join(style_names())}
+  --style STYLE        prompt style: {", ".join(style_names())} (default {DEFAULT_STYLE})
   --layout LAYOUT      how the answer is laid out: {", ".join(LAYOUTS)}
   --run                also run the code, here, and show its result
   --no-schema          leave the live variables out of the prompt
   --show-prompt        show the exact prompt instead of asking the model
   --model, --backend, --base-url   override the configured model for this call
   --max-new-tokens N   longest answer, in tokens (1-{MAX_NEW_TOKENS})
-  --temperature T      sampling temperature (0-2); 0 is greedy
+  --temperature T      sampling temperature (0-{MAX_TEMPERATURE:g}); 0 is greedy
 
 Line commands:
   %pachinco config     the effective model configuration (no secrets)

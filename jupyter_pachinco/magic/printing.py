@@ -1,4 +1,4 @@
-"""What the magic prints, as pure functions: prompts, the effective settings, the history.
+"""What the magic prints: prompts, the effective settings, the history.
 
 No secret is ever printed: server URLs lose their user, password and query, and of the API key
 only whether its variable is set is shown.
@@ -6,11 +6,12 @@ only whether its variable is set is shown.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+import os
+from collections.abc import Sequence
 
+from ..backends import BackendError, BackendSettings, load_backend_class
 from ..backends.protocol import ChatMessage
+from ..backends.settings import public_url
 from ..context import Turn
 
 
@@ -28,38 +29,23 @@ def prompt_as_text(prompt: str | Sequence[ChatMessage]) -> str:
     return "\n\n".join(f"--- {m.role} ---\n{m.content}" for m in prompt)
 
 
-def public_url(url: str) -> str:
-    """A URL without user name, password, query or fragment: those may carry secrets."""
-    if not url:
-        return ""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
-
-
 def public_settings(
-    settings: Mapping[str, Any], key_is_set: bool, config_files: Sequence[str]
+    settings: BackendSettings, config_files: Sequence[str]
 ) -> list[tuple[str, str]]:
-    """The effective configuration as (name, value) rows: never the API key, only whether the
-    variable that should hold it is set."""
+    """The effective configuration as (name, value) rows: which model answers and how to reach
+    it, then the rows its backend gives for itself (`Backend.settings_rows`), then the config
+    files. Never the API key, only whether the variable that should hold it is set."""
+    key_is_set = bool(os.environ.get(settings.api_key_env, "").strip())
     rows = [
-        ("backend", str(settings.get("backend", ""))),
-        ("model", str(settings.get("model", ""))),
-        ("base_url", public_url(str(settings.get("base_url", ""))) or "(none)"),
-        (
-            "api_key_env",
-            f"{settings.get('api_key_env', '')} ({'set' if key_is_set else 'not set'})",
-        ),
+        ("backend", settings.backend),
+        ("model", settings.model),
+        ("base_url", public_url(settings.base_url) or "(none)"),
+        ("api_key_env", f"{settings.api_key_env} ({'set' if key_is_set else 'not set'})"),
     ]
-    for name in ("device", "dtype", "connect_timeout", "read_timeout", "max_retries"):
-        if name in settings:
-            rows.append((name, str(settings[name])))
-    if settings.get("backend") == "llamacpp":  # the GGUF file's context and threads
-        rows.extend(
-            (name, str(settings[name])) for name in ("n_ctx", "n_threads") if name in settings
-        )
+    try:
+        rows += load_backend_class(settings.backend).settings_rows(settings)
+    except BackendError as exc:  # an unknown backend: say so, show the rest
+        rows.append(("backend error", " ".join(str(exc).split())))
     rows.append(("config files", ", ".join(config_files) or "(none found)"))
     return rows
 

@@ -11,7 +11,7 @@ Pure logic: no model calls and no I/O.
 
 from __future__ import annotations
 
-from .chat import ChatMessage, build_chat_messages
+from .chat import PromptMessage, build_chat_messages
 from .completion import build_completion_prompt, exemplar_prefix
 from .exemplars import EXEMPLARS, Exemplar, ExemplarStep
 from .layouts import (
@@ -40,10 +40,10 @@ __all__ = [
     "LAYOUTS",
     "PROMPT_STYLES",
     "Candidate",
-    "ChatMessage",
     "Exemplar",
     "ExemplarStep",
     "InsertionCell",
+    "PromptMessage",
     "PromptStyle",
     "ReadAnswer",
     "Step",

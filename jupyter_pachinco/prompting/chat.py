@@ -29,7 +29,7 @@ from .styles import PromptStyle, get_style
 Role = Literal["system", "user", "assistant"]
 
 
-class ChatMessage(TypedDict):
+class PromptMessage(TypedDict):
     """One chat message, in the shape OpenAI-compatible APIs and chat templates take."""
 
     role: Role
@@ -55,10 +55,10 @@ def build_chat_messages(
     style: str | PromptStyle | None = None,
     *,
     exemplars: Sequence[Exemplar] = EXEMPLARS[:1],
-) -> list[ChatMessage]:
+) -> list[PromptMessage]:
     """The chat messages for the packed context (see the module docstring)."""
     chosen = get_style(style)
-    messages: list[ChatMessage] = [{"role": "system", "content": system_message(chosen)}]
+    messages: list[PromptMessage] = [{"role": "system", "content": system_message(chosen)}]
     for exemplar in exemplars:
         messages.append({"role": "user", "content": exemplar_request(exemplar)})
         messages.append({"role": "assistant", "content": fenced(chosen.chat_answer(exemplar))})

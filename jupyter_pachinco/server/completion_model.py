@@ -5,37 +5,27 @@ model. Left empty, completions use the chat model's backend itself (one model in
 set, they get a backend of their own, built like the chat one with these fields replaced, so
 that a small, fast model can complete while a larger one chats.
 
-The prompt form (`CompletionPlan.mode`) comes from ``fim``: a family name forces that FIM
-family, ``suffix`` sends the cell's rest as the OpenAI ``suffix`` field, ``prefix`` sends the
-prefix only, and ``auto`` (the default) detects the FIM family from the model's tokenizer
-(transformers: the tokenizer's vocabulary; llama.cpp: the GGUF file's vocabulary), and for an
-OpenAI-compatible server from the served model's name, else it uses ``suffix``.
+The prompt form (`CompletionPlan.mode`) comes from ``fim`` and the backend itself (see
+`completion.forms`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import io
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from traitlets import Enum, Int, Unicode
 from traitlets.config import Configurable
 
 from ..backends import Backend, BackendSettings, backend_from_settings
-from ..completion import FIM_FAMILIES, CompletionMode, FimFamily, detect_fim_family, fim_family
+from ..completion import CompletionMode, FimFamily
+from ..completion.forms import FIM_CHOICES, choose_mode
 from ..completion.prompts import DEFAULT_BUDGET_CHARS
 from .shared_assistant import settings_config
 
 log = logging.getLogger(__name__)
-
-FIM_CHOICES = ["auto", *FIM_FAMILIES, "suffix", "prefix"]
-# Served model names that tell the FIM family when no tokenizer is at hand.
-NAME_HINTS = {"qwen": ("qwen2.5-coder", "qwen2-coder", "codeqwen"), "starcoder": ("starcoder",)}
-NAME_HINTS["deepseek"] = ("deepseek-coder",)
 
 
 class CompletionSettings(Configurable):
@@ -134,7 +124,7 @@ class CompletionModel:
             backend = await asyncio.to_thread(backend_from_settings, settings)
         else:
             backend = await self._chat_backend()
-        mode, family = await asyncio.to_thread(choose_mode, self.settings.fim, settings)
+        mode, family = await asyncio.to_thread(choose_mode, self.settings.fim, backend)
         log.info(
             "jupyter_pachinco: completions by %s (%s), prompt form %s%s",
             settings.model,
@@ -143,62 +133,3 @@ class CompletionModel:
             f" ({family.name})" if family else "",
         )
         return CompletionPlan(backend, mode, family)
-
-
-def choose_mode(fim: str, settings: BackendSettings) -> tuple[CompletionMode, FimFamily | None]:
-    """The prompt form for the ``fim`` setting and the model that ``settings`` select."""
-    if fim in FIM_FAMILIES:
-        return "fim", fim_family(fim)
-    if fim in ("suffix", "prefix"):
-        return ("suffix" if fim == "suffix" else "prefix"), None
-    if settings.backend == "openai":
-        family = family_from_name(settings.model)
-        return ("fim", family) if family else ("suffix", None)
-    family = detect_fim_family(model_vocabulary(settings))
-    return ("fim", family) if family else ("prefix", None)
-
-
-def family_from_name(model: str) -> FimFamily | None:
-    """The FIM family a served model's name tells, if any."""
-    lowered = model.lower()
-    for name, hints in NAME_HINTS.items():
-        if any(hint in lowered for hint in hints):
-            return fim_family(name)
-    return None
-
-
-def model_vocabulary(settings: BackendSettings) -> Iterable[str]:
-    """The tokens of the model's vocabulary, or nothing when it cannot be read here."""
-    path = Path(settings.model).expanduser()
-    try:
-        if path.is_file() and path.suffix == ".gguf":
-            return gguf_vocabulary(path)
-        from transformers import AutoTokenizer
-
-        tokenizer = AutoTokenizer.from_pretrained(
-            str(path) if path.is_dir() else settings.model,
-            local_files_only=settings.local_files_only or path.is_dir(),
-        )
-        return [*tokenizer.get_vocab(), *tokenizer.all_special_tokens]
-    except (OSError, ValueError, ImportError) as exc:
-        log.info("jupyter_pachinco: no tokenizer for %s (%s); no FIM", settings.model, exc)
-        return []
-
-
-def gguf_vocabulary(path: Path) -> list[str]:
-    """The token texts of a GGUF file's vocabulary, read by llama.cpp (vocabulary only: no
-    weights are loaded)."""
-    import llama_cpp
-
-    from ..backends.llamacpp_loading import silence_llama_cpp
-
-    silence_llama_cpp()
-    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
-        vocab = llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=True)
-    try:
-        return [
-            vocab.detokenize([token], special=True).decode("utf-8", "replace")
-            for token in range(vocab.n_vocab())
-        ]
-    finally:
-        vocab.close()

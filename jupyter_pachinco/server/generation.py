@@ -23,7 +23,7 @@ from ..assistant import Assistant, AssistantEvent, Done, Prompt
 from ..backends import BackendError, Cancellation
 from ..context import PackedContext, Turn, load_turns
 from ..execution.ranking import unranked
-from ..prompting.fixes import fix_intent
+from ..prompting.fixes import fix_request
 from .kernels.inspection import KernelInspector, KernelSnapshot
 from .kernels.ranking import KernelRanker
 from .sessions import GenerationSessions
@@ -62,9 +62,7 @@ def model_intent(body: GenerateBody) -> str:
     the intent as the user's note."""
     if body.fix is None:
         return body.intent
-    request = fix_intent(body.fix.code, body.fix.error)
-    note = body.intent.strip()
-    return f"{request}\n\n{note}" if note else request
+    return fix_request(body.fix.code, body.fix.error, body.intent)
 
 
 class GenerationService:
@@ -160,14 +158,7 @@ class GenerationService:
         # `Assistant.generate` is an async generator: closing it early cancels the backend.
         events = cast(
             AsyncGenerator[AssistantEvent, None],
-            assistant.generate(
-                packed.intent,
-                packed=packed,
-                n=options.n,
-                style=options.style,
-                max_new_tokens=options.max_new_tokens,
-                temperature=options.temperature,
-            ),
+            assistant.generate(packed.intent, packed=packed, options=options.for_assistant()),
         )
         try:
             async for event in events:

@@ -10,13 +10,15 @@ from typing import Any
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from ..backends.settings import public_url
 from ..version import __version__
 from .handlers import PachincoHandler
 from .services import PachincoServices
 
 
 def public_status(services: PachincoServices) -> dict[str, Any]:
-    """What the browser may know about the configuration: never secrets."""
+    """What the browser may know about the configuration: never secrets (the server URL
+    without its user, password and query)."""
     settings = services.backend_settings
     model = services.shared_assistant.status
     loading = model.loading
@@ -24,7 +26,7 @@ def public_status(services: PachincoServices) -> dict[str, Any]:
         "version": __version__,
         "backend": settings.backend,
         "model": settings.model,
-        "base_url": settings.base_url or None,
+        "base_url": public_url(settings.base_url) or None,
         "model_state": model.state,
         "loading": None
         if loading is None

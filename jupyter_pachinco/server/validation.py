@@ -11,15 +11,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..prompting import DEFAULT_LAYOUT, LAYOUTS, style_names
+from ..options import (
+    MAX_CANDIDATES,
+    MAX_INTENT_CHARS,
+    MAX_NEW_TOKENS,
+    MAX_TEMPERATURE,
+    AskOptions,
+)
+from ..prompting import LAYOUTS, style_names
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
 MAX_CELLS = 2000
-MAX_INTENT_CHARS = 10_000
 MAX_REQUEST_ID_CHARS = 200
-MAX_CANDIDATES = 8
-MAX_NEW_TOKENS = 2048
-MAX_TEMPERATURE = 2.0
 CELL_TYPES = ("code", "markdown", "raw")
 
 GENERATE_FIELDS = frozenset(
@@ -50,19 +53,6 @@ class BadRequest(Exception):
 
 
 @dataclass(frozen=True)
-class GenerateOptions:
-    """The ``options`` of a generate request, defaults filled in."""
-
-    n: int = 1
-    style: str | None = None
-    layout: str = DEFAULT_LAYOUT
-    include_outputs: bool = False
-    max_new_tokens: int = 384
-    temperature: float = 0.0
-    rank: bool | None = None  # None: rank when several candidates are asked for
-
-
-@dataclass(frozen=True)
 class FixRequest:
     """The ``fix`` of a generate request: a failing cell's code and its traceback text."""
 
@@ -80,18 +70,13 @@ class GenerateBody:
     cells: list[dict[str, Any]] = field(default_factory=list)
     active_cell_index: int | None = None
     kernel_id: str | None = None
-    options: GenerateOptions = field(default_factory=GenerateOptions)
+    options: AskOptions = field(default_factory=AskOptions)
     fix: FixRequest | None = None
 
     @property
     def ranking_wanted(self) -> bool:
-        """Whether the candidates are trial-run and ranked: fixes always are, so that nothing
-        that still fails is offered as a fix without saying so."""
-        if self.fix is not None:
-            return True
-        if self.options.rank is not None:
-            return self.options.rank
-        return self.options.n > 1
+        """Whether the candidates are trial-run and ranked (see `AskOptions.ranked`)."""
+        return self.options.ranked(fixing=self.fix is not None)
 
     @property
     def context_cells(self) -> list[dict[str, Any]]:
@@ -195,12 +180,12 @@ def _cell(position: int, cell: object) -> dict[str, Any]:
     return {"cell_type": cell["cell_type"], "source": cell["source"], "outputs": outputs}
 
 
-def read_options(value: object) -> GenerateOptions:
+def read_options(value: object) -> AskOptions:
     """The ``options`` object, each field checked against its range."""
     if not isinstance(value, dict):
         raise BadRequest("`options` must be an object.")
     _no_unknown_fields(value, OPTION_FIELDS, "options.")
-    defaults = GenerateOptions()
+    defaults = AskOptions()
     style = _optional_text(value, "style", "options.")
     if style is not None and style not in style_names():
         raise BadRequest(f"`options.style` must be one of {', '.join(style_names())}.")
@@ -213,7 +198,7 @@ def read_options(value: object) -> GenerateOptions:
     rank = value.get("rank")
     if rank is not None and not isinstance(rank, bool):
         raise BadRequest("`options.rank` must be true, false or null.")
-    return GenerateOptions(
+    return AskOptions(
         n=_int_in(value, "n", 1, MAX_CANDIDATES, defaults.n),
         style=style,
         layout=layout,

@@ -14,6 +14,8 @@ from typing import Any, TextIO
 
 from transformers import TrainerCallback
 
+from ..evaluation.progress import ProgressLine
+
 
 def format_eta(seconds: float) -> str:
     """``1h02m``, ``3m05s`` or ``42s``; ``?`` when unknown."""
@@ -45,13 +47,11 @@ class TokensPerSecond(TrainerCallback):
     """Tracks tokens/s over the steps run in this process (a resumed run starts afresh)."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
-        self._stream = stream or sys.stderr
-        self._interactive = self._stream.isatty()
+        self._line = ProgressLine(stream or sys.stderr)
         self._start_time = 0.0
         self._start_step = 0
         self._start_tokens = 0
         self._logs: dict[str, float] = {}
-        self._last_tenth = -1
         self.tokens_per_s = 0.0
         self.tokens = 0
 
@@ -76,13 +76,4 @@ class TokensPerSecond(TrainerCallback):
             self._draw(state.global_step, state.max_steps, eta)
 
     def _draw(self, step: int, total: int, eta: float) -> None:
-        line = format_line(step, total, self.tokens_per_s, eta, self._logs)
-        if self._interactive:
-            self._stream.write(f"\r{line}" + ("\n" if step >= total else ""))
-        else:
-            tenth = (10 * step) // total if total else 10
-            if tenth == self._last_tenth and step < total:
-                return
-            self._last_tenth = tenth
-            self._stream.write(f"{line}\n")
-        self._stream.flush()
+        self._line.show(format_line(step, total, self.tokens_per_s, eta, self._logs), step, total)

@@ -14,9 +14,9 @@ from transformers import AutoTokenizer
 from jupyter_pachinco.backends import ChatMessage, GenerationRequest, TextDelta
 from jupyter_pachinco.backends.openai_backend import OpenAIBackend
 from tests.support.greedy import check_greedy_texts, llama_reference
+from tests.support.llama_server import MODEL_ALIAS, llama_server
 
 from .gguf_export import export_gguf
-from .llama_server import MODEL_ALIAS, llama_server
 
 PROMPT = (
     "import pandas as pd\nscores = pd.read_csv('scores.csv')\n"

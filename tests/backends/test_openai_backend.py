@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from jupyter_pachinco.backends import CandidateFinished, ChatMessage, GenerationRequest, TextDelta
 from jupyter_pachinco.backends.openai_backend import OpenAIBackend
-
-from .sse_server import Behaviour, FakeOpenAIServer
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer
 
 ANSWER = "df['price'].mean()"
 

@@ -17,8 +17,7 @@ from jupyter_pachinco.backends.errors import (
     ServerUnreachable,
 )
 from jupyter_pachinco.backends.openai_backend import OpenAIBackend
-
-from .sse_server import Behaviour, FakeOpenAIServer, free_port
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer, free_port
 
 KEY_ENV = "PACHINCO_TEST_KEY"
 KEY = "sk-test-4f9a2c7e1b8d3f6a0c5e"
@@ -67,6 +66,24 @@ async def test_connection_refused(secret_key: str, caplog: pytest.LogCaptureFixt
     assert "Cannot connect" in str(error)
     assert "base_url" in str(error)
     assert_no_key_anywhere(error, caplog)
+
+
+async def test_messages_name_the_server_without_the_credentials_of_its_url(
+    secret_key: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    port = free_port()
+    url = f"http://alice:url-s3cret@127.0.0.1:{port}/v1?api_key=query-k3y"
+    backend = backend_for(url)
+    error = await failure_of(None, url)
+    assert isinstance(error, ServerUnreachable)
+    assert f"http://127.0.0.1:{port}/v1" in str(error)
+    chain: BaseException | None = error
+    while chain is not None:
+        for hidden in ("alice", "url-s3cret", "query-k3y"):
+            assert hidden not in str(chain)
+            assert hidden not in repr(backend)
+            assert hidden not in caplog.text
+        chain = chain.__cause__ or chain.__context__
 
 
 async def test_stall_before_headers_times_out(

@@ -16,7 +16,7 @@ from jupyter_pachinco import Assistant
 from jupyter_pachinco.assistant import Done, PromptForm
 from jupyter_pachinco.context import describe_variables, make_turn
 from jupyter_pachinco.context.safe_text import LINE_BREAKS, comment_lines, safe_text
-from tests.backends.sse_server import Behaviour, serving_in_thread
+from tests.support.fake_openai import Behaviour, serving_in_thread
 
 # Each input pairs a piece of hostile text with where it enters the prompt.
 HOSTILE = {

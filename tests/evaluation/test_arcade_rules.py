@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from jupyter_pachinco.evaluation.arcade_run import UNCOPYABLE, deep_copy_namespace
-from jupyter_pachinco.evaluation.dataset import Turn
+from jupyter_pachinco.evaluation.dataset import DatasetTurn
 from jupyter_pachinco.evaluation.postprocess import extract_first_cell
 from jupyter_pachinco.evaluation.scoring import score_turn_here
 from jupyter_pachinco.execution import Limits
@@ -35,7 +35,7 @@ def score(
     output_variables: Sequence[str] = (),
     timeout: float = 20.0,
 ) -> dict[str, Any]:
-    turn = Turn("q", reference, context, tuple(output_variables))
+    turn = DatasetTurn("q", reference, context, tuple(output_variables))
     return score_turn_here(turn, list(hypotheses), Limits(wall_time_s=timeout, memory_bytes=None))
 
 

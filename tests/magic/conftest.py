@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from jupyter_client.manager import start_new_kernel
 
-from tests.backends.sse_server import Behaviour, FakeOpenAIServer, serving_in_thread
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer, serving_in_thread
 
 API_KEY = "sk-magic-test-secret-1234"
 URL_PASSWORD = "hunter2-url-password"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.backends.sse_server import FakeOpenAIServer
+from tests.support.fake_openai import FakeOpenAIServer
 
 from .conftest import scripted_options
 from .kernel_session import run_cell

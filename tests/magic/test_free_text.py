@@ -28,21 +28,21 @@ def test_fix_note_reaches_the_model_verbatim(note: str) -> None:
     command = parse_line_command(f"fix {note}")
     options, kept = parse_fix_options(command.rest)
     assert kept == note
-    assert options.candidates == 1
+    assert options.ask.n == 1
 
 
 @pytest.mark.parametrize("note", NOTES)
 def test_fix_note_after_options_is_verbatim(note: str) -> None:
     options, kept = parse_fix_options(f"-n 3 --style=stepwise --run {note}")
     assert kept == note
-    assert (options.candidates, options.style, options.run) == (3, "stepwise", True)
+    assert (options.ask.n, options.ask.style, options.run) == (3, "stepwise", True)
 
 
 @pytest.mark.parametrize("note", NOTES)
 def test_cell_line_text_joins_the_intent_verbatim(note: str) -> None:
     options = parse_cell_options(f"--temperature 0.5 {note}", "\nand sort it by city\n")
     assert options.intent == f"{note}\nand sort it by city"
-    assert options.temperature == 0.5
+    assert options.ask.temperature == 0.5
     only_line = parse_cell_options(note, "")
     assert only_line.intent == note
 

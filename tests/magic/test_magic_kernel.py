@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.backends.sse_server import FakeOpenAIServer, free_port
+from tests.support.fake_openai import FakeOpenAIServer, free_port
 
 from .conftest import API_KEY, URL_PASSWORD, URL_QUERY_KEY, scripted_options
 from .kernel_session import run_cell, user_variables

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from tests.backends.sse_server import Behaviour, FakeOpenAIServer, serving_in_thread
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer, serving_in_thread
 
 from .conftest import scripted_options
 from .kernel_session import run_cell, user_variables

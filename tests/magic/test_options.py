@@ -18,12 +18,12 @@ def test_cell_options_are_read_with_their_defaults() -> None:
         "\n  mean fare per class  \n",
     )
     assert options.intent == "mean fare per class"
-    assert (options.candidates, options.style, options.layout) == (3, "stepwise", "comments")
+    assert (options.ask.n, options.ask.style, options.ask.layout) == (3, "stepwise", "comments")
     assert options.run
     assert not options.schema
-    assert options.temperature == 0.7
+    assert options.ask.temperature == 0.7
     plain = parse_cell_options("", "x")
-    assert (plain.candidates, plain.run, plain.schema, plain.model) == (1, False, True, None)
+    assert (plain.ask.n, plain.run, plain.schema, plain.model) == (1, False, True, None)
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.backends.sse_server import FakeOpenAIServer
+from tests.support.fake_openai import FakeOpenAIServer
 
 from .conftest import scripted_options
 from .kernel_session import run_cell

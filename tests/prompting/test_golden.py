@@ -19,7 +19,7 @@ import pytest
 
 from jupyter_pachinco.context import PackedContext
 from jupyter_pachinco.prompting import (
-    ChatMessage,
+    PromptMessage,
     build_chat_messages,
     build_completion_prompt,
     style_names,
@@ -29,7 +29,7 @@ GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("PACHINCO_UPDATE_GOLDEN") == "1"
 
 
-def render_messages(messages: list[ChatMessage]) -> str:
+def render_messages(messages: list[PromptMessage]) -> str:
     """Chat messages as a text that reads well in a diff."""
     return "".join(f"===== {m['role']} =====\n{m['content']}\n" for m in messages)
 

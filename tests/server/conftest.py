@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.backends.sse_server import Behaviour, FakeOpenAIServer
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer
 
 Fetch = Callable[..., Awaitable[Any]]
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from jupyter_pachinco.server.services import PachincoServices
-from tests.backends.sse_server import Behaviour, FakeOpenAIServer
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer
 
 from .conftest import Fetch, generate, generate_body, post_json, until
 

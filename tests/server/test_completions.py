@@ -1,6 +1,6 @@
-"""``POST /pachinco/complete``: a real Jupyter server, a real kernel, and a scripted
-OpenAI-compatible completions server (`tests/support/scripted_completions.py`) that records
-each prompt and `suffix` and how each request ended."""
+"""``POST /pachinco/complete``: a real Jupyter server, a real kernel, and the fake
+OpenAI-compatible model server (`tests/support/fake_openai.py`) answering by the end of the
+prompt, which records each prompt and `suffix` and how each request ended."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.scripted_completions import CompletionRule, ScriptedCompletions
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer, Rule
 
 from .conftest import Fetch, post_json, read_lines, until
 from .test_kernels import start_kernel
@@ -21,25 +21,32 @@ FRAME_CODE = (
     "import pandas as pd\n"
     "fares = pd.DataFrame({'pclass': [1, 3], 'fare': [71.3, 7.9], 'embarked': ['S', 'C']})"
 )
-RULES = [
-    CompletionRule(after='fares.groupby("', words=("pcl", 'ass")', '["fare"]')),
-    CompletionRule(after="broken = ", words=("1 +", " * 2")),
+
+
+def after(prompt_end: str, *words: str, delay_s: float = 0.0) -> Rule:
+    """Answer prompts that end with ``prompt_end`` with ``words``, ``delay_s`` apart."""
+    return Rule(prompt_end, (Behaviour(words=words, delay_s=delay_s),), ends_with=True)
+
+
+RULES = (
+    after('fares.groupby("', "pcl", 'ass")', '["fare"]'),
+    after("broken = ", "1 +", " * 2"),
     # cut after its fourth word by a limit of 4 tokens: `fares.groupby("pclass")["fa`
-    CompletionRule(after="cut = ", words=("fares", '.groupby("pclass")', '["', "fa", 're"]')),
-    CompletionRule(after="slow = ", words=tuple(f"w{i} " for i in range(200)), delay_s=0.2),
-]
+    after("cut = ", "fares", '.groupby("pclass")', '["', "fa", 're"]'),
+    after("slow = ", *(f"w{i} " for i in range(200)), delay_s=0.2),
+)
 
 
 @pytest.fixture
-def completions_model(jp_asyncio_loop: asyncio.AbstractEventLoop) -> Iterator[ScriptedCompletions]:
-    server = ScriptedCompletions(list(RULES))
+def completions_model(jp_asyncio_loop: asyncio.AbstractEventLoop) -> Iterator[FakeOpenAIServer]:
+    server = FakeOpenAIServer([Behaviour(words=())], rules=RULES)  # no rule: no words
     jp_asyncio_loop.run_until_complete(server.__aenter__())
     yield server
     jp_asyncio_loop.run_until_complete(server.__aexit__(None, None, None))
 
 
 @pytest.fixture
-def jp_server_config(completions_model: ScriptedCompletions) -> dict[str, Any]:
+def jp_server_config(completions_model: FakeOpenAIServer) -> dict[str, Any]:
     return {
         "ServerApp": {"jpserver_extensions": {"jupyter_pachinco": True}},
         "BackendSettings": {
@@ -70,7 +77,7 @@ async def complete(jp_fetch: Fetch, body: dict[str, Any]) -> list[dict[str, Any]
 
 
 async def test_a_suggestion_streams_and_never_repeats_the_text_after_the_cursor(
-    jp_fetch: Fetch, completions_model: ScriptedCompletions
+    jp_fetch: Fetch, completions_model: FakeOpenAIServer
 ) -> None:
     lines = await complete(jp_fetch, complete_body())
     assert [line["type"] for line in lines[:-1]] == ["suggestion"] * (len(lines) - 1)
@@ -80,26 +87,26 @@ async def test_a_suggestion_streams_and_never_repeats_the_text_after_the_cursor(
     assert done["type"] == "done"
     assert done["text"] == "pclass"
     assert done["mode"] == "suffix"  # an OpenAI-compatible server whose name tells no FIM family
-    seen = completions_model.log[0]
+    seen = completions_model.requests[0]
     assert seen.suffix == '")\nby_class.mean()'
-    assert seen.prompt_tail.endswith('by_class = fares.groupby("')
+    assert seen.asked.endswith('by_class = fares.groupby("')
 
 
 async def test_the_kernels_dataframe_schema_reaches_the_prompt_from_the_last_snapshot(
-    jp_fetch: Fetch, jp_serverapp: Any, completions_model: ScriptedCompletions
+    jp_fetch: Fetch, jp_serverapp: Any, completions_model: FakeOpenAIServer
 ) -> None:
     kernel_id = await start_kernel(jp_serverapp, FRAME_CODE)
     first = await complete(jp_fetch, complete_body(kernel_id=kernel_id, cells=[]))
     # No snapshot yet: the completion does not wait for one, it starts one in the background.
     assert first[-1]["schemas_pending"] is True
-    assert "Columns in fares" not in completions_model.log[0].prompt_tail
+    assert "Columns in fares" not in completions_model.requests[0].asked
     inspector = jp_serverapp.web_app.settings["pachinco"].inspector
     await until(lambda: inspector.last_snapshot(kernel_id) is not None)
 
     second = await complete(jp_fetch, complete_body(kernel_id=kernel_id, cells=[]))
     assert second[-1]["frames"] == ["fares"]
     assert second[-1]["schemas_pending"] is False
-    prompt = completions_model.log[1].prompt_tail
+    prompt = completions_model.requests[1].asked
     assert "# Columns in fares with example values:\n# pclass (1), fare (71.3), embarked (S)" in (
         prompt
     )
@@ -128,23 +135,25 @@ async def test_a_busy_kernel_does_not_hold_a_completion_back(
 
 
 async def test_cancel_ends_the_request_on_the_model_server(
-    jp_fetch: Fetch, completions_model: ScriptedCompletions
+    jp_fetch: Fetch, completions_model: FakeOpenAIServer
 ) -> None:
     body = complete_body(prefix="slow = ", suffix="")
     running = asyncio.ensure_future(complete(jp_fetch, body))
-    await until(lambda: bool(completions_model.log) and completions_model.log[0].words_sent > 1)
+    await until(
+        lambda: bool(completions_model.requests) and completions_model.requests[0].events_sent > 1
+    )
     response = await post_json(
         jp_fetch, "pachinco", "complete", "cancel", body={"request_id": body["request_id"]}
     )
     assert json.loads(response.body) == {"cancelled": True}
     ended = await asyncio.wait_for(completions_model.wait_ended(0), 30)
-    assert ended.state == "cancelled"
-    assert ended.words_sent < 200
+    assert ended.state == "closed_by_client"
+    assert ended.events_sent < 200
     await running
 
 
 async def test_a_suggestion_that_would_break_the_cell_is_dropped(
-    jp_fetch: Fetch, completions_model: ScriptedCompletions
+    jp_fetch: Fetch, completions_model: FakeOpenAIServer
 ) -> None:
     # `broken = 1 + * 2` is a syntax error that no further typing mends
     lines = await complete(jp_fetch, complete_body(prefix="broken = ", suffix=""))
@@ -152,7 +161,7 @@ async def test_a_suggestion_that_would_break_the_cell_is_dropped(
 
 
 async def test_a_suggestion_cut_by_the_token_limit_is_trimmed_to_a_sound_start(
-    jp_fetch: Fetch, completions_model: ScriptedCompletions
+    jp_fetch: Fetch, completions_model: FakeOpenAIServer
 ) -> None:
     body = complete_body(prefix="cut = ", suffix="", options={"max_new_tokens": 4})
     lines = await complete(jp_fetch, body)
@@ -207,11 +216,11 @@ async def test_bad_bodies_are_refused_with_a_message(
 
 
 async def test_a_request_id_already_running_is_a_409(
-    jp_fetch: Fetch, completions_model: ScriptedCompletions
+    jp_fetch: Fetch, completions_model: FakeOpenAIServer
 ) -> None:
     body = complete_body(prefix="slow = ", suffix="")
     running = asyncio.ensure_future(complete(jp_fetch, body))
-    await until(lambda: bool(completions_model.log))
+    await until(lambda: bool(completions_model.requests))
     response = await post_json(jp_fetch, "pachinco", "complete", body=body)
     assert response.code == 409
     await post_json(

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.backends.sse_server import Behaviour
+from tests.support.fake_openai import Behaviour
 
 from .conftest import Fetch, generate, generate_body
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.backends.sse_server import FakeOpenAIServer
+from tests.support.fake_openai import FakeOpenAIServer
 
 from .conftest import ANSWER_WORDS, Fetch, generate, generate_body
 

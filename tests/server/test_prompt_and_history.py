@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 
 from jupyter_pachinco.context import make_turn
-from tests.backends.sse_server import FakeOpenAIServer
+from tests.support.fake_openai import FakeOpenAIServer
 
 from .conftest import Fetch, generate, generate_body, post_json
 

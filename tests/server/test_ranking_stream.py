@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.backends.sse_server import Behaviour, FakeOpenAIServer
-from tests.server.kernels.kernels import evaluate, user_kernel
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer
+from tests.support.user_kernel import evaluate, user_kernel
 
 from .conftest import Fetch, generate, generate_body, post_json, until
 

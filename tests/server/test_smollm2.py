@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from jupyter_pachinco.backends.llamacpp_loading import forget_shared_ggufs
-from tests.server.kernels.kernels import evaluate, user_kernel
+from tests.support.user_kernel import evaluate, user_kernel
 
 from .conftest import Fetch, generate_body, read_lines
 

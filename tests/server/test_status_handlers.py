@@ -61,3 +61,24 @@ class TestConfiguredModel:
         assert body["model"] == "served-model"
         assert body["base_url"] == "http://127.0.0.1:9/v1"
         assert "sk-secret-value" not in response.body.decode()
+
+
+class TestServerURLWithCredentials:
+    """A server URL with a user, a password or a query reaches the browser without them."""
+
+    @pytest.fixture
+    def jp_server_config(self) -> dict[str, Any]:
+        return {
+            "ServerApp": {"jpserver_extensions": {"jupyter_pachinco": True}},
+            "BackendSettings": {
+                "model": "served-model",
+                "base_url": "https://alice:url-s3cret@models.example:8443/v1?api_key=query-k3y",
+            },
+        }
+
+    async def test_status_shows_the_url_without_credentials(self, jp_fetch: Fetch) -> None:
+        response = await jp_fetch("pachinco", "status")
+        body = json.loads(response.body)
+        assert body["base_url"] == "https://models.example:8443/v1"
+        for hidden in ("alice", "url-s3cret", "query-k3y"):
+            assert hidden not in response.body.decode()

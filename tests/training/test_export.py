@@ -16,7 +16,6 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 from jupyter_pachinco.cli import main
 from jupyter_pachinco.training.base_model import resolve_base
 from jupyter_pachinco.training.gguf_export import export_gguf, llama_tensors
-from tests.backends.llama_server import MODEL_ALIAS, llama_server
 from tests.support.greedy import (
     TOLERANCE,
     check_greedy_texts,
@@ -24,6 +23,7 @@ from tests.support.greedy import (
     hf_reference,
     log_softmax,
 )
+from tests.support.llama_server import MODEL_ALIAS, llama_server
 
 from .test_train import train
 

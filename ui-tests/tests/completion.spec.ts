@@ -3,14 +3,15 @@ import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { notebookCells, notebookWith, openNotebook } from './helpers';
 
 // This file runs against the server of `jupyter_server_completion_config.py`, whose model is
-// the scripted completions server: `orders.groupby("` is answered at once, `slow_total =
-// orders` slowly, and `GET /log` tells how each request ended there.
-const modelLog = `http://127.0.0.1:${
+// the tests' fake model server: `orders.groupby("` is answered at once, `slow_total = orders`
+// slowly, and `GET /_script/status` tells how each request ended there.
+const modelStatus = `http://127.0.0.1:${
   process.env.PACHINCO_UI_COMPLETION_MODEL_PORT || '8932'
-}/log`;
+}/_script/status`;
 
 interface IModelRequest {
-  prompt_tail: string;
+  /** The end of the prompt (the text before the cursor). */
+  asked: string;
   state: string;
 }
 
@@ -63,19 +64,23 @@ test.describe('Inline completions', () => {
     // The model server lives as long as the web server: only this test's requests count
     // (`--repeat-each` runs it again against the same log).
     const modelRequests = async () =>
-      (await (await page.request.get(modelLog)).json()) as IModelRequest[];
+      (
+        (await (await page.request.get(modelStatus)).json()) as {
+          requests: IModelRequest[];
+        }
+      ).requests;
     const earlier = (await modelRequests()).length;
     await typeInNewCell(page, 1, 'slow_total = orders');
     await expect(ghost(page)).toContainText('.price');
     const slow = async () =>
       (await modelRequests())
         .slice(earlier)
-        .filter(r => r.prompt_tail.endsWith('slow_total = orders'));
+        .filter(r => r.asked.endsWith('slow_total = orders'));
     expect((await slow()).map(r => r.state)).toEqual(['streaming']);
     await page.keyboard.type(' ');
     await expect
       .poll(async () => (await slow()).map(r => r.state))
-      .toEqual(['cancelled']);
+      .toEqual(['closed_by_client']);
     expect((await notebookCells(page))[1].source).toBe('slow_total = orders ');
   });
 });

@@ -8,10 +8,10 @@ ship with. A turn is dropped, with its reason, when the scorer:
 
 - leaves it out of every metric (its context or reference raised there, its reference has an
   empty delta, an unpicklable value, an ``output_variables`` name missing...):
-  reason ``"scorer cannot judge the reference"``; or
+  `Reason.CANNOT_JUDGE`; or
 - judges the reference wrong against itself (an output that changes between runs in a way the
   child's fork did not catch, a figure that differs between two draws):
-  reason ``"reference fails its own check"``.
+  `Reason.FAILS_ITSELF` (the ``score`` checks of `exclusions.CHECKS`).
 
 So references as predictions always score 100% on a mined set. Episodes left without turns
 are dropped.
@@ -27,9 +27,7 @@ from ..dataset import parse_predictions
 from ..options import ScoringOptions
 from ..scoring import score_predictions
 from .episode import Exclusion, NotebookResult
-
-CANNOT_JUDGE = "scorer cannot judge the reference"
-FAILS_ITSELF = "reference fails its own check"
+from .exclusions import Evidence, exclusion
 
 
 def references_as_predictions(episodes: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -66,19 +64,19 @@ def _drop_failing_turns(result: NotebookResult, scored_turns: Sequence[dict[str,
     assert result.episode is not None
     kept = []
     for example, scored in zip(result.episode["turns"], scored_turns, strict=True):
-        reason = _failure(scored)
-        if reason is None:
+        found = exclusion(Evidence(scored=scored), "score")
+        if found is None:
             kept.append(example)
             continue
         turn = example["turn"]
-        detail = scored.get("reference_error") or ""
+        reason, detail = found
         result.excluded.append(
             Exclusion(
                 notebook=result.notebook_name,
                 code_cell=int(turn["code"]["cell_idx"]),
                 intent=str(turn["intent"]["value"]),
                 reason=reason,
-                detail=str(detail),
+                detail=detail,
             )
         )
     result.episode["turns"] = kept
@@ -89,11 +87,3 @@ def _drop_failing_turns(result: NotebookResult, scored_turns: Sequence[dict[str,
         previous = context
     if not kept:
         result.episode = None
-
-
-def _failure(scored: dict[str, Any]) -> str | None:
-    if scored["excluded"]:
-        return CANNOT_JUDGE
-    if not all(hypothesis["correct"] for hypothesis in scored["hypotheses"]):
-        return FAILS_ITSELF
-    return None

@@ -27,6 +27,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from .exclusions import Reason, unusable
+
 SCHEMA_KINDS_LEFT_OUT = frozenset({"module", "function", "class"})
 
 
@@ -142,7 +144,7 @@ def _judge(namespace: Mapping[str, Any], before: Mapping[str, bytes], trial: Any
     verdict: dict[str, Any] = {"has_output": output is not None, "changed": sorted(changed),
                                "unusable": None, "digest": None}  # fmt: skip
     if not targets:
-        verdict.update(unusable="no output and no changed variable", kind="effect")
+        verdict.update(unusable=unusable(Reason.NO_EFFECT))
         return verdict
     digest = hashlib.blake2b(digest_size=16)
     for value, forked in targets:
@@ -151,15 +153,12 @@ def _judge(namespace: Mapping[str, Any], before: Mapping[str, bytes], trial: Any
             data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
             same = outputs_match(forked, pickle.loads(data))
         except Exception:  # the scorer sends values back pickled; this one cannot be
-            verdict.update(
-                unusable=f"its {name} value cannot be pickled or compared", kind="comparable"
-            )
+            detail = f"its {name} value cannot be pickled or compared"
+            verdict.update(unusable=unusable(Reason.NOT_COMPARABLE, detail))
             return verdict
         if not same:
-            verdict.update(
-                unusable=f"its {name} value does not match the same code run again",
-                kind="repeatable",
-            )
+            detail = f"its {name} value does not match the same code run again"
+            verdict.update(unusable=unusable(Reason.NOT_REPEATABLE, detail))
             return verdict
         digest.update(data)
     verdict["digest"] = digest.hexdigest()

@@ -127,18 +127,14 @@ def _distinct_names(found: Sequence[tuple[Path, str]]) -> list[str]:
 
 
 def run_mine(args: argparse.Namespace) -> int:
-    from ...prompting import UnknownStyleError, get_style
-    from ..generate import write_predictions
+    from ..generate import check_style, write_predictions
     from .check import keep_judgeable_turns
     from .examples import prompt_assistant, write_examples
     from .notebooks import split_by_notebook
     from .run import DataSources, mine_notebook
     from .summary import fill_inputs, mining_report, summary_lines
 
-    try:
-        get_style(args.style)
-    except UnknownStyleError as exc:
-        raise EvaluationError(str(exc)) from exc
+    check_style(args.style)
     fraction = parse_split(args.split)
     sources = DataSources(tuple(args.data_root), parse_data_map(args.data_map))
     notebooks = find_notebooks(args.paths)

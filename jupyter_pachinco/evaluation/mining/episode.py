@@ -12,9 +12,10 @@ notebook cells above the intent (the prompts are built from them) and
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .exclusions import Evidence, Reason, exclusion
 from .notebooks import NotebookCell, TurnSpec, classify_reference
 
 SEED = 0
@@ -24,13 +25,17 @@ SEED_CODE = f'__import__("random").seed({SEED}); __import__("numpy").random.seed
 
 @dataclass
 class Exclusion:
-    """A turn left out of the dataset, and why (``reason`` is a short kind, ``detail`` text)."""
+    """A turn left out of the dataset, and why (the check that found it, and a detail)."""
 
     notebook: str
     code_cell: int
     intent: str
-    reason: str
+    reason: Reason
     detail: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        """The report's entry: the reason as its text."""
+        return {**asdict(self), "reason": self.reason.value}
 
 
 @dataclass
@@ -45,16 +50,6 @@ class NotebookResult:
     missing_urls: list[str] = field(default_factory=list)
     problem: str | None = None
     digests: list[str | None] = field(default_factory=list)
-
-
-# Exclusion reasons, short and stable (the report counts turns by them).
-DATA_NOT_FOUND = "data not found"
-NOT_REACHED = "not reached"
-TIMED_OUT = "timed out"
-FAILED = "reference failed"
-NO_EFFECT = "no output and no changed variable"
-NOT_COMPARABLE = "output not comparable"
-NOT_REPEATABLE = "output not repeatable"
 
 
 def build_episode(
@@ -83,8 +78,8 @@ def build_episode(
         ran = outcome is not None and outcome.get("error") is None
         if turn is not None:
             shown = [m for m in pending_markdown if m["index"] not in turn.intent_cells]
-            reason = _exclusion(turn, cell.index, blocked, outcome)
-            if reason is None:
+            found = exclusion(Evidence(blocked.get(cell.index, ()), outcome), "run")
+            if found is None:
                 assert outcome is not None
                 code_context = "\n\n".join(context)
                 cells_before = context_cells + [_markdown(m["source"]) for m in shown]
@@ -96,7 +91,7 @@ def build_episode(
                 result.digests.append(outcome.get("digest"))
             else:
                 result.excluded.append(Exclusion(result.notebook_name, cell.index, turn.intent,
-                                                 *reason))  # fmt: skip
+                                                 *found))  # fmt: skip
         context_cells.extend(_markdown(m["source"]) for m in pending_markdown)
         pending_markdown = []
         if ran:
@@ -110,27 +105,6 @@ def build_episode(
             "provenance": {"source": "mined", "missing_urls": result.missing_urls},
             "turns": examples,
         }
-
-
-def _exclusion(
-    turn: TurnSpec,
-    index: int,
-    blocked: Mapping[int, list[str]],
-    outcome: Mapping[str, Any] | None,
-) -> tuple[str, str] | None:
-    if blocked.get(index):
-        return DATA_NOT_FOUND, ", ".join(blocked[index])
-    if outcome is None:
-        return NOT_REACHED, "the notebook's run stopped before this cell"
-    if outcome.get("timed_out"):
-        return TIMED_OUT, str(outcome.get("error"))
-    if outcome.get("error") is not None:
-        return FAILED, str(outcome["error"])
-    unusable = outcome.get("unusable")
-    if unusable is None:
-        return None
-    reason = {"effect": NO_EFFECT, "repeatable": NOT_REPEATABLE}.get(str(outcome.get("kind")))
-    return (reason or NOT_COMPARABLE), ("" if reason == NO_EFFECT else str(unusable))
 
 
 def _markdown(source: str) -> dict[str, str]:

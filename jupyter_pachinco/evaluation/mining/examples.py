@@ -34,7 +34,7 @@ from ...assistant import Assistant
 from ...backends import Backend
 from ...prompting import Exemplar, ExemplarStep, get_style
 from ...prompting.chat import fenced
-from ..generate import PromptForm, turn_prompt
+from ..generate import TurnPromptForm, turn_prompt
 from .notebooks import explained_steps
 
 
@@ -65,7 +65,7 @@ def solution_exemplar(example: Mapping[str, Any]) -> Exemplar:
 
 
 def training_example(
-    episode: Mapping[str, Any], index: int, assistant: Assistant, form: PromptForm
+    episode: Mapping[str, Any], index: int, assistant: Assistant, form: TurnPromptForm
 ) -> dict[str, Any]:
     """One JSON-lines record (see the module docstring)."""
     example = episode["turns"][index]
@@ -85,7 +85,7 @@ def training_example(
 
 
 def training_examples(
-    episodes: Sequence[Mapping[str, Any]], assistant: Assistant, form: PromptForm
+    episodes: Sequence[Mapping[str, Any]], assistant: Assistant, form: TurnPromptForm
 ) -> Iterator[dict[str, Any]]:
     for episode in episodes:
         for index in range(len(episode["turns"])):
@@ -93,7 +93,7 @@ def training_examples(
 
 
 def write_examples(
-    episodes: Sequence[Mapping[str, Any]], path: Path, assistant: Assistant, form: PromptForm
+    episodes: Sequence[Mapping[str, Any]], path: Path, assistant: Assistant, form: TurnPromptForm
 ) -> int:
     """Write the examples of ``episodes`` as JSON lines; returns how many."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ def mining_report(
 ) -> dict[str, Any]:
     """The ``mining_report.json`` document (fields in ``cli``)."""
     episodes = [r.episode for r in results if r.episode is not None]
-    excluded = [asdict(exclusion) for r in results for exclusion in r.excluded]
+    excluded = [exclusion.as_json() for r in results for exclusion in r.excluded]
     kinds = Counter(
         kind for e in episodes for turn in e["turns"] for kind in turn["metadata"]["kinds"]
     )

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from jupyter_pachinco.cli import main
-from jupyter_pachinco.evaluation.mining.check import FAILS_ITSELF, references_as_predictions
+from jupyter_pachinco.evaluation.mining.check import references_as_predictions
+from jupyter_pachinco.evaluation.mining.exclusions import Reason
 from tests.evaluation.mining.test_run import write_notebook
 
 pytestmark = pytest.mark.timeout(300)
@@ -41,7 +42,7 @@ def test_only_turns_the_scorer_passes_are_kept(tmp_path: Path) -> None:
     dataset = json.loads((output / "dataset.json").read_text())
     intents = [t["turn"]["intent"]["value"] for e in dataset for t in e["turns"]]
     assert intents == ["What is the total of a?", "Add a column c, the sum of a and b"]
-    assert [e["reason"] for e in report["excluded"]] == [FAILS_ITSELF]
+    assert [e["reason"] for e in report["excluded"]] == [Reason.FAILS_ITSELF.value]
     assert "%matplotlib" not in dataset[0]["turns"][0]["turn"]["code_context"]
     last = dataset[0]["turns"][1]["turn"]
     assert "iterrows" in last["delta_code_context"]  # the dropped turn's code moves on

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import queue
 import signal
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 
 from jupyter_pachinco.server.kernels.inspection import KernelInspector
+from tests.support.user_kernel import user_kernel
 
 USER_CELLS = [
     "import pandas as pd",
@@ -33,28 +32,8 @@ async def run_cell(client: Any, code: str) -> tuple[dict[str, Any], str]:
     return reply, "".join(printed)
 
 
-@asynccontextmanager
-async def user_kernel(jp_serverapp: Any) -> AsyncIterator[tuple[str, Any]]:
-    """A kernel started by the server, with a client playing the user's notebook (pytest-jupyter
-    runs async tests but not async fixtures, hence a context manager)."""
-    manager = jp_serverapp.kernel_manager
-    kernel_id = await manager.start_kernel(kernel_name="python3")
-    client = manager.get_kernel(kernel_id).client()
-    client.start_channels()
-    await client.wait_for_ready(timeout=60)
-    for code in USER_CELLS:
-        reply, _ = await run_cell(client, code)
-        assert reply["content"]["status"] == "ok"
-    try:
-        yield kernel_id, client
-    finally:
-        client.stop_channels()
-        if kernel_id in manager:
-            await manager.shutdown_kernel(kernel_id, now=True)
-
-
 async def test_schemas_come_back_and_history_is_untouched(jp_serverapp: Any) -> None:
-    async with user_kernel(jp_serverapp) as (kernel_id, client):
+    async with user_kernel(jp_serverapp, USER_CELLS) as (kernel_id, client):
         await check_schemas_and_history(jp_serverapp, kernel_id, client)
 
 
@@ -86,7 +65,7 @@ async def check_schemas_and_history(jp_serverapp: Any, kernel_id: str, client: A
 
 
 async def test_busy_kernel_is_answered_from_the_stale_snapshot(jp_serverapp: Any) -> None:
-    async with user_kernel(jp_serverapp) as (kernel_id, client):
+    async with user_kernel(jp_serverapp, USER_CELLS) as (kernel_id, client):
         await check_busy_kernel(jp_serverapp, kernel_id, client)
 
 
@@ -131,7 +110,7 @@ async def wait_until_busy(client: Any, msg_id: str) -> None:
 
 
 async def test_dead_missing_and_absent_kernels_give_a_notice(jp_serverapp: Any) -> None:
-    async with user_kernel(jp_serverapp) as (kernel_id, _):
+    async with user_kernel(jp_serverapp, USER_CELLS) as (kernel_id, _):
         await check_dead_kernel(jp_serverapp, kernel_id)
 
 

@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_pachinco.server.kernels.ranking import KernelRanker
-
-from .kernels import TEST_LIMITS, evaluate, folder_contents, user_kernel
+from tests.support.user_kernel import TEST_LIMITS, evaluate, folder_contents, user_kernel
 
 USER_CELLS = [
     "import os, pandas as pd",

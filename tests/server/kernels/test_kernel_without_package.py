@@ -15,8 +15,7 @@ import pytest
 
 from jupyter_pachinco.server.kernels.inspection import KernelInspector
 from jupyter_pachinco.server.kernels.ranking import KernelRanker
-
-from .kernels import TEST_LIMITS, evaluate, user_kernel
+from tests.support.user_kernel import TEST_LIMITS, evaluate, user_kernel
 
 ROOT = Path(__file__).resolve().parents[3]
 KERNEL_NAME = "pachinco-oldest"

@@ -6,8 +6,7 @@ from typing import Any
 
 from jupyter_pachinco.execution.ranking import ranking_as_json
 from jupyter_pachinco.server.kernels.ranking import KernelRanker
-
-from .kernels import TEST_LIMITS, user_kernel
+from tests.support.user_kernel import TEST_LIMITS, user_kernel
 
 USER_CELLS = [
     "import pandas as pd",

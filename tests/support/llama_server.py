@@ -11,7 +11,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from .sse_server import free_port
+from tests.support.fake_openai import free_port
 
 MODEL_ALIAS = "tiny-pandas"
 

@@ -1,5 +1,6 @@
-"""The scripted model server itself: one text per choice, scripts chosen by the request's
-content, what it saw (a client that went away included), and going down and up again."""
+"""The fake model server itself: one text per choice, scripts chosen by the request's content
+or the end of its prompt, token limits and empty answers, what it saw (a client that went away
+included), and going down and up again."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import httpx
 import openai
 import pytest
 
-from .sse_server import Behaviour, FakeOpenAIServer, Rule
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer, Rule
 
 THREE = Behaviour(choices=(("a = 1\n", "a"), ("a = 1\n", "a"), ("1 / 0",)))
 
@@ -111,3 +112,36 @@ async def test_down_refuses_connections_and_up_serves_again_on_the_same_port() -
             missing = await client.get(f"{control}/nothing")
         assert missing.status_code == 404
         assert json.loads(missing.text)["error"] == "no such path: /_script/nothing"
+
+
+async def completion(
+    client: openai.AsyncOpenAI, prompt: str, **fields: object
+) -> tuple[str, str | None]:
+    """The streamed text of one completion and its finish reason."""
+    text, reason = "", None
+    stream = await client.completions.create(model="m", prompt=prompt, stream=True, **fields)
+    async for chunk in stream:
+        for choice in chunk.choices:
+            text += choice.text
+            reason = choice.finish_reason or reason
+    return text, reason
+
+
+async def test_completion_rules_match_the_end_of_the_prompt_with_limits_and_suffix() -> None:
+    rules = (Rule('groupby("', (Behaviour(words=("pcl", 'ass")', '["fare"]')),), ends_with=True),)
+    async with FakeOpenAIServer([Behaviour(words=())], rules=rules) as server:
+        client = openai.AsyncOpenAI(base_url=server.base_url, api_key="x", max_retries=0)
+        assert await completion(client, 'by = fares.groupby("', suffix=")") == (
+            'pclass")["fare"]',
+            "stop",
+        )
+        assert await completion(client, 'fares.groupby("', max_tokens=2) == ('pclass")', "length")
+        # no rule matches (the text is not at the end): an empty answer, properly finished
+        assert await completion(client, 'groupby(" and more') == ("", "stop")
+        await client.close()
+    first = server.requests[0]
+    assert (first.suffix, first.rule, server.requests[2].rule) == (")", 'groupby("', None)
+    assert first.events_sent >= 3
+    assert first.ended is not None
+    assert first.ended >= first.started
+    assert (await server.wait_ended(2)).state == "done"

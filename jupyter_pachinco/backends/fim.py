@@ -10,8 +10,9 @@ three families here use the prefix-suffix-middle (PSM) order, each with its own 
   bars (U+FF5C), with U+2581 for the space, exactly as in its vocabulary (see `DEEPSEEK`).
 
 A model is detected from its vocabulary or special tokens (`detect_fim_family`): the family
-whose three tokens all appear. Models without any get a prefix-only prompt (see `prompts`).
-Pure logic, no I/O.
+whose three tokens all appear; each backend answers for its own model (`Backend.fim_family`).
+Models without any get the backend's plain completion form (see `completion.forms`). Pure logic,
+no I/O.
 """
 
 from __future__ import annotations

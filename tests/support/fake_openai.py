@@ -1,9 +1,13 @@
-"""A small OpenAI-compatible HTTP server that can misbehave on purpose (plain asyncio).
+"""The one fake OpenAI-compatible model server of the tests (plain asyncio): scripted answers,
+misbehaviour on purpose, and a record of what it was asked.
 
 It speaks enough HTTP/1.1 and Server-Sent Events for ``/v1/completions`` and
-``/v1/chat/completions`` with ``stream=true``; each request is answered by the next
-`Behaviour` in its script (the last one repeats). Used by the fault tests, the benchmark and
-the browser tests.
+``/v1/chat/completions`` with ``stream=true`` (the OpenAI ``suffix`` field included); each
+request is answered by the next `Behaviour` in its script (the last one repeats). A word of a
+script counts as a token: words past the request's ``max_tokens`` are not sent and the answer
+ends with ``finish_reason: "length"``; a script without words answers an empty text. Used by the
+backend, server and magic tests, inline completions (pytest and galata), the benchmarks and the
+browser tests.
 
 Scripts per request and per choice:
 
@@ -11,11 +15,14 @@ Scripts per request and per choice:
   (choice ``k`` streams ``choices[k % len(choices)]``), interleaved as real servers do, each
   event carrying its choice ``index``;
 - `Rule` s pick the script by request content: the first rule whose ``contains`` occurs in the
-  request's last user message (chat) or prompt (completions) answers with its own script
-  (its own counter); requests no rule matches use the default script.
+  request's last user message (chat) or prompt (completions), or with ``ends_with`` that the
+  prompt ends with (the text before a completion's cursor), answers with its own script (its
+  own counter); requests no rule matches use the default script.
 
 What the server saw is kept in `FakeOpenAIServer.requests` (each with its `state`:
-``streaming``, ``done`` or ``closed_by_client``) and served as JSON at ``GET /_script/status``.
+``streaming``, ``done`` or ``closed_by_client``, its times and how many events it was sent) and
+served as JSON at ``GET /_script/status``; `FakeOpenAIServer.wait_ended` waits for a request
+to end.
 ``POST /_script/down`` closes the model listener (connections are refused, open streams cut)
 and ``POST /_script/up`` opens it again on the same port; both, and the status, are also served
 on the optional control port, which stays up while the model is down.
@@ -28,6 +35,7 @@ import contextlib
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -59,6 +67,10 @@ class Rule:
 
     contains: str
     script: tuple[Behaviour, ...]
+    ends_with: bool = False  # match the end of the prompt, not anywhere in it
+
+    def matches(self, asked: str) -> bool:
+        return asked.endswith(self.contains) if self.ends_with else self.contains in asked
 
 
 RequestState = Literal["streaming", "done", "closed_by_client"]
@@ -72,6 +84,16 @@ class SeenRequest:
     #: The `Rule.contains` that chose the answer, or None for the default script.
     rule: str | None = None
     state: RequestState = "streaming"
+    started: float = field(default_factory=time.monotonic)
+    ended: float | None = None
+    #: Server-sent events written so far.
+    events_sent: int = 0
+
+    @property
+    def suffix(self) -> str | None:
+        """The OpenAI ``suffix`` field of a completions request (the text after the cursor)."""
+        suffix = self.body.get("suffix")
+        return None if suffix is None else str(suffix)
 
     @property
     def asked(self) -> str:
@@ -92,6 +114,7 @@ class SeenRequest:
             "state": self.state,
             "n": self.body.get("n", 1),
             "asked": self.asked[-200:],
+            "events_sent": self.events_sent,
         }
 
 
@@ -113,6 +136,7 @@ class FakeOpenAIServer:
     _control: asyncio.Server | None = None
     _stalled: list[asyncio.Event] = field(default_factory=list)
     _connections: dict[asyncio.Task[None], asyncio.StreamWriter] = field(default_factory=dict)
+    _ended: asyncio.Condition | None = None
 
     @property
     def base_url(self) -> str:
@@ -144,12 +168,27 @@ class FakeOpenAIServer:
                 writer.transport.abort()
 
     def _script_for(self, seen: SeenRequest) -> list[Behaviour] | tuple[Behaviour, ...]:
-        rule = next((r for r in self.rules if r.contains in seen.asked), None)
+        rule = next((r for r in self.rules if r.matches(seen.asked)), None)
         seen.rule = None if rule is None else rule.contains
         # Counted over the kept requests (`seen` included), so clearing them restarts scripts.
         count = sum(1 for earlier in self.requests if earlier.rule == seen.rule)
         script = self.script if rule is None else rule.script
         return [script[min(count, len(script)) - 1]]
+
+    async def wait_ended(self, index: int) -> SeenRequest:
+        """Wait until request ``index`` has been asked and has ended; that request."""
+        if self._ended is None:
+            self._ended = asyncio.Condition()
+        async with self._ended:
+            await self._ended.wait_for(
+                lambda: len(self.requests) > index and self.requests[index].state != "streaming"
+            )
+        return self.requests[index]
+
+    async def _tell_ended(self) -> None:
+        if self._ended is not None:
+            async with self._ended:
+                self._ended.notify_all()
 
     def status(self) -> dict[str, Any]:
         """What the server saw, as JSON data (the ``/_script/status`` answer)."""
@@ -193,6 +232,8 @@ class FakeOpenAIServer:
                 finally:
                     if seen.state == "streaming":
                         seen.state = "done"
+                    seen.ended = time.monotonic()
+                    await self._tell_ended()
                 if not keep:
                     return
         except (ConnectionError, asyncio.IncompleteReadError):
@@ -258,6 +299,7 @@ class FakeOpenAIServer:
             for chunk in chunks:
                 writer.write(_chunked(chunk))
                 await writer.drain()
+                seen.events_sent += 1
         if how.kind == "stall_mid":
             await self._stall()
             return False
@@ -290,6 +332,7 @@ class FakeOpenAIServer:
                     return False
                 writer.write(_chunked(chunk))
                 await writer.drain()
+                seen.events_sent += 1
             return True
         except ConnectionError:
             seen.state = "closed_by_client"
@@ -345,17 +388,44 @@ def sse_chunks(seen: SeenRequest, how: Behaviour) -> list[str]:
                 continue
             last = position == len(words) - 1
             reason = ("length" if len(text) > limit else "stop") if last else None
-            part = {"delta": {"content": words[position]}} if chat else {"text": words[position]}
-            choice = {"index": k, "finish_reason": reason, **part}
-            events.append(
-                {"id": "x", "object": "chunk", "created": 0, "model": "m", "choices": [choice]}
-            )
+            events.append(_choice_event(chat, k, words[position], reason))
+    for k, text in enumerate(per_choice):  # a choice without words: an empty answer
+        if not text[:limit]:
+            events.append(_choice_event(chat, k, "", "length" if text else "stop"))
     generated = sum(min(len(t), limit) for t in per_choice)
     usage = {"prompt_tokens": 3, "completion_tokens": generated, "total_tokens": 3 + generated}
     events.append(
         {"id": "x", "object": "chunk", "created": 0, "model": "m", "choices": [], "usage": usage}
     )
     return [f"data: {json.dumps(event)}\n\n" for event in events] + ["data: [DONE]\n\n"]
+
+
+def _choice_event(chat: bool, index: int, text: str, reason: str | None) -> dict[str, Any]:
+    part = {"delta": {"content": text}} if chat else {"text": text}
+    choice = {"index": index, "finish_reason": reason, **part}
+    return {"id": "x", "object": "chunk", "created": 0, "model": "m", "choices": [choice]}
+
+
+def serve_for_the_process(
+    script: list[Behaviour],
+    rules: tuple[Rule, ...] = (),
+    port: int = 0,
+    control_port: int | None = None,
+) -> FakeOpenAIServer:
+    """The server on an event loop of its own in a daemon thread, for the rest of the process
+    (a test web server's model); started when this returns."""
+    ready = threading.Event()
+    server = FakeOpenAIServer(script, port=port, rules=rules, control_port=control_port)
+
+    async def serve() -> None:
+        async with server:
+            ready.set()
+            await asyncio.Event().wait()  # until the process ends
+
+    threading.Thread(target=lambda: asyncio.run(serve()), daemon=True).start()
+    if not ready.wait(30):
+        raise RuntimeError("The fake model server did not start within 30 s.")
+    return server
 
 
 @contextlib.contextmanager
