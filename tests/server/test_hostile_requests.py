@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 import jupyter_pachinco
+from jupyter_pachinco.server.json_input import clean_text
 
 from .conftest import CELLS, Fetch, generate_body, post_json
 
@@ -116,7 +117,6 @@ async def test_lone_surrogates_in_a_prompt_never_fail(jp_fetch: Fetch, text: str
 async def test_lone_surrogates_in_a_posted_turn_never_fail(
     jp_fetch: Fetch, notebook_file: str, jp_root_dir: Path, text: str
 ) -> None:
-    before = (jp_root_dir / notebook_file).read_bytes()
     for turn in (
         {"intent": text, "code": "x", "explanation": ""},
         {"intent": "i", "code": text, "explanation": text},
@@ -124,9 +124,12 @@ async def test_lone_surrogates_in_a_posted_turn_never_fail(
         body = {"path": notebook_file, "turn": turn}
         response = await post_json(jp_fetch, "pachinco", "history", body=body)
         assert_clean_refusal_or_answer(response)
-    # Whatever was kept, the notebook still reads as JSON.
-    json.loads((jp_root_dir / notebook_file).read_text(encoding="utf-8"))
-    assert (jp_root_dir / notebook_file).read_bytes() != b"" and before
+        assert response.code == 200
+    # Both turns were kept, each lone surrogate as U+FFFD, and the notebook still reads.
+    saved = json.loads((jp_root_dir / notebook_file).read_text(encoding="utf-8"))
+    turns = saved["metadata"]["pachinco"]["turns"]
+    assert [turn["intent"] for turn in turns] == [clean_text(text), "i"]
+    assert "\ufffd" in turns[0]["intent"]
 
 
 async def test_history_turns_are_bounded(jp_fetch: Fetch, notebook_file: str) -> None:
