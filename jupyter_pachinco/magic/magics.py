@@ -39,6 +39,7 @@ from ..backends import BackendError
 from ..backends.settings import BackendSettings
 from ..context import Turn, describe_variables_as_json, make_turn
 from ..execution.ranking import holds_code
+from ..execution.sandbox import isolation_here
 from ..prompting import Candidate, insertion_cells
 from .kernel_state import error_report, fix_intent, fix_summary, preceding_cells, user_frames
 from .options import (
@@ -243,7 +244,9 @@ class PachincoMagics(Magics):
         settings = BackendSettings(config=loaded.config)
         values = {name: getattr(settings, name) for name in settings.trait_names()}
         key_is_set = bool(os.environ.get(settings.api_key_env, "").strip())
-        return render_rows(public_settings(values, key_is_set, loaded.files))
+        rows = public_settings(values, key_is_set, loaded.files)
+        rows.append(("trial runs", str(isolation_here()["summary"])))
+        return render_rows(rows)
 
     def _fix_request(self, note: str) -> tuple[str, str]:
         """The request that asks for a repair of the last failing cell, and its history line."""
