@@ -137,9 +137,7 @@ class _TrialJob:
 
     def __call__(self) -> dict[str, Any]:
         """Runs in the sandboxed child: guard, execute, describe the answer."""
-        report = current_report()
-        refuse_side_effects(strict=report is None or bool(report.missing_kernel_layers))
-        silence_kernel_messages()
+        _guard()
         captured = io.StringIO()
         sys.stdout = sys.stderr = captured
         started = time.perf_counter()
@@ -152,6 +150,14 @@ class _TrialJob:
         described = describe_answer(answer)
         described.update(stdout=captured.getvalue()[:10_000], seconds=seconds, error=None)
         return described
+
+
+def _guard() -> None:
+    """In a trial or vote child: the audit hook (strict where the kernel layers are missing)
+    and no message to the kernel's sockets."""
+    report = current_report()
+    refuse_side_effects(strict=report is None or bool(report.missing_kernel_layers))
+    silence_kernel_messages()
 
 
 def _answer_of(namespace: Mapping[str, Any], written: Iterable[str]) -> Any:
@@ -221,7 +227,9 @@ def _with_groups(
 ) -> list[CandidateRun]:
     succeeded = [run for run in runs if run.status == "ok"]
     ballots: list[Ballot] = [(answers.get(run.index), run.fingerprint) for run in succeeded]
-    numbers, _notice = group_in_child(ballots, limits, group_matching_outputs, Fingerprinted)
+    numbers, _notice = group_in_child(
+        ballots, limits, group_matching_outputs, Fingerprinted, _guard
+    )
     groups = dict(zip((run.index for run in succeeded), numbers, strict=True))
     return [
         CandidateRun(**{**asdict(run), "group": groups[run.index]}) if run.index in groups else run

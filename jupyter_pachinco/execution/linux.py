@@ -81,15 +81,24 @@ def architecture() -> str | None:
     return "x86_64" if column == 0 else "aarch64"
 
 
-def numbers() -> dict[str, int]:
-    """The known system calls of this architecture, by name (empty when it is unknown)."""
+def numbers(arch: str | None = None) -> dict[str, int]:
+    """The known system calls of ``arch`` (this machine's by default), by name; empty for an
+    unknown architecture."""
     global _numbers
+    if arch is not None:
+        return _table(arch)
     if _numbers is None:
-        arch = architecture()
-        column = 0 if arch == "x86_64" else 1
-        found = {name: pair[column] for name, pair in _NUMBERS.items()} if arch else {}
-        _numbers = {name: number for name, number in found.items() if number is not None}
+        here = architecture()
+        _numbers = _table(here) if here else {}
     return _numbers
+
+
+def _table(arch: str) -> dict[str, int]:
+    column = _ARCH_COLUMN.get(arch)
+    if column is None:
+        return {}
+    found = {name: pair[column] for name, pair in _NUMBERS.items()}
+    return {name: number for name, number in found.items() if number is not None}
 
 
 def libc() -> Any:

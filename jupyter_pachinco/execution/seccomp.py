@@ -76,12 +76,12 @@ def available() -> bool:
     return architecture() in AUDIT_ARCH
 
 
-def refused_calls(processes: bool) -> list[str]:
-    """The names of the calls refused outright (argument-checked ones aside)."""
+def refused_calls(processes: bool, arch: str | None = None) -> list[str]:
+    """The names of the calls refused outright (argument-checked ones aside) on ``arch``."""
     names = list(_ALWAYS_REFUSED)
     if not processes:
         names += _PROCESS_CALLS
-    known = numbers()
+    known = numbers(arch)
     return [name for name in names if name in known]
 
 
@@ -104,7 +104,7 @@ Instruction = tuple[int, int, int, int]
 
 def build_program(arch: str, processes: bool, pid: int) -> list[Instruction]:
     """The filter as ``(code, jt, jf, k)`` instructions, for process ``pid``."""
-    known = numbers()
+    known = numbers(arch)
     deny = RET_ERRNO | errno.EPERM
     program: list[Instruction] = [
         (_LD_ABS_W, 0, 0, _ARCH),
@@ -114,7 +114,7 @@ def build_program(arch: str, processes: bool, pid: int) -> list[Instruction]:
     ]
     if arch == "x86_64":  # the x32 table shares the architecture value: refuse all of it
         program += [(_JGE, 0, 1, X32_SYSCALL_BIT), (_RET, 0, 0, deny)]
-    for name in refused_calls(processes):
+    for name in refused_calls(processes, arch):
         program += _refuse(known[name], deny)
     if not processes:
         program += _limit_rule(known["prlimit64"])

@@ -25,12 +25,15 @@ Ballot = tuple["bytes | None", "str | None"]
 
 
 def decide_in_child(
-    packed: Sequence[bytes | None], decide: Callable[[list[Any]], Any], limits: Limits
+    packed: Sequence[bytes | None],
+    decide: Callable[[list[Any]], Any],
+    limits: Limits,
+    guard: Callable[[], None] | None = None,
 ) -> ForkOutcome:
     """``decide(values)`` run in a sandboxed child, where ``values[i]`` is ``packed[i]``
     loaded (None when it is None or does not load); its answer must be plain data (``wire``),
-    and the caller checks it."""
-    [outcome] = run_in_forks([_DecideJob(tuple(packed), decide)], limits, 1)
+    and the caller checks it. ``guard()`` runs in the child first (an audit hook)."""
+    [outcome] = run_in_forks([_DecideJob(tuple(packed), decide, guard)], limits, 1)
     return outcome
 
 
@@ -39,6 +42,7 @@ def group_in_child(
     limits: Limits,
     group: Callable[[list[Any]], list[int]],
     stand_in: Callable[[str], Any],
+    guard: Callable[[], None] | None = None,
 ) -> tuple[list[int], str | None]:
     """Group numbers (``group`` run in a sandboxed child on the loaded values) and a notice
     when the digests had to decide instead. ``stand_in(digest)`` is what a value that was not
@@ -52,7 +56,7 @@ def group_in_child(
         filled = [stand_in(d) if v is None else v for v, d in zip(values, digests, strict=True)]
         return [int(number) for number in group(filled)]
 
-    outcome = decide_in_child([packed for packed, _ in ballots], grouped, limits)
+    outcome = decide_in_child([packed for packed, _ in ballots], grouped, limits, guard)
     if outcome.ok and is_grouping(outcome.value, len(ballots)):
         return list(outcome.value), None
     why = outcome.error or "it answered something that is not a grouping"
@@ -102,9 +106,12 @@ def group_by_digest(ballots: Sequence[Ballot]) -> list[int]:
 class _DecideJob:
     packed: tuple[bytes | None, ...]
     decide: Callable[[list[Any]], Any]
+    guard: Callable[[], None] | None
 
     def __call__(self) -> Any:
-        """Runs in the sandboxed child: load every value, decide."""
+        """Runs in the sandboxed child: guard, load every value, decide."""
+        if self.guard is not None:
+            self.guard()
         return self.decide([_load(packed) for packed in self.packed])
 
 
