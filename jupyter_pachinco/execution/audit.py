@@ -57,18 +57,31 @@ class SideEffectRefused(PermissionError):
     """A trial run tried to act outside its own process."""
 
 
-def refuse_side_effects(strict: bool = False) -> None:
+# What a process that forks trial children of its own (the agent's scratch) must still do.
+_OWN_CHILDREN = frozenset({"os.fork", "os.kill", "os.killpg"})
+
+
+def refuse_side_effects(strict: bool = False, allow_forks: bool = False) -> None:
     """From now on this process refuses to write files, start processes or connect (and, when
-    ``strict``, to reach raw memory); irreversible."""
+    ``strict``, to reach raw memory); irreversible. ``allow_forks`` leaves ``os.fork`` and
+    killing (its own children's groups) allowed, for a process that runs trial children of
+    its own; fixed when the hook is made, like everything it refuses."""
     sys.dont_write_bytecode = True
-    sys.addaudithook(make_hook(strict))
+    sys.addaudithook(make_hook(strict, allow_forks))
 
 
-def make_hook(strict: bool) -> Callable[[str, tuple[Any, ...]], None]:
+def make_hook(strict: bool, allow_forks: bool = False) -> Callable[[str, tuple[Any, ...]], None]:
     """The hook, with frozen copies of its tables bound to it."""
     tables = [_REFUSED_EVENTS, _STRICT_EVENTS] if strict else [_REFUSED_EVENTS]
+    allowed = _OWN_CHILDREN if allow_forks else frozenset()
     reasons = types.MappingProxyType(
-        {event: reason for table in tables for reason, events in table.items() for event in events}
+        {
+            event: reason
+            for table in tables
+            for reason, events in table.items()
+            for event in events
+            if event not in allowed
+        }
     )
     hook: Callable[[str, tuple[Any, ...]], None] = _bind(reasons, strict)
     return hook
@@ -82,6 +95,7 @@ def _bind(reasons: types.MappingProxyType[str, str], strict: bool) -> Any:
         _strict: bool = strict,
         _parts: frozenset[str] = _FUNCTION_PARTS,
         _flags: int = _WRITING_FLAGS,
+        _null: str = os.devnull,
         _refused: type = SideEffectRefused,
         _isinstance: Any = isinstance,
         _str: type = str,
@@ -96,6 +110,8 @@ def _bind(reasons: types.MappingProxyType[str, str], strict: bool) -> Any:
             else:
                 writing = _isinstance(flags, _int) and (flags & _flags) != 0
             by_number = _isinstance(path, _int)  # an inherited descriptor, opened by number
+            if path == _null:  # discarding output is no side effect
+                writing = False
             if (writing and not by_number) or (_strict and by_number):
                 reason = "writes or deletes files"
         elif event == "object.__setattr__" and _len(args) >= 2 and args[1] in _parts:

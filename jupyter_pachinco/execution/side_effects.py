@@ -14,7 +14,16 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from .audit import SideEffectRefused, refuse_side_effects, silence_kernel_messages
 from .capture import compile_plain
+
+# The run-time refusal lives in ``audit``; these names stay importable from here.
+__all__ = [
+    "SideEffectRefused",
+    "find_side_effects",
+    "refuse_side_effects",
+    "silence_kernel_messages",
+]
 
 # Modules whose whole purpose is one of the effects we refuse.
 _MODULE_EFFECTS = {

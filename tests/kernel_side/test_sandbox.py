@@ -331,3 +331,26 @@ def test_the_seccomp_filter_builds_for_each_known_architecture(
             assert 0 <= jf < 256
             assert code in (0x20, 0x15, 0x45, 0x35, 0x06)
     assert json.dumps(seccomp.refused_calls(False))  # names only
+
+
+def test_a_hook_that_allows_forks_still_refuses_the_rest(
+    kernel_trials: types.ModuleType, tmp_path: Path
+) -> None:
+    """The agent's scratch forks trial children of its own: the hook it installs lets exactly
+    that through, and it cannot be widened afterwards."""
+    forks = shipped(kernel_trials, "forks")
+    audit = shipped(kernel_trials, "audit")
+
+    def scratch() -> list[str]:
+        audit.refuse_side_effects(allow_forks=True)
+        inner = forks.run_in_forks([lambda: 1], forks.Limits(wall_time_s=10), 1)
+        audit._OWN_CHILDREN = frozenset({"open"})  # too late: the hook kept its own copy
+        return [str(inner[0].value), _attempt(lambda: _write(str(tmp_path / "x.txt")))]
+
+    policy = forks.SandboxPolicy(writable=(str(tmp_path),), processes=True)
+    [outcome] = forks.run_in_forks([scratch], forks.Limits(wall_time_s=30), 1, policy=policy)
+    assert outcome.ok, outcome.error
+    forked, written = outcome.value
+    assert forked == "1"
+    assert "may not do this" in written
+    assert not (tmp_path / "x.txt").exists()
