@@ -179,6 +179,19 @@ export interface IServerStatus {
   loading?: LoadingProgress | null;
   /** Why the model could not load, when `model_state` is `error`. */
   error?: string | null;
+  /** How trial runs of candidates are isolated on this machine. */
+  trial_isolation?: ITrialIsolation;
+}
+
+/**
+ * The sandbox layers trial runs get here (`execution/sandbox.py: isolation_here`).
+ */
+export interface ITrialIsolation {
+  /** Layer name (`landlock`, `seccomp`, `no_new_privs`, ...) -> whether it is enforced. */
+  layers: Record<string, boolean>;
+  landlock_abi: number;
+  /** One sentence for the user: what is enforced, by what, and what is missing. */
+  summary: string;
 }
 
 /**

@@ -7,6 +7,7 @@ import { CandidateView, FixActions, RankedAnswers } from './answer';
 import { RenderedMarkdown } from './markdown';
 import { PachincoModel } from './model';
 import { StatusState } from './session';
+import { isolationMissing } from './isolation';
 import { LoadingProgress } from './protocol';
 import { showsOneAtATime } from './ranking';
 
@@ -60,6 +61,17 @@ function StatusBody(props: {
         <>
           <dt>Server</dt>
           <dd className="jp-Pachinco-server">{status.base_url}</dd>
+        </>
+      )}
+      {status.trial_isolation && (
+        <>
+          <dt>Trial runs</dt>
+          <dd
+            className="jp-Pachinco-isolation"
+            data-missing={isolationMissing(status.trial_isolation)}
+          >
+            {status.trial_isolation.summary}
+          </dd>
         </>
       )}
     </dl>

@@ -25,13 +25,23 @@ from .errors import (
 _MAX_SERVER_TEXT = 300
 
 
+#: Any run of a key this long is masked; its first and last characters from `_KEY_END` on.
+_KEY_FRAGMENT = 6
+_KEY_END = 4
+
+
 def redact(text: str, secret: str | None) -> str:
-    """`text` with every occurrence of `secret` (and its long prefixes) masked."""
-    if secret and len(secret) >= 4:
-        text = text.replace(secret, "[redacted]")
-        # servers often echo a truncated key ("sk-abc...xyz"): mask long fragments too
-        for size in range(len(secret) - 1, 7, -1):
-            text = text.replace(secret[:size], "[redacted]")
+    """`text` with `secret` masked, and every fragment of it that could identify it: any run
+    of `_KEY_FRAGMENT` characters or more, and its first or last `_KEY_END` or more (servers
+    echo keys cut short: ``sk-ab...wxyz``, ``****************wxyz``)."""
+    if not secret or len(secret) < _KEY_END:
+        return text
+    size = len(secret)
+    pieces = {secret[i:j] for i in range(size) for j in range(i + _KEY_FRAGMENT, size + 1)}
+    pieces.update(secret[:end] for end in range(_KEY_END, size + 1))
+    pieces.update(secret[-end:] for end in range(_KEY_END, size + 1))
+    for piece in sorted(pieces, key=len, reverse=True):
+        text = text.replace(piece, "[redacted]")
     return text
 
 

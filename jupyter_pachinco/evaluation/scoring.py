@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,7 @@ from ..execution.figures import draws_a_figure, is_figure_turn
 from ..execution.forks import describe_exception
 from ..execution.matching import normalize_value
 from ..execution.official_matching import as_pandas14
+from ..execution.wire import Malformed
 from .arcade_run import (
     REFERENCE_VALUE_PREFIX,
     HypothesisJob,
@@ -56,9 +57,19 @@ from .dataset import DatasetTurn, PredictedEpisode
 from .judging import Targets, cluster_sizes, converted
 from .options import Mode, ScoringOptions
 from .postprocess import extract_first_cell
+from .sandboxed import (
+    checked_run,
+    checked_turn_score,
+    clusters_in_child,
+    copy_work_folder,
+    run_policy,
+    worker_policy,
+)
 from .summary import build_report
 
 ProgressCallback = Callable[[int, int], None]
+#: The maj@1 vote's child (it compares every distinct output with the others).
+VOTE_LIMITS = Limits(wall_time_s=120.0, cpu_time_s=None, memory_bytes=None)
 
 
 def score_predictions(
@@ -82,10 +93,15 @@ def score_predictions(
     gc.collect()
     gc.freeze()  # forks then share these pages instead of copying them when gc touches them
     workers = max(1, options.workers or available_cores())
+    scratch = tempfile.mkdtemp(prefix="pachinco-eval-")
+    jobs = [replace(job, scratch_root=scratch) for job in jobs]
     try:
-        outcomes = run_in_forks(jobs, _worker_limits(jobs, options), min(workers, total), count)
+        outcomes = run_in_forks(
+            jobs, _worker_limits(jobs, options), min(workers, total), count, worker_policy(scratch)
+        )
     finally:
         gc.unfreeze()
+        shutil.rmtree(scratch, ignore_errors=True)
     turn_scores = [_turn_score(job, outcome) for job, outcome in zip(jobs, outcomes, strict=True)]
     return build_report(predictions, [job.hypotheses for job in jobs], turn_scores, options)
 
@@ -99,13 +115,15 @@ class TurnJob:
     hypotheses: tuple[str, ...]
     limits: Limits
     mode: Mode
+    #: The folder this worker may write beneath (its sandbox allows nothing else).
+    scratch_root: str | None = None
 
     def __call__(self) -> dict[str, Any]:
-        with tempfile.TemporaryDirectory(prefix="pachinco-eval-") as scratch:
+        with tempfile.TemporaryDirectory(prefix="turn-", dir=self.scratch_root) as scratch:
             # A copy, so that hypotheses writing files cannot change the benchmark's data.
             run_dir = Path(scratch) / "work"
             if self.work_dir.is_dir():
-                shutil.copytree(self.work_dir, run_dir)
+                copy_work_folder(self.work_dir, run_dir)
             else:
                 run_dir.mkdir()
             os.chdir(run_dir)
@@ -191,9 +209,13 @@ def _run_reference(state: TurnState, turn: DatasetTurn) -> tuple[Targets, Target
         return f"the reference does not parse: {describe_exception(exc)}"
     job = ReferenceJob(state, program, tuple(turn.output_variables), _output_is_a_value(tree))
     # The reference has no time limit in the official evaluator; ours is generous.
-    [outcome] = run_in_forks([job], Limits(wall_time_s=600.0, memory_bytes=None), 1)
+    limits = Limits(wall_time_s=600.0, memory_bytes=None)
+    [outcome] = run_in_forks([job], limits, 1, policy=run_policy())
     if not outcome.ok:
         return f"the reference solution failed: {outcome.error}"
+    if not isinstance(outcome.value, bytes):
+        return "the reference solution sent back something that is not its targets"
+    # The benchmark's own reference, as trusted as the context run here (see `sandboxed`).
     message = pickle.loads(outcome.value)
     # Converted once here instead of in every hypothesis run (E9 reading, string columns).
     official = converted(message["official"], as_pandas14)
@@ -240,10 +262,13 @@ def _run_hypothesis(
 
 
 def _fork_once(job: HypothesisJob, limits: Limits) -> dict[str, Any]:
-    [outcome] = run_in_forks([job], limits, 1)
+    [outcome] = run_in_forks([job], limits, 1, policy=run_policy())
     if not outcome.ok:
         return {"error": outcome.error, "timed_out": outcome.timed_out}
-    value: dict[str, Any] = outcome.value
+    try:
+        value = checked_run(outcome.value)
+    except Malformed as exc:
+        return {"error": f"the hypothesis run {exc}", "timed_out": False}
     return {**value, "timed_out": False}
 
 
@@ -254,8 +279,13 @@ def majority_vote(
     distinct = list(runs)
     weights = [hypotheses.count(code) for code in distinct]
     convert = as_pandas14 if mode == "official" else normalize_value
-    outputs = [convert(_loaded_output(runs[code], mode)) for code in distinct]
-    clusters = cluster_sizes(outputs, weights, official=mode == "official")
+
+    def cluster(values: list[Any]) -> list[list[int]]:  # runs in a sandboxed child
+        outputs = [convert(value) for value in values]
+        return cluster_sizes(outputs, weights, official=mode == "official")
+
+    packed = [_packed_output(runs[code], mode) for code in distinct]
+    clusters = clusters_in_child(packed, cluster, VOTE_LIMITS) if any(packed) else []
     if not clusters:
         return {"correct": False, "cluster_size": 0, "chosen": None}
     chosen_code = distinct[clusters[0][0]]
@@ -266,14 +296,13 @@ def majority_vote(
     }
 
 
-def _loaded_output(run: dict[str, Any], mode: str) -> Any:
+def _packed_output(run: dict[str, Any], mode: str) -> bytes | None:
+    """The run's output as its child pickled it: opaque bytes here, loaded only in the vote's
+    sandboxed child."""
     packed = run.get(f"{mode}_output")
-    if run.get("error") is not None or packed is None:
+    if run.get("error") is not None or not isinstance(packed, bytes):
         return None
-    try:
-        return pickle.loads(packed)
-    except Exception:  # an output that does not load takes no part in the vote
-        return None
+    return packed
 
 
 def excluded_turn(reason: str, hypotheses: Sequence[str]) -> dict[str, Any]:
@@ -375,7 +404,9 @@ def _worker_limits(jobs: Sequence[TurnJob], options: ScoringOptions) -> Limits:
 
 
 def _turn_score(job: TurnJob, outcome: ForkOutcome) -> dict[str, Any]:
-    if outcome.ok:
-        score: dict[str, Any] = outcome.value
-        return score
-    return excluded_turn(f"scoring this turn failed: {outcome.error}", job.hypotheses)
+    if not outcome.ok:
+        return excluded_turn(f"scoring this turn failed: {outcome.error}", job.hypotheses)
+    try:
+        return checked_turn_score(outcome.value, len(job.hypotheses))
+    except Malformed as exc:
+        return excluded_turn(f"scoring this turn failed: its worker {exc}", job.hypotheses)

@@ -1,20 +1,25 @@
-"""Run functions in forked children with limits, and bring back their pickled results.
+"""Run functions in forked, sandboxed children with limits, and bring back what they answer.
 
 A fork is a copy-on-write snapshot of the whole process: whatever the function does to the
 state it sees (a notebook namespace, the working directory, imported modules) dies with the
-child. The parent reads each child's answer over a pipe. A child that crashes (segfault,
-``os._exit``, the out-of-memory killer), exceeds its CPU time or runs past its wall time gives
-an outcome with a clear error; it never takes the parent down.
+child. Each child enters the sandbox right after the fork (``sandbox.enter_sandbox``: closed
+descriptors, private memory, hard limits, Landlock, seccomp) and runs in a process group of
+its own, which the parent made and kills when the child is done. The parent trusts nothing
+from the child: the answer comes back over a pipe as plain data (``wire``: no pickle, nothing
+decoded can run code), read up to a size cap, and a child that sends more is killed. A child
+that crashes (segfault, ``os._exit``, the out-of-memory killer), exceeds its CPU time, runs past
+its wall time or closes its pipe gives an outcome with a clear error; it never takes the
+parent down.
 """
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import gc
 import io
 import math
 import os
-import pickle
 import resource
 import selectors
 import signal
@@ -24,11 +29,18 @@ import traceback
 import warnings
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+
+from . import wire
+from .sandbox import SandboxPolicy, enter_sandbox, prepare_sandbox, shared_mappings
 
 _READ_CHUNK = 1 << 16
 _DEVNULL = os.devnull
+# How long a child whose pipe closed may take to exit before it is killed.
+_EXIT_GRACE_S = 0.05
+#: The sandbox of a child that runs model-written code: nothing written, nothing started.
+STRICT = SandboxPolicy()
 
 
 @dataclass(frozen=True)
@@ -69,21 +81,25 @@ def run_in_forks(
     limits: Limits,
     max_parallel: int | None = None,
     on_done: Callable[[int, ForkOutcome], None] | None = None,
+    policy: SandboxPolicy = STRICT,
 ) -> list[ForkOutcome]:
-    """Run each job in its own forked child, at most ``max_parallel`` at a time.
+    """Run each job in its own forked, sandboxed child, at most ``max_parallel`` at a time.
 
-    Outcomes come back in the order of ``jobs``; ``on_done(index, outcome)`` is called as each
-    child finishes (for progress reports).
+    Outcomes come back in the order of ``jobs``, each ``value`` plain data as ``wire`` decodes
+    it; ``on_done(index, outcome)`` is called as each child finishes (for progress reports).
+    ``policy`` is the sandbox every child enters (``STRICT`` by default); ``limits`` go into it.
     """
     parallel = max(1, max_parallel or available_cores())
     outcomes: list[ForkOutcome | None] = [None] * len(jobs)
     waiting = deque(enumerate(jobs))
     running: dict[int, _Child] = {}
+    prepare_sandbox()
+    mappings = shared_mappings()  # read once here: every child inherits the same ones
     with selectors.DefaultSelector() as selector:
         while waiting or running:
             while waiting and len(running) < parallel:
                 index, job = waiting.popleft()
-                child = _start_child(index, job, limits)
+                child = _start_child(index, job, limits, policy, mappings)
                 running[child.read_fd] = child
                 selector.register(child.read_fd, selectors.EVENT_READ)
             for child in _wait_for_progress(selector, running):
@@ -103,35 +119,71 @@ class _Child:
     read_fd: int
     deadline: float
     wall_time_s: float
+    max_bytes: int
     received: bytearray
     timed_out: bool = False
+    overflowed: bool = False
 
     def finish(self) -> ForkOutcome:
-        if self.timed_out:
-            os.kill(self.pid, signal.SIGKILL)
+        """Kill what is left of the child's process group, reap it, read its answer."""
         os.close(self.read_fd)
-        _, status = os.waitpid(self.pid, 0)
+        status = _reap(self.pid)
         if self.timed_out:
             return ForkOutcome(
                 error=f"timed out after {self.wall_time_s:g} s (wall time)", timed_out=True
             )
+        if self.overflowed:
+            return ForkOutcome(error=f"sent back more than {self.max_bytes} bytes")
         return _decode(bytes(self.received), status)
+
+
+def _reap(pid: int) -> int | None:
+    """The child's exit status, or None when the parent had to kill it. The group is killed
+    before the child is reaped, while its pid (and so the group's id) cannot be reused."""
+    deadline = time.monotonic() + _EXIT_GRACE_S
+    while True:
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if done:
+            _kill_group(pid)
+            return status
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(0.001)  # a child whose pipe just closed is most likely exiting now
+    _kill_group(pid)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+    return None
+
+
+def _kill_group(pid: int) -> None:
+    # Only the group this parent made for the child (setpgid in _start_child): never another.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
 
 
 def _wait_for_progress(
     selector: selectors.BaseSelector, running: dict[int, _Child]
 ) -> list[_Child]:
-    """Read what is ready; return the children that are done (answered, crashed or late)."""
+    """Read what is ready; return the children that are done (answered, crashed, late or too
+    talkative)."""
     now = time.monotonic()
     timeout = max(0.0, min(child.deadline for child in running.values()) - now)
     done: list[_Child] = []
     for key, _ in selector.select(timeout=timeout):
         child = running[key.fd]
         chunk = os.read(child.read_fd, _READ_CHUNK)
-        if chunk:
-            child.received.extend(chunk)
-        else:
+        if not chunk:
             done.append(child)
+        elif len(child.received) + len(chunk) > child.max_bytes:
+            child.overflowed = True
+            done.append(child)
+        else:
+            child.received.extend(chunk)
     now = time.monotonic()
     for child in running.values():
         if child not in done and now >= child.deadline:
@@ -140,7 +192,13 @@ def _wait_for_progress(
     return done
 
 
-def _start_child(index: int, job: Callable[[], Any], limits: Limits) -> _Child:
+def _start_child(
+    index: int,
+    job: Callable[[], Any],
+    limits: Limits,
+    policy: SandboxPolicy,
+    mappings: Sequence[tuple[int, int, str]] | None,
+) -> _Child:
     read_fd, write_fd = os.pipe()
     # Frozen objects are never scanned by the child's garbage collector, so their pages stay
     # shared with this process instead of being copied when the collector touches them.
@@ -148,60 +206,82 @@ def _start_child(index: int, job: Callable[[], Any], limits: Limits) -> _Child:
     pid = os.fork()
     if pid == 0:  # the child never returns from here
         os.close(read_fd)
-        _run_child(job, limits, write_fd)
+        _run_child(job, limits, replace(policy, keep_fds=(write_fd,)), mappings, write_fd)
     gc.unfreeze()
     os.close(write_fd)
+    # Both sides set the group (whichever runs first), so it exists before anything can run.
+    with contextlib.suppress(OSError):
+        os.setpgid(pid, pid)
     return _Child(
         index=index,
         pid=pid,
         read_fd=read_fd,
         deadline=time.monotonic() + limits.wall_time_s,
         wall_time_s=limits.wall_time_s,
+        max_bytes=wire.max_message_bytes(),
         received=bytearray(),
     )
 
 
-def _run_child(job: Callable[[], Any], limits: Limits, write_fd: int) -> None:
+def _run_child(
+    job: Callable[[], Any],
+    limits: Limits,
+    policy: SandboxPolicy,
+    mappings: Sequence[tuple[int, int, str]] | None,
+    write_fd: int,
+) -> None:
     status = 0
     try:
-        _prepare_child(limits)
+        os.setpgid(0, 0)
+        _prepare_child()
+        enter_sandbox(replace(policy, rlimits=_rlimits(limits)), mappings)
+        _quiet_python()
         try:
-            message: tuple[str, Any] = ("value", job())
+            message: dict[str, Any] = {"value": job()}
         except BaseException as exc:  # the job is arbitrary code: report whatever it raised
-            message = ("error", describe_exception(exc))
-        payload = _pickle_message(message)
-        with os.fdopen(write_fd, "wb") as pipe:
-            pipe.write(payload)
+            message = {"error": describe_exception(exc)}
+        _send(write_fd, _encoded(message))
     except BaseException:  # nothing can be reported any more; the exit status says so
         status = 70
     finally:
         os._exit(status)
 
 
-def _pickle_message(message: tuple[str, Any]) -> bytes:
+def _encoded(message: dict[str, Any]) -> bytes:
     try:
-        return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception as exc:  # any value may refuse to pickle, in many ways
-        return pickle.dumps(("error", f"result could not be sent back: {describe_exception(exc)}"))
+        return wire.encode(message)
+    except Exception as exc:  # any value may refuse to be encoded, in many ways
+        error = f"result could not be sent back: {describe_exception(exc)}"
+        return wire.encode({"error": error[:2000]})
 
 
-def _prepare_child(limits: Limits) -> None:
-    """Limits, quiet standard streams and a non-interactive plotting backend."""
+def _send(fd: int, payload: bytes) -> None:
+    view = memoryview(payload)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _prepare_child() -> None:
+    """Default signals, standard streams on /dev/null, non-interactive plots (before the
+    sandbox, which then closes every other descriptor)."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     # A crash is reported by the parent; a traceback dump on an inherited stream is only noise.
     faulthandler.disable()
-    devnull = os.open(_DEVNULL, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
+    devnull = os.open(_DEVNULL, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
     os.close(devnull)
+    sys.dont_write_bytecode = True
+    _use_non_interactive_plots()
+
+
+def _quiet_python() -> None:
     sys.stdout = io.StringIO()
     sys.stderr = io.StringIO()
     # The parent's warning filters (a test run's "error", a kernel's own) must not change
     # what user code does; plain Python's behaviour is to show warnings, not raise them.
     warnings.resetwarnings()
     warnings.simplefilter("default")
-    _use_non_interactive_plots()
-    _apply_limits(limits)
 
 
 def _use_non_interactive_plots() -> None:
@@ -213,16 +293,14 @@ def _use_non_interactive_plots() -> None:
         matplotlib.use("agg", force=True)
 
 
-def _apply_limits(limits: Limits) -> None:
+def _rlimits(limits: Limits) -> dict[int, int]:
+    """The limits as rlimits, each then set hard and soft alike by the sandbox."""
+    found: dict[int, int] = {}
     if limits.cpu_time_s is not None:
-        seconds = max(1, math.ceil(limits.cpu_time_s))
-        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
+        found[resource.RLIMIT_CPU] = max(1, math.ceil(limits.cpu_time_s))
     if limits.memory_bytes is not None:
-        allowed = _mapped_bytes() + limits.memory_bytes
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard != resource.RLIM_INFINITY:
-            allowed = min(allowed, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (allowed, hard))
+        found[resource.RLIMIT_AS] = _mapped_bytes() + limits.memory_bytes
+    return found
 
 
 def _mapped_bytes() -> int:
@@ -231,19 +309,25 @@ def _mapped_bytes() -> int:
     return pages * resource.getpagesize()
 
 
-def _decode(received: bytes, status: int) -> ForkOutcome:
+def _decode(received: bytes, status: int | None) -> ForkOutcome:
+    try:
+        message = wire.decode(received) if received else None
+    except wire.WireError as exc:
+        if status is not None and os.WIFSIGNALED(status):
+            return ForkOutcome(error=describe_signal(os.WTERMSIG(status)))
+        return ForkOutcome(error=f"sent back a broken result ({exc})")
+    if isinstance(message, dict) and set(message) == {"value"}:
+        return ForkOutcome(value=message["value"])
+    if isinstance(message, dict) and set(message) == {"error"}:
+        return ForkOutcome(error=str(message["error"])[:2000])
+    if status is None:
+        return ForkOutcome(error="closed its result pipe without a result, and was killed")
     if os.WIFSIGNALED(status):
         return ForkOutcome(error=describe_signal(os.WTERMSIG(status)))
-    if not received:
+    if message is None:
         code = os.WEXITSTATUS(status)
         return ForkOutcome(error=f"exited with status {code} before reporting a result")
-    try:
-        kind, payload = pickle.loads(received)
-    except (pickle.UnpicklingError, EOFError, ValueError) as exc:
-        return ForkOutcome(error=f"sent back a broken result ({describe_exception(exc)})")
-    if kind == "error":
-        return ForkOutcome(error=str(payload))
-    return ForkOutcome(value=payload)
+    return ForkOutcome(error="sent back a result of the wrong shape")
 
 
 def describe_signal(number: int) -> str:

@@ -4,15 +4,20 @@ This module runs in the kernel process (the server calls ``trial_run_as_json`` t
 silent execute). ``os.fork`` gives every candidate a copy-on-write snapshot of the whole live
 state at no copying cost; whatever the candidate does to it dies with the child. A child:
 
-- runs with ``run_in_forks``' limits (CPU time, wall time, address space), quiet standard
-  streams and a non-interactive plotting backend;
+- enters the sandbox of ``run_in_forks`` (see ``sandbox``): its limits (CPU time, wall time,
+  address space) hard, every inherited descriptor closed (the kernel's ZeroMQ sockets, the
+  user's open files and database connections), shared memory made private, and where Linux
+  offers them Landlock (no file writes, no TCP, no signals out) and seccomp (no processes,
+  no ptrace); quiet standard streams and a non-interactive plotting backend;
 - never writes to the kernel's sockets: message sending is disabled before user code runs, so
   a ``display()`` or a stray publish goes nowhere instead of into the user's notebook;
 - refuses, at run time, to write or delete files, start processes or open connections (an
   audit hook), for code that hides those from the static check in ``side_effects``;
-- lives in its own process group, which is killed afterwards with anything it started;
-- sends back a summary of its answer: type, shape, a small preview, a digest, and the value
-  itself when it is small enough to be compared under ARCADE's fuzzy rules here.
+- lives in a process group the kernel made for it, killed afterwards with anything in it;
+- sends back plain data (``wire``): type, shape, a small preview, a digest, and the value
+  itself pickled, as opaque bytes, when it is small enough to be compared under ARCADE's fuzzy
+  rules. The kernel checks every field and never loads those bytes: the vote runs in one more
+  sandboxed child (``vote``), which sends back group numbers only.
 
 Candidates with visible side effects are not run at all; they are reported as ``not_run``.
 """
@@ -20,31 +25,30 @@ Candidates with visible side effects are not run at all; they are reported as ``
 from __future__ import annotations
 
 import ast
-import contextlib
 import io
 import json
-import mmap
 import os
-import pickle
-import signal
-import struct
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .audit import refuse_side_effects, silence_kernel_messages
 from .capture import OUTPUT_NAME, compile_with_capture
 from .forks import ForkOutcome, Limits, describe_exception, run_in_forks
 from .ranking import CandidateRun, Fingerprinted, group_matching_outputs
-from .side_effects import find_side_effects, refuse_side_effects, silence_kernel_messages
-from .summaries import describe_answer
+from .sandbox import current_report
+from .side_effects import find_side_effects
+from .summaries import PREVIEW_CHARS, describe_answer
+from .vote import Ballot, group_in_child
+from .wire import Malformed, checked
 
 DEFAULT_LIMITS = Limits(wall_time_s=10.0, cpu_time_s=10.0, memory_bytes=2 * 1024**3)
 MAX_STDOUT_CHARS = 2_000
 FORK_UNAVAILABLE = "Ranking by trial runs is off: this system cannot fork processes (e.g. Windows)."
 
-_PID_SLOT = struct.Struct("q")
+MAX_ERROR_CHARS = 4_000
 
 
 def fork_available() -> bool:
@@ -63,16 +67,14 @@ def trial_run(
         raise RuntimeError(FORK_UNAVAILABLE)
     effects = [find_side_effects(code) for code in codes]
     runnable = [i for i, found in enumerate(effects) if not found]
-    slots = mmap.mmap(-1, max(1, len(runnable)) * _PID_SLOT.size)
-    jobs = [_TrialJob(namespace, codes[i], slot, slots) for slot, i in enumerate(runnable)]
-    try:
-        outcomes = run_in_forks(jobs, limits, max_parallel)
-    finally:
-        _kill_leftovers(slots, len(runnable))
-        slots.close()
+    jobs = [_TrialJob(namespace, codes[i]) for i in runnable]
+    outcomes = run_in_forks(jobs, limits, max_parallel)
     by_index = dict(zip(runnable, outcomes, strict=True))
-    runs = [_run_from(i, code, by_index.get(i), effects[i]) for i, code in enumerate(codes)]
-    return _with_groups(runs, by_index)
+    answers: dict[int, bytes | None] = {}
+    runs = [
+        _run_from(i, code, by_index.get(i), effects[i], answers) for i, code in enumerate(codes)
+    ]
+    return _with_groups(runs, answers, limits)
 
 
 def trial_run_as_json(namespace: dict[str, Any], request: str) -> str:
@@ -132,27 +134,30 @@ def _root_name(node: ast.expr) -> str | None:
 class _TrialJob:
     namespace: dict[str, Any]
     code: str
-    slot: int
-    slots: mmap.mmap
 
     def __call__(self) -> dict[str, Any]:
-        """Runs in the child: guard, execute, describe the answer."""
-        os.setpgid(0, 0)
-        _PID_SLOT.pack_into(self.slots, self.slot * _PID_SLOT.size, os.getpid())
-        refuse_side_effects()
-        silence_kernel_messages()
+        """Runs in the sandboxed child: guard, execute, describe the answer."""
+        _guard()
         captured = io.StringIO()
         sys.stdout = sys.stderr = captured
         started = time.perf_counter()
         try:
             exec(compile(compile_with_capture(self.code), "<candidate>", "exec"), self.namespace)
         except BaseException as exc:  # user code may raise anything, SystemExit included
-            return {"error": describe_exception(exc), "stdout": captured.getvalue()}
+            return {"error": describe_exception(exc), "stdout": captured.getvalue()[:10_000]}
         seconds = time.perf_counter() - started
         answer = _answer_of(self.namespace, written_names(self.code))
         described = describe_answer(answer)
-        described.update(stdout=captured.getvalue(), seconds=seconds, error=None)
+        described.update(stdout=captured.getvalue()[:10_000], seconds=seconds, error=None)
         return described
+
+
+def _guard() -> None:
+    """In a trial or vote child: the audit hook (strict where the kernel layers are missing)
+    and no message to the kernel's sockets."""
+    report = current_report()
+    refuse_side_effects(strict=report is None or bool(report.missing_kernel_layers))
+    silence_kernel_messages()
 
 
 def _answer_of(namespace: Mapping[str, Any], written: Iterable[str]) -> Any:
@@ -165,61 +170,68 @@ def _answer_of(namespace: Mapping[str, Any], written: Iterable[str]) -> Any:
     return values or None
 
 
-def _kill_leftovers(slots: mmap.mmap, count: int) -> None:
-    """Kill whatever a child started in its process group (a fork bomb's offspring)."""
-    for slot in range(count):
-        (pid,) = _PID_SLOT.unpack_from(slots, slot * _PID_SLOT.size)
-        if pid > 0:
-            # A group that is already gone left nothing behind.
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGKILL)
-
-
 def _run_from(
-    index: int, code: str, outcome: ForkOutcome | None, effects: list[str]
+    index: int,
+    code: str,
+    outcome: ForkOutcome | None,
+    effects: list[str],
+    answers: dict[int, bytes | None],
 ) -> CandidateRun:
+    """The run, from what the child sent back: every field checked, nothing loaded. The
+    pickled answer (opaque bytes for the vote child) goes into ``answers``."""
     if outcome is None:
         return CandidateRun(index=index, code=code, status="not_run", side_effects=effects)
     if not outcome.ok:
         return CandidateRun(index=index, code=code, status="error", error=outcome.error)
-    found: dict[str, Any] = outcome.value
-    stdout = str(found.get("stdout", ""))[:MAX_STDOUT_CHARS]
-    if found.get("error") is not None:
+    try:
+        found = checked(outcome.value, _ANSWER_FIELDS, int_lists=("shape",))
+    except Malformed as exc:
+        return CandidateRun(index=index, code=code, status="error", error=f"the trial {exc}")
+    stdout = found["stdout"][:MAX_STDOUT_CHARS]
+    if found["error"] is not None:
         return CandidateRun(
             index=index, code=code, status="error", error=found["error"], stdout=stdout
         )
+    if found.get("type_name") is None or found.get("preview") is None:
+        return CandidateRun(index=index, code=code, status="error",
+                            error="the trial sent back no description of its answer")  # fmt: skip
+    answers[index] = found.get("answer")
     return CandidateRun(
         index=index,
         code=code,
         status="ok",
         type_name=found["type_name"],
-        shape=found["shape"],
+        shape=found.get("shape"),
         preview=found["preview"],
-        fingerprint=found["fingerprint"],
+        fingerprint=found.get("fingerprint"),
         stdout=stdout,
-        seconds=found["seconds"],
+        seconds=found.get("seconds"),
     )
+
+
+#: What a trial child may send back: field -> (types, longest text or list, required).
+_ANSWER_FIELDS = {
+    "error": ((str, type(None)), MAX_ERROR_CHARS, True),
+    "stdout": ((str,), 10_000, True),
+    "type_name": ((str,), 200, False),
+    "shape": ((list, type(None)), 32, False),
+    "preview": ((str,), PREVIEW_CHARS, False),
+    "fingerprint": ((str, type(None)), 64, False),
+    "seconds": ((float, int), None, False),
+    "answer": ((bytes, type(None)), None, False),
+}
 
 
 def _with_groups(
-    runs: list[CandidateRun], outcomes: Mapping[int, ForkOutcome]
+    runs: list[CandidateRun], answers: Mapping[int, bytes | None], limits: Limits
 ) -> list[CandidateRun]:
     succeeded = [run for run in runs if run.status == "ok"]
-    answers = [_comparable_answer(outcomes[run.index].value, run) for run in succeeded]
-    groups = dict(
-        zip((run.index for run in succeeded), group_matching_outputs(answers), strict=True)
+    ballots: list[Ballot] = [(answers.get(run.index), run.fingerprint) for run in succeeded]
+    numbers, _notice = group_in_child(
+        ballots, limits, group_matching_outputs, Fingerprinted, _guard
     )
+    groups = dict(zip((run.index for run in succeeded), numbers, strict=True))
     return [
         CandidateRun(**{**asdict(run), "group": groups[run.index]}) if run.index in groups else run
         for run in runs
     ]
-
-
-def _comparable_answer(found: dict[str, Any], run: CandidateRun) -> Any:
-    packed = found.get("answer")
-    if packed is not None:
-        try:
-            return pickle.loads(packed)
-        except Exception:  # a value that pickles but does not unpickle: compare by digest
-            pass
-    return Fingerprinted(run.fingerprint or f"unmatchable:{run.index}")

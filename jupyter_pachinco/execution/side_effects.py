@@ -5,18 +5,25 @@ processes or talks to the network would do so for real. Such candidates are not 
 ``find_side_effects`` names what each one would do so the user sees why it was not checked.
 The check reads the code (it never runs it) and leans towards caution: a false alarm costs one
 unchecked candidate, a miss could cost the user's files. The trial child also refuses these
-actions at run time (see ``kernel_trials``), for code that hides them from this reading.
+actions at run time (``audit``; and the sandbox the Linux kernel enforces, ``sandbox``), for
+code that hides them from this reading.
 """
 
 from __future__ import annotations
 
 import ast
-import os
-import sys
 from collections.abc import Iterator
-from typing import Any
 
+from .audit import SideEffectRefused, refuse_side_effects, silence_kernel_messages
 from .capture import compile_plain
+
+# The run-time refusal lives in ``audit``; these names stay importable from here.
+__all__ = [
+    "SideEffectRefused",
+    "find_side_effects",
+    "refuse_side_effects",
+    "silence_kernel_messages",
+]
 
 # Modules whose whole purpose is one of the effects we refuse.
 _MODULE_EFFECTS = {
@@ -37,6 +44,8 @@ _MODULE_EFFECTS = {
     "shutil": "writes or deletes files",
     "tempfile": "writes or deletes files",
     "sqlite3": "writes or deletes files",
+    "ctypes": "reaches raw memory and system calls",
+    "mmap": "reaches raw memory and system calls",
 }
 
 _OS_EFFECTS = {
@@ -183,68 +192,3 @@ def _writes_to_target(call: ast.Call, method: str) -> bool:
 
 def _is_none(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
-
-
-# Run-time refusal, inside a trial child only: an audit hook cannot be removed, so it must
-# never be installed in the kernel itself.
-_REFUSED_EVENTS = {
-    "writes or deletes files": {
-        "os.remove", "os.rmdir", "os.rename", "os.mkdir", "os.symlink", "os.link",
-        "os.truncate", "os.chmod", "os.chown", "os.utime", "os.setxattr", "os.removexattr",
-        "shutil.rmtree", "shutil.move", "shutil.copyfile", "shutil.copytree",
-    },
-    "starts processes": {
-        "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty",
-        "subprocess.Popen", "os.kill", "os.killpg", "pty.spawn", "os.startfile",
-    },
-    "opens network connections": {
-        "socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg",
-        "socket.getaddrinfo", "socket.gethostbyname", "urllib.Request", "http.client.connect",
-        "ftplib.connect", "smtplib.connect",
-    },
-}  # fmt: skip
-_EVENT_REASONS = {event: reason for reason, events in _REFUSED_EVENTS.items() for event in events}
-_WRITING_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
-
-
-class SideEffectRefused(PermissionError):
-    """A trial run tried to act outside its own process."""
-
-
-def refuse_side_effects() -> None:
-    """From now on this process refuses to write files, start processes or connect."""
-    sys.dont_write_bytecode = True
-    sys.addaudithook(_refuse_event)
-
-
-def _refuse_event(event: str, args: tuple[Any, ...]) -> None:
-    reason = _EVENT_REASONS.get(event)
-    if reason is None and event == "open" and _opens_file_for_writing(args):
-        reason = "writes or deletes files"
-    if reason is not None:
-        raise SideEffectRefused(f"a trial run may not do this: {reason} ({event})")
-
-
-def _opens_file_for_writing(args: tuple[Any, ...]) -> bool:
-    path, mode, flags = (*args, None, None, 0)[:3]
-    if isinstance(path, int):  # an inherited descriptor: the pipe back to the kernel
-        return False
-    if isinstance(mode, str):
-        return any(flag in mode for flag in "wax+")
-    return isinstance(flags, int) and bool(flags & _WRITING_FLAGS)
-
-
-def silence_kernel_messages() -> None:
-    """Make message sending a no-op in this (child) process: the kernel's sockets are shared
-    with the parent, and anything sent from here would reach the user's notebook."""
-    session_module = sys.modules.get("jupyter_client.session")
-    if session_module is not None:
-        session_module.Session.send = _drop_message
-    socket_module = sys.modules.get("zmq.sugar.socket")
-    if socket_module is not None:
-        socket_module.Socket.send = _drop_message
-        socket_module.Socket.send_multipart = _drop_message
-
-
-def _drop_message(*args: Any, **kwargs: Any) -> None:
-    return None

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from .capture import OUTPUT_NAME, VALUES_NAME, compile_with_capture
-from .forks import Limits, describe_exception, run_in_forks
+from .forks import STRICT, Limits, describe_exception, run_in_forks
+from .sandbox import SandboxPolicy
 
 MAX_STDOUT_CHARS = 10_000
 
@@ -129,18 +130,24 @@ def run_trials(
     max_parallel: int | None = None,
     keep_names: Collection[str] = (),
     before: Mapping[str, bytes] | None = None,
+    policy: SandboxPolicy = STRICT,
 ) -> list[TrialResult]:
     """Run each code cell in its own fork of ``namespace``; results in the order of ``codes``.
 
     ``keep_names`` are variables to send back whether or not the cell changed them.
     ``before`` is ``fingerprint_namespace(namespace)`` when the caller already has it.
+    ``policy`` is the children's sandbox (``eval mine`` lets them write in its work folder).
+
+    Values come back pickled and are loaded here: this is for ``eval mine``, whose cells are
+    the user's own notebooks, never for model-written code (ranking uses ``kernel_trials``,
+    the harness ``evaluation.arcade_run``, which never load a child's values in the parent).
     """
     snapshot = fingerprint_namespace(namespace) if before is None else before
     jobs = [
         _CellJob(namespace=namespace, code=code, before=snapshot, keep_names=tuple(keep_names))
         for code in codes
     ]
-    outcomes = run_in_forks(jobs, limits, max_parallel)
+    outcomes = run_in_forks(jobs, limits, max_parallel, policy=policy)
     results: list[TrialResult] = []
     for outcome in outcomes:
         if outcome.ok:

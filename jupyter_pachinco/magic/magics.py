@@ -38,6 +38,7 @@ from ..backends import BackendError
 from ..backends.settings import BackendSettings
 from ..context import Turn, describe_variables_as_json, make_turn
 from ..execution.ranking import holds_code
+from ..execution.sandbox import isolation_here
 from ..prompting import Candidate, insertion_cells
 from ..prompting.fixes import fix_request
 from .kernel_state import failing_cell, fix_summary, preceding_cells, shown_traceback
@@ -239,7 +240,9 @@ class PachincoMagics(Magics):
             loaded = load_server_config()
         except BackendError as exc:
             raise MagicFailure(str(exc)) from exc
-        return render_rows(public_settings(BackendSettings(config=loaded.config), loaded.files))
+        rows = public_settings(BackendSettings(config=loaded.config), loaded.files)
+        rows.append(("trial runs", str(isolation_here()["summary"])))
+        return render_rows(rows)
 
     def _fix(self, options: CellOptions, note: str) -> None:
         """Ask for a repair of the last failing cell, as the sidebar asks for one: its code and

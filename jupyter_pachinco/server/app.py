@@ -4,11 +4,14 @@ alike."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Float
 
 from ..backends import Backend
 from ..backends.settings import BackendSettings
+from ..execution.kernel_trials import DEFAULT_LIMITS
 from .completion_handlers import completion_handlers
 from .completion_model import CompletionModel, CompletionSettings
 from .completion_service import CompletionService
@@ -55,13 +58,24 @@ class PachincoApp(ExtensionApp):
         ),
     ).tag(config=True)
 
+    trial_time_s = Float(
+        DEFAULT_LIMITS.wall_time_s,
+        help=(
+            "How long (seconds, wall and CPU time alike) each candidate's trial run may take "
+            "before it is stopped and reported as timed out."
+        ),
+    ).tag(config=True)
+
     def initialize_settings(self) -> None:
         if self.serverapp is None:  # pragma: no cover - ExtensionApp always links one
             raise RuntimeError("jupyter_pachinco must be loaded by a Jupyter server")
         backend_settings = BackendSettings(parent=self)
         kernels = self.serverapp.kernel_manager
         inspector = KernelInspector(kernels, wait_s=self.variables_wait_s)
-        ranker = KernelRanker(kernels, busy_wait_s=self.ranking_busy_wait_s)
+        limits = replace(
+            DEFAULT_LIMITS, wall_time_s=self.trial_time_s, cpu_time_s=self.trial_time_s
+        )
+        ranker = KernelRanker(kernels, limits=limits, busy_wait_s=self.ranking_busy_wait_s)
         # One assistant per server, built on first use: starting the server stays fast.
         shared = SharedAssistant(backend_settings)
 

@@ -11,6 +11,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..backends.settings import public_url
+from ..execution.sandbox import isolation_here
 from ..version import __version__
 from .handlers import PachincoHandler
 from .services import PachincoServices
@@ -32,6 +33,8 @@ def public_status(services: PachincoServices) -> dict[str, Any]:
         if loading is None
         else {"stage": loading.stage, "message": loading.message, "fraction": loading.fraction},
         "error": model.error,
+        # How trial runs are isolated on this machine (the kernel's, when it runs here).
+        "trial_isolation": isolation_here(),
     }
 
 

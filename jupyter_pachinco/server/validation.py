@@ -5,7 +5,6 @@ names the field. Pure functions, no I/O; the handlers only pass bytes in.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,9 +18,12 @@ from ..options import (
     AskOptions,
 )
 from ..prompting import LAYOUTS, style_names
+from .json_input import UnreadableJSON, load_bounded
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
 MAX_CELLS = 2000
+# A turn's code and explanation, as kept in the notebook's metadata.
+MAX_TURN_CHARS = 100_000
 MAX_REQUEST_ID_CHARS = 200
 CELL_TYPES = ("code", "markdown", "raw")
 
@@ -97,7 +99,8 @@ class HistoryEntry:
 
 
 def read_json_object(body: bytes) -> dict[str, Any]:
-    """The JSON object in a request body (at most `MAX_BODY_BYTES`)."""
+    """The JSON object in a request body (at most `MAX_BODY_BYTES`, read with the bounds of
+    `json_input`: depth, digits, lone surrogates replaced)."""
     if len(body) > MAX_BODY_BYTES:
         limit = MAX_BODY_BYTES // (1024 * 1024)
         raise BadRequest(
@@ -106,11 +109,11 @@ def read_json_object(body: bytes) -> dict[str, Any]:
             status=413,
         )
     try:
-        parsed = json.loads(body.decode("utf-8"))
+        parsed = load_bounded(body.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise BadRequest("The request body is not UTF-8 text.") from exc
-    except json.JSONDecodeError as exc:
-        raise BadRequest(f"The request body is not valid JSON: {exc.msg} at {exc.pos}.") from exc
+    except UnreadableJSON as exc:
+        raise BadRequest(f"The request body is not valid JSON: {exc}.") from None
     if not isinstance(parsed, dict):
         raise BadRequest("The request body must be a JSON object.")
     return parsed
@@ -224,11 +227,20 @@ def read_history_body(body: bytes) -> HistoryEntry:
     if not isinstance(turn, dict):
         raise BadRequest("`turn` must be an object with `intent`, `code` and `explanation`.")
     _no_unknown_fields(turn, frozenset({"intent", "code", "explanation"}), "turn.")
+    explanation = _optional_text(turn, "explanation", "turn.") or ""
+    code = _text(turn, "code", 0, MAX_BODY_BYTES, "turn.")
+    for name, text in (("code", code), ("explanation", explanation)):
+        if len(text) > MAX_TURN_CHARS:
+            raise BadRequest(
+                f"`turn.{name}` has {len(text)} characters; a turn kept in the notebook may"
+                f" have at most {MAX_TURN_CHARS}.",
+                status=413,
+            )
     return HistoryEntry(
         path=notebook_path(data.get("path")),
         intent=_text(turn, "intent", 1, MAX_INTENT_CHARS, "turn."),
-        code=_text(turn, "code", 0, MAX_BODY_BYTES, "turn."),
-        explanation=_optional_text(turn, "explanation", "turn.") or "",
+        code=code,
+        explanation=explanation,
     )
 
 

@@ -17,6 +17,7 @@ from jupyter_pachinco.backends.errors import (
     ServerUnreachable,
 )
 from jupyter_pachinco.backends.openai_backend import OpenAIBackend
+from jupyter_pachinco.backends.openai_errors import redact
 from tests.support.fake_openai import Behaviour, FakeOpenAIServer, free_port
 
 KEY_ENV = "PACHINCO_TEST_KEY"
@@ -184,3 +185,23 @@ def test_repr_names_the_variable_never_the_key(secret_key: str) -> None:
     assert KEY_ENV in repr(backend)
     assert KEY not in repr(backend)
     assert KEY not in str(vars(backend))
+
+
+@pytest.mark.parametrize(
+    "echo",
+    [
+        f"Incorrect API key provided: {KEY[:6]}...{KEY[-4:]}",
+        f"key ****************{KEY[-4:]} is not valid",
+        f"key {KEY[7:15]} (a piece from the middle)",
+        f"{KEY[:-1]} cut by one",
+        KEY.upper().lower(),
+    ],
+)
+def test_redaction_masks_every_fragment_that_could_identify_the_key(echo: str) -> None:
+    masked = redact(echo, KEY)
+    assert "[redacted]" in masked
+    for size in (4, 5, 6):
+        for start in range(len(KEY) - size + 1):
+            fragment = KEY[start : start + size]
+            if size >= 6 or start == 0 or start + size == len(KEY):
+                assert fragment not in masked, (fragment, masked)

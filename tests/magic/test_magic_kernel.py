@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from jupyter_pachinco.execution.sandbox import isolation_here
 from tests.support.fake_openai import FakeOpenAIServer, free_port
 
 from .conftest import API_KEY, URL_PASSWORD, URL_QUERY_KEY, scripted_options
@@ -131,6 +132,9 @@ def test_config_shows_the_config_file_settings_and_no_secrets(kernel: Any) -> No
     assert "http://127.0.0.1:9/v1" in text
     for secret in (API_KEY, URL_PASSWORD, URL_QUERY_KEY):
         assert secret not in text
+    # How trial runs are isolated on this machine, in the kernel's own words.
+    [isolation] = [line for line in text.splitlines() if line.startswith("trial runs")]
+    assert str(isolation_here()["summary"]) in isolation
 
 
 def test_prompt_holds_cells_variables_and_earlier_turns(

@@ -10,6 +10,7 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 import jupyter_pachinco
+from jupyter_pachinco.execution.sandbox import isolation_here
 
 Fetch = Callable[..., Awaitable[Any]]
 
@@ -29,6 +30,18 @@ async def test_status_with_token_returns_version_and_backend(jp_fetch: Fetch) ->
     assert body["backend"] in {"transformers", "openai"}
     assert isinstance(body["model"], str)
     assert body["model"]
+
+
+async def test_status_says_how_trial_runs_are_isolated_here(jp_fetch: Fetch) -> None:
+    body = json.loads((await jp_fetch("pachinco", "status")).body)
+    isolation = body["trial_isolation"]
+    assert isolation == isolation_here()
+    layers = isolation["layers"]
+    if layers["landlock"]:
+        assert f"Landlock ABI {isolation['landlock_abi']}" in isolation["summary"]
+    else:
+        assert "Missing here: landlock" in isolation["summary"]
+    assert ("seccomp (" in isolation["summary"]) == layers["seccomp"]
 
 
 async def test_status_without_token_is_forbidden(jp_fetch: Fetch) -> None:

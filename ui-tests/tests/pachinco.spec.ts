@@ -29,10 +29,18 @@ test.describe('Pachinco sidebar', () => {
 
     const status = await page.evaluate(async () => {
       const response = await fetch('/pachinco/status');
-      return (await response.json()) as { version: string; backend: string };
+      return (await response.json()) as {
+        version: string;
+        backend: string;
+        trial_isolation: { summary: string };
+      };
     });
     await expect(panel.locator('.jp-Pachinco-version')).toHaveText(
       status.version
+    );
+    // The user is told how trial runs are isolated on this machine.
+    await expect(panel.locator('.jp-Pachinco-isolation')).toHaveText(
+      status.trial_isolation.summary
     );
     await expect(panel.locator('.jp-Pachinco-backend')).toHaveText(
       status.backend

@@ -19,6 +19,7 @@ import copy
 import hashlib
 import io
 import json
+import os
 import pickle
 import signal
 import sys
@@ -62,6 +63,7 @@ def run_cell(
     from ...context import describe_variables
     from ...execution import Limits, compile_plain, compile_with_capture, run_trials
     from ...execution.forks import describe_exception
+    from ...execution.sandbox import SandboxPolicy
     from ...execution.trials import fingerprint_namespace
 
     record: dict[str, Any] = {"index": cell["index"], "error": None, "timed_out": False}
@@ -74,7 +76,9 @@ def run_cell(
             record["schemas"] = [d for d in schemas if d.get("kind") not in SCHEMA_KINDS_LEFT_OUT]
             before = fingerprint_namespace(namespace)
             limits = Limits(wall_time_s=timeout, cpu_time_s=None, memory_bytes=None)
-            trial = run_trials(namespace, [cell["code"]], limits, 1, before=before)[0]
+            # The trial may write in the work folder, as the cell itself then does.
+            policy = SandboxPolicy(writable=(os.getcwd(),))
+            [trial] = run_trials(namespace, [cell["code"]], limits, 1, before=before, policy=policy)
             if trial.timed_out:
                 raise CellTimeout()
         tree = compile_with_capture(cell["code"]) if turn else compile_plain(cell["code"], "")

@@ -10,9 +10,11 @@ private module, nothing added to the user's namespace) and returns
 also works in kernels whose environment does not have jupyter_pachinco installed.
 
 A busy kernel queues the request behind the running cell, so the wait for the reply is bounded
-(``wait_s``); past it, the last snapshot of that kernel is returned marked stale, and the queued
-request refreshes the snapshot whenever the kernel gets to it (one request in flight per
-kernel). No kernel, a dead kernel or a failed inspection gives a snapshot without variables
+(``wait_s``); past it, the last snapshot of that kernel is returned marked stale (said to be
+busy only when the kernel says it is), and the queued request refreshes the snapshot whenever
+the kernel gets to it (one request in flight per kernel). A kernel that stops or restarts
+while a request waits ends that request at once (``channels.KernelWatch``) and its last
+snapshot with it. No kernel, a dead kernel or a failed inspection gives a snapshot without variables
 and a notice: inspection never raises to the user.
 """
 
@@ -27,7 +29,14 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .channels import KernelClients, await_reply
+from .channels import (
+    KernelClients,
+    KernelGone,
+    KernelUnreachable,
+    KernelWatch,
+    await_reply,
+    send_execute,
+)
 from .shipping import call_expression
 
 log = logging.getLogger(__name__)
@@ -115,7 +124,10 @@ class KernelInspector:
         try:
             return await asyncio.wait_for(asyncio.shield(task), self.wait_s)
         except asyncio.TimeoutError:
-            return self._stale(kernel_id, "The kernel is busy")
+            busy = getattr(kernel, "execution_state", None) == "busy"
+            return self._stale(
+                kernel_id, "The kernel is busy" if busy else ("The kernel has not answered yet")
+            )
 
     def refresh(self, kernel_id: str | None) -> None:
         """Describe the kernel's variables again in the background, never waiting: an idle
@@ -144,10 +156,16 @@ class KernelInspector:
 
     async def _collect(self, kernel_id: str, kernel: Any) -> KernelSnapshot:
         try:
+            watch = KernelWatch(self.kernel_manager, kernel_id)
             client = self._clients.get(kernel_id, kernel)
-            reply = await self._ask(client)
+            reply = await self._ask(client, watch)
             variables = parse_reply(reply)
-        except (InspectionError, TimeoutError) as exc:
+        except KernelGone as exc:
+            # Its variables are gone with it: the old snapshot must not be shown as current.
+            self._clients.drop(kernel_id)
+            self._snapshots.pop(kernel_id, None)
+            return KernelSnapshot(notice=f"{str(exc).capitalize()}; variables are not described.")
+        except (InspectionError, TimeoutError, KernelUnreachable) as exc:
             log.warning("jupyter_pachinco: inspecting kernel %s failed: %s", kernel_id, exc)
             return self._stale(kernel_id, f"Variables could not be read ({exc})")
         except Exception as exc:  # e.g. the kernel's sockets closing under us: report, not raise
@@ -157,19 +175,12 @@ class KernelInspector:
         self._snapshots[kernel_id] = snapshot
         return snapshot
 
-    async def _ask(self, client: Any) -> dict[str, Any]:
+    async def _ask(self, client: Any, watch: KernelWatch) -> dict[str, Any]:
         if self._expression is None:
             self._expression = describe_expression()
         for _ in range(ABORTED_RETRIES):
-            msg_id = client.execute(
-                "",
-                silent=True,
-                store_history=False,
-                user_expressions={EXPRESSION_KEY: self._expression},
-                allow_stdin=False,
-                stop_on_error=False,
-            )
-            reply = await await_reply(client, msg_id, self.reply_timeout_s)
+            msg_id = await send_execute(client, "", {EXPRESSION_KEY: self._expression})
+            reply = await await_reply(client, msg_id, self.reply_timeout_s, watch)
             # A user cell that failed while our request waited makes the kernel abort the
             # requests queued behind it, ours included: ask again.
             if reply.get("content", {}).get("status") != "aborted":

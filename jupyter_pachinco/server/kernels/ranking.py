@@ -36,7 +36,14 @@ from ...execution.ranking import (
     with_answers_without_code,
     with_likelihoods,
 )
-from .channels import KernelClients, await_reply
+from .channels import (
+    KernelClients,
+    KernelGone,
+    KernelUnreachable,
+    KernelWatch,
+    await_reply,
+    send_execute,
+)
 from .shipping import call_expression
 
 log = logging.getLogger(__name__)
@@ -136,9 +143,14 @@ class KernelRanker:
         try:
             async with lock:
                 await self._check_ready(kernel)
-                reply = await self._ask(self._clients.get(kernel_id, kernel), codes)
+                watch = KernelWatch(self.kernel_manager, kernel_id)
+                reply = await self._ask(self._clients.get(kernel_id, kernel), codes, watch)
             runs, notice = parse_trial_reply(reply)
-        except (RankingError, TimeoutError) as exc:
+        except KernelGone as exc:
+            self._clients.drop(kernel_id)
+            log.warning("jupyter_pachinco: ranking in kernel %s ended: %s", kernel_id, exc)
+            return unranked(codes, f"Candidates were not trial-run: {exc} during the trial runs.")
+        except (RankingError, TimeoutError, KernelUnreachable) as exc:
             log.warning("jupyter_pachinco: ranking in kernel %s failed: %s", kernel_id, exc)
             return unranked(codes, f"Candidates were not trial-run: {exc}.")
         except Exception as exc:  # e.g. the kernel's sockets closing under us: report, not raise
@@ -166,16 +178,10 @@ class KernelRanker:
     def forget(self, kernel_id: str) -> None:
         self._clients.drop(kernel_id)
 
-    async def _ask(self, client: Any, codes: Sequence[str]) -> dict[str, Any]:
-        msg_id = client.execute(
-            "",
-            silent=True,
-            store_history=False,
-            user_expressions={
-                EXPRESSION_KEY: trial_expression(codes, self.limits, self.max_parallel)
-            },
-            allow_stdin=False,
-            stop_on_error=False,
-        )
-        rounds = -(-len(codes) // max(1, self.max_parallel or 1))
-        return await await_reply(client, msg_id, self.limits.wall_time_s * rounds + REPLY_MARGIN_S)
+    async def _ask(self, client: Any, codes: Sequence[str], watch: KernelWatch) -> dict[str, Any]:
+        expression = trial_expression(codes, self.limits, self.max_parallel)
+        msg_id = await send_execute(client, "", {EXPRESSION_KEY: expression})
+        # One more round: the vote's own sandboxed child.
+        rounds = -(-len(codes) // max(1, self.max_parallel or 1)) + 1
+        timeout = self.limits.wall_time_s * rounds + REPLY_MARGIN_S
+        return await await_reply(client, msg_id, timeout, watch)

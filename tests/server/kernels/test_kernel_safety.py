@@ -18,7 +18,8 @@ USER_CELLS = [
 HOSTILE = {
     "loops forever": "while True:\n    pass",
     "allocates 100 GB": "blob = bytearray(100 * 1024**3)\nlen(blob)",
-    "segfaults": "import ctypes\nctypes.string_at(0)",
+    # ctypes is refused by the static check; imported in hiding, it crashes the child alone.
+    "segfaults": "import importlib\nimportlib.import_module('ctyp' + 'es').string_at(0)",
     "calls os._exit": "import os\nos._exit(3)",
     "fork-bombs": "import os\nwhile True:\n    os.fork()",
     "fork-bombs, hidden": "spawn = getattr(os, 'fo' + 'rk')\nfor _ in range(3):\n    spawn()",
