@@ -5,10 +5,16 @@ state it sees (a notebook namespace, the working directory, imported modules) di
 child. The parent reads each child's answer over a pipe. A child that crashes (segfault,
 ``os._exit``, the out-of-memory killer), exceeds its CPU time or runs past its wall time gives
 an outcome with a clear error; it never takes the parent down.
+
+``fork_service`` starts a long-lived child the same way (a scratch session, see ``scratch``):
+every process this module forks is prepared by ``_prepare_child`` (limits, quiet streams,
+non-interactive plots) and dies with its parent on Linux (``PR_SET_PDEATHSIG``), so a kernel or
+scratch that is killed leaves no child behind.
 """
 
 from __future__ import annotations
 
+import ctypes
 import faulthandler
 import gc
 import io
@@ -29,6 +35,8 @@ from typing import Any
 
 _READ_CHUNK = 1 << 16
 _DEVNULL = os.devnull
+_PR_SET_PDEATHSIG = 1
+_prctl: Any = None
 
 
 @dataclass(frozen=True)
@@ -140,15 +148,61 @@ def _wait_for_progress(
     return done
 
 
+def fork_service(job: Callable[[], Any], limits: Limits, keep_fds: Sequence[int] = ()) -> int:
+    """Fork a long-lived child that runs ``job`` (a service loop) and exits when it returns
+    (status 0, or 70 if it raised); the child's pid. The child is prepared as every trial child
+    is, and of the descriptors it inherited only the standard streams and ``keep_fds`` still
+    reach anything (``neutralize_descriptors``: the kernel's sockets, files and pipes become
+    /dev/null there). The caller reaps it."""
+    parent = os.getpid()
+    _load_prctl()
+    gc.freeze()
+    pid = os.fork()
+    if pid == 0:  # the child never returns from here
+        status = 0
+        try:
+            neutralize_descriptors(keep_fds)
+            _prepare_child(limits, parent)
+            job()
+        except BaseException:  # nothing can be reported; the exit status says so
+            status = 70
+        finally:
+            os._exit(status)
+    gc.unfreeze()
+    return pid
+
+
+def neutralize_descriptors(keep: Sequence[int] = ()) -> None:
+    """Point every inherited descriptor but the standard streams and ``keep`` at /dev/null.
+
+    The numbers stay taken, so a Python object that later closes "its" descriptor closes a
+    /dev/null copy, never a descriptor opened since under the same number."""
+    folder = "/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"
+    try:
+        found = [int(name) for name in os.listdir(folder)]
+    except OSError:  # no descriptor listing on this system: nothing to neutralize
+        return
+    devnull = os.open(_DEVNULL, os.O_RDWR)
+    for fd in found:
+        if fd > 2 and fd != devnull and fd not in keep:
+            try:
+                os.dup2(devnull, fd)
+            except OSError:  # the listing's own descriptor, already closed
+                continue
+    os.close(devnull)
+
+
 def _start_child(index: int, job: Callable[[], Any], limits: Limits) -> _Child:
     read_fd, write_fd = os.pipe()
+    parent = os.getpid()
+    _load_prctl()
     # Frozen objects are never scanned by the child's garbage collector, so their pages stay
     # shared with this process instead of being copied when the collector touches them.
     gc.freeze()
     pid = os.fork()
     if pid == 0:  # the child never returns from here
         os.close(read_fd)
-        _run_child(job, limits, write_fd)
+        _run_child(job, limits, write_fd, parent)
     gc.unfreeze()
     os.close(write_fd)
     return _Child(
@@ -161,10 +215,10 @@ def _start_child(index: int, job: Callable[[], Any], limits: Limits) -> _Child:
     )
 
 
-def _run_child(job: Callable[[], Any], limits: Limits, write_fd: int) -> None:
+def _run_child(job: Callable[[], Any], limits: Limits, write_fd: int, parent: int) -> None:
     status = 0
     try:
-        _prepare_child(limits)
+        _prepare_child(limits, parent)
         try:
             message: tuple[str, Any] = ("value", job())
         except BaseException as exc:  # the job is arbitrary code: report whatever it raised
@@ -185,8 +239,10 @@ def _pickle_message(message: tuple[str, Any]) -> bytes:
         return pickle.dumps(("error", f"result could not be sent back: {describe_exception(exc)}"))
 
 
-def _prepare_child(limits: Limits) -> None:
-    """Limits, quiet standard streams and a non-interactive plotting backend."""
+def _prepare_child(limits: Limits, parent: int) -> None:
+    """Death with the parent, limits, quiet standard streams, a non-interactive plotting
+    backend."""
+    _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     # A crash is reported by the parent; a traceback dump on an inherited stream is only noise.
     faulthandler.disable()
@@ -202,6 +258,25 @@ def _prepare_child(limits: Limits) -> None:
     warnings.simplefilter("default")
     _use_non_interactive_plots()
     _apply_limits(limits)
+
+
+def _load_prctl() -> None:
+    """Look up ``prctl`` in the parent, once, so that children need not load ctypes' libc."""
+    global _prctl
+    if _prctl is None and sys.platform.startswith("linux"):
+        try:
+            _prctl = ctypes.CDLL(None, use_errno=True).prctl
+        except (OSError, AttributeError):  # no libc symbols to call: children just live on
+            _prctl = False
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: SIGKILL this child when the thread that forked it ends (its kernel or scratch is
+    killed); a parent already gone means exiting now."""
+    if _prctl:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(71)
 
 
 def _use_non_interactive_plots() -> None:

@@ -30,7 +30,7 @@ import signal
 import struct
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -51,20 +51,30 @@ def fork_available() -> bool:
     return hasattr(os, "fork") and sys.platform != "win32"
 
 
+#: Runs one candidate in its trial child and reports it (``describe_answer``'s keys, plus
+#: ``stdout``, ``seconds`` and ``error``); ``observations.observed_candidate`` adds an observation.
+RunCandidate = Callable[[dict[str, Any], str], dict[str, Any]]
+
+
 def trial_run(
     namespace: dict[str, Any],
     codes: Sequence[str],
     limits: Limits = DEFAULT_LIMITS,
     max_parallel: int | None = None,
+    run_candidate: RunCandidate | None = None,
 ) -> list[CandidateRun]:
     """Run each candidate in its own fork of ``namespace``; one ``CandidateRun`` per code, with
-    group numbers shared by candidates whose answers match fuzzily."""
+    group numbers shared by candidates whose answers match fuzzily. ``run_candidate`` replaces
+    how a child runs and reports its candidate (the guards around it stay)."""
     if not fork_available():
         raise RuntimeError(FORK_UNAVAILABLE)
     effects = [find_side_effects(code) for code in codes]
     runnable = [i for i, found in enumerate(effects) if not found]
     slots = mmap.mmap(-1, max(1, len(runnable)) * _PID_SLOT.size)
-    jobs = [_TrialJob(namespace, codes[i], slot, slots) for slot, i in enumerate(runnable)]
+    jobs = [
+        _TrialJob(namespace, codes[i], slot, slots, run_candidate)
+        for slot, i in enumerate(runnable)
+    ]
     try:
         outcomes = run_in_forks(jobs, limits, max_parallel)
     finally:
@@ -134,6 +144,7 @@ class _TrialJob:
     code: str
     slot: int
     slots: mmap.mmap
+    run_candidate: RunCandidate | None = None
 
     def __call__(self) -> dict[str, Any]:
         """Runs in the child: guard, execute, describe the answer."""
@@ -141,6 +152,8 @@ class _TrialJob:
         _PID_SLOT.pack_into(self.slots, self.slot * _PID_SLOT.size, os.getpid())
         refuse_side_effects()
         silence_kernel_messages()
+        if self.run_candidate is not None:
+            return self.run_candidate(self.namespace, self.code)
         captured = io.StringIO()
         sys.stdout = sys.stderr = captured
         started = time.perf_counter()
@@ -149,13 +162,15 @@ class _TrialJob:
         except BaseException as exc:  # user code may raise anything, SystemExit included
             return {"error": describe_exception(exc), "stdout": captured.getvalue()}
         seconds = time.perf_counter() - started
-        answer = _answer_of(self.namespace, written_names(self.code))
+        answer = answer_of(self.namespace, written_names(self.code))
         described = describe_answer(answer)
         described.update(stdout=captured.getvalue(), seconds=seconds, error=None)
         return described
 
 
-def _answer_of(namespace: Mapping[str, Any], written: Iterable[str]) -> Any:
+def answer_of(namespace: Mapping[str, Any], written: Iterable[str]) -> Any:
+    """A cell's answer: its last expression's value, else the one variable it wrote (several:
+    a dict of them), else None."""
     output = namespace.get(OUTPUT_NAME)
     if output is not None:
         return output
@@ -184,9 +199,15 @@ def _run_from(
         return CandidateRun(index=index, code=code, status="error", error=outcome.error)
     found: dict[str, Any] = outcome.value
     stdout = str(found.get("stdout", ""))[:MAX_STDOUT_CHARS]
+    observation = found.get("observation")
     if found.get("error") is not None:
         return CandidateRun(
-            index=index, code=code, status="error", error=found["error"], stdout=stdout
+            index=index,
+            code=code,
+            status="error",
+            error=found["error"],
+            stdout=stdout,
+            observation=observation,
         )
     return CandidateRun(
         index=index,
@@ -198,6 +219,7 @@ def _run_from(
         fingerprint=found["fingerprint"],
         stdout=stdout,
         seconds=found["seconds"],
+        observation=observation,
     )
 
 

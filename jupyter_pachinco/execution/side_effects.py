@@ -11,6 +11,7 @@ actions at run time (see ``kernel_trials``), for code that hides them from this 
 from __future__ import annotations
 
 import ast
+import contextlib
 import os
 import sys
 from collections.abc import Iterator
@@ -207,17 +208,41 @@ _EVENT_REASONS = {event: reason for reason, events in _REFUSED_EVENTS.items() fo
 _WRITING_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
 
+# What a scratch session itself does for its trial children (see ``scratch``), and only while
+# ``own_work`` is on: it forks them and kills what they leave behind.
+_OWN_EVENTS = frozenset({"os.fork", "os.kill", "os.killpg"})
+_own_work = {"on": False, "installed": False}
+
+
 class SideEffectRefused(PermissionError):
     """A trial run tried to act outside its own process."""
 
 
 def refuse_side_effects() -> None:
-    """From now on this process refuses to write files, start processes or connect."""
+    """From now on this process refuses to write files, start processes or connect (a child
+    forked during ``own_work`` refuses them too: the permission ends here)."""
+    _own_work["on"] = False
     sys.dont_write_bytecode = True
-    sys.addaudithook(_refuse_event)
+    if not _own_work["installed"]:
+        _own_work["installed"] = True
+        sys.addaudithook(_refuse_event)
+
+
+@contextlib.contextmanager
+def own_work() -> Iterator[None]:
+    """Let this process fork and kill its own trial children meanwhile: a scratch session,
+    which refuses side effects for the steps it runs in itself, trial-runs candidates in forks.
+    No user code runs in the process while this is on."""
+    _own_work["on"] = True
+    try:
+        yield
+    finally:
+        _own_work["on"] = False
 
 
 def _refuse_event(event: str, args: tuple[Any, ...]) -> None:
+    if _own_work["on"] and event in _OWN_EVENTS:
+        return
     reason = _EVENT_REASONS.get(event)
     if reason is None and event == "open" and _opens_file_for_writing(args):
         reason = "writes or deletes files"
@@ -228,6 +253,8 @@ def _refuse_event(event: str, args: tuple[Any, ...]) -> None:
 def _opens_file_for_writing(args: tuple[Any, ...]) -> bool:
     path, mode, flags = (*args, None, None, 0)[:3]
     if isinstance(path, int):  # an inherited descriptor: the pipe back to the kernel
+        return False
+    if path == os.devnull:  # writing nowhere (a child's quiet streams) has no effect
         return False
     if isinstance(mode, str):
         return any(flag in mode for flag in "wax+")
