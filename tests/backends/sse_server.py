@@ -359,12 +359,14 @@ def sse_chunks(seen: SeenRequest, how: Behaviour) -> list[str]:
 
 
 @contextlib.contextmanager
-def serving_in_thread(script: list[Behaviour]) -> Iterator[FakeOpenAIServer]:
+def serving_in_thread(
+    script: list[Behaviour], rules: tuple[Rule, ...] = ()
+) -> Iterator[FakeOpenAIServer]:
     """The server on an event loop of its own in a thread, for synchronous tests (kernels)."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
-    server = FakeOpenAIServer(script)
+    server = FakeOpenAIServer(script, rules=rules)
     asyncio.run_coroutine_threadsafe(server.__aenter__(), loop).result(10)
     try:
         yield server
