@@ -163,15 +163,16 @@ class Agent:
                 return
             async for event in self._steps(task, plan, scratch, accepted):
                 yield event
-        except AgentStopped:
-            yield CellsReady(list(accepted))
-            yield AgentDone("cancelled", len(accepted), reason="The run was stopped.")
         except (GeneratorExit, asyncio.CancelledError, KeyboardInterrupt):
             raise  # the caller went away: nothing more can be yielded
-        except Exception:
-            if accepted:
-                yield CellsReady(list(accepted))
-            raise
+        except Exception as exc:
+            # A stop ends the scratch at once; what was waiting on it fails, as it should.
+            if not isinstance(exc, AgentStopped) and not self._cancelled():
+                if accepted:
+                    yield CellsReady(list(accepted))
+                raise
+            yield CellsReady(list(accepted))
+            yield AgentDone("cancelled", len(accepted), reason="The run was stopped.")
         finally:
             if scratch is not None:
                 await scratch.close()
@@ -385,8 +386,11 @@ class Agent:
         generated.texts = texts
         self._check_cancelled()
 
+    def _cancelled(self) -> bool:
+        return self.cancellation is not None and self.cancellation.cancelled
+
     def _check_cancelled(self) -> None:
-        if self.cancellation is not None and self.cancellation.cancelled:
+        if self._cancelled():
             raise AgentStopped
 
 

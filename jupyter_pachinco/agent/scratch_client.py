@@ -67,6 +67,8 @@ class ScratchSession:
     max_parallel: int | None = None
     closed: bool = False
     _pidfd: int | None = None
+    _watched: bool = False
+    _killed: bool = False
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
@@ -74,6 +76,23 @@ class ScratchSession:
         if opener is not None:
             with contextlib.suppress(OSError):  # already gone: nothing to kill later
                 self._pidfd = opener(self.pid)
+
+    def on_exit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` on this event loop as soon as the scratch process ends by itself
+        (its kernel was restarted or died), not when `close` ends it. Linux pidfds only; the
+        next request fails with a `ScratchError` everywhere."""
+        if self._pidfd is None:
+            return
+        loop = asyncio.get_running_loop()
+        fd = self._pidfd
+
+        def ended() -> None:
+            loop.remove_reader(fd)
+            if not self.closed:
+                callback()
+
+        loop.add_reader(fd, ended)
+        self._watched = True
 
     async def __aenter__(self) -> ScratchSession:
         return self
@@ -132,10 +151,10 @@ class ScratchSession:
                 raise ScratchError(f"the scratch did not answer within {timeout_s:g} s") from exc
             except (OSError, FrameError, asyncio.IncompleteReadError) as exc:
                 await self.close()
-                raise ScratchError(_gone(exc)) from exc
+                raise ScratchError(scratch_gone(exc)) from exc
         if reply is None:
             await self.close()
-            raise ScratchError(_gone(None))
+            raise ScratchError(scratch_gone(None))
         if reply.get("ok") is not True:
             raise ScratchError(f"the scratch failed: {str(reply.get('error'))[:500]}")
         return reply
@@ -145,20 +164,28 @@ class ScratchSession:
         if self.closed:
             return
         self.closed = True
-        if self._lock.locked():  # a request is waiting on the reader: end the scratch now
+        try:
+            if self._lock.locked():  # a request is waiting on the reader: end the scratch now
+                self._kill()
+            else:
+                with contextlib.suppress(Exception):  # a scratch that is gone cannot be asked
+                    self.writer.write(encode_frame({"op": "close"}))
+                    await asyncio.wait_for(self.writer.drain(), CLOSE_GRACE_S)
+                    await asyncio.wait_for(read_frame(self.reader), CLOSE_GRACE_S)
+        finally:  # even when the closing itself is cancelled
+            self.writer.close()
             self._kill()
-        else:
-            with contextlib.suppress(Exception):  # a scratch that is gone cannot be asked
-                self.writer.write(encode_frame({"op": "close"}))
-                await asyncio.wait_for(self.writer.drain(), CLOSE_GRACE_S)
-                await asyncio.wait_for(read_frame(self.reader), CLOSE_GRACE_S)
-        self.writer.close()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.writer.wait_closed(), CLOSE_GRACE_S)
-        self._kill()
 
     def _kill(self) -> None:
+        if self._killed:
+            return
+        self._killed = True
         if self._pidfd is not None:
+            if self._watched:
+                with contextlib.suppress(Exception):  # the loop may be gone already
+                    asyncio.get_running_loop().remove_reader(self._pidfd)
             with contextlib.suppress(OSError):  # it exited already
                 signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
             os.close(self._pidfd)
@@ -240,7 +267,8 @@ def _candidate_run(found: object) -> CandidateRun:
     return run
 
 
-def _gone(exc: BaseException | None) -> str:
+def scratch_gone(exc: BaseException | None) -> str:
+    """Why a scratch went away, in the user's words."""
     detail = f" ({type(exc).__name__}: {exc})" if exc is not None else ""
     return (
         "the scratch copy of the kernel stopped (the kernel was restarted or stopped, or the "

@@ -19,6 +19,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..agent import Agent, AgentDone, AgentEvent, AgentTask, ScratchError, ScratchSession
+from ..agent.scratch_client import scratch_gone
 from ..assistant import Loading
 from ..backends import BackendError, Cancellation
 from .agent_lines import agent_line, scratch_line
@@ -58,6 +59,7 @@ class AgentService:
         """Work through ``body.task``, sending each stream line as it is produced."""
         opened: list[ScratchSession] = []
         timed_out: list[bool] = []
+        ended: list[bool] = []
         closer = asyncio.ensure_future(_close_when_cancelled(cancellation, opened))
 
         def stop_for_time() -> None:
@@ -70,9 +72,14 @@ class AgentService:
             task = await self._task(body)
             assistant = await self.shared.for_agent(cancellation)
 
+            def scratch_ended() -> None:  # its kernel was restarted or died: stop at once
+                ended.append(True)
+                cancellation.cancel()
+
             async def open_scratch() -> ScratchSession:
                 session = await self.scratches.open(body.kernel_id)
                 opened.append(session)
+                session.on_exit(scratch_ended)
                 if cancellation.cancelled:
                     await session.close()
                 await send(scratch_line(session.pid))
@@ -85,6 +92,9 @@ class AgentService:
                     self.shared.observe(event)
                 if isinstance(event, AgentDone) and timed_out:
                     event = replace(event, reason=self._timeout_reason())
+                if isinstance(event, AgentDone) and ended:
+                    await send(agent_error_line(ScratchError(scratch_gone(None))))
+                    return
                 if not await send(agent_line(event)):
                     cancellation.cancel()  # nobody listens any more
                     return
@@ -96,6 +106,8 @@ class AgentService:
         finally:
             timer.cancel()
             closer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await closer
             if events is not None:
                 await events.aclose()
             for session in opened:
