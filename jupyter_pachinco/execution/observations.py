@@ -210,6 +210,8 @@ def _preview(value: Any) -> str:
             rows = shape_of(value)
             if rows and rows[0] > PREVIEW_ROWS:
                 text += f"\n... ({rows[0]} rows in all)"
+        elif getattr(value, "shape", None) == () and hasattr(value, "item"):
+            text = repr(value.item())  # a numpy scalar reads as its number; its type is kept
         else:
             text = repr(value)
     except Exception as exc:  # a broken __repr__ must not lose the observation

@@ -296,6 +296,9 @@ class FakeOpenAIServer:
             return False
         finally:
             gone.cancel()
+            # The reader must be free again before the next request on this connection.
+            with contextlib.suppress(asyncio.CancelledError):
+                await gone
 
 
 async def _read_request(reader: asyncio.StreamReader) -> SeenRequest | None:
