@@ -29,8 +29,16 @@ end however the run ends (``finally``), so the scratch dies with its request.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..assistant import Assistant, Delta, Done, GenerateOptions, Loading, PromptForm, backend_prompt
@@ -73,6 +81,8 @@ from .observation_text import observation_text
 from .scratch_client import ScratchSession
 
 OpenScratch = Callable[[], Awaitable[ScratchSession]]
+#: The agent's own parts of a prompt may take this share of the budget before they shrink.
+OVERHEAD_SHARE = 0.7
 
 
 @dataclass(frozen=True)
@@ -181,7 +191,9 @@ class Agent:
         self, task: AgentTask, variables: Sequence[Mapping[str, Any]], holder: list[list[str]]
     ) -> AsyncIterator[AgentEvent]:
         state = AgentState(task.task, max_steps=self.options.max_steps)
-        prompt, packed = self._prompt(task, variables, lambda p: plan_prompt(p, state, self.form))
+        prompt, packed = self._prompt(
+            task, variables, state, lambda p, s: plan_prompt(p, s, self.form)
+        )
         generated = _Generated()
         request = GenerateOptions(n=1, max_new_tokens=self.options.plan_tokens, temperature=0.0)
         async for event in self._generate(prompt, request, packed, (), ("plan", 0, 0), generated):
@@ -272,11 +284,9 @@ class Agent:
                 code = failure.run.code if failure.run is not None else ""
                 yield RepairStarted(number, attempt, failure.reason, failure.error, code)
             state = AgentState(task.task, tuple(plan), done, failed, options.max_steps)
-
-            def build(packed: PackedContext, state: AgentState = state) -> Any:
-                return step_prompt(packed, state, self.form, options.style)
-
-            prompt, packed = self._prompt(task, variables, build)
+            prompt, packed = self._prompt(
+                task, variables, state, lambda p, s: step_prompt(p, s, self.form, options.style)
+            )
             stops = step_stops(state) if self.form == "completion" else ()
             generated = _Generated()
             request = GenerateOptions(
@@ -339,22 +349,30 @@ class Agent:
         self,
         task: AgentTask,
         variables: Sequence[Mapping[str, Any]],
-        build: Callable[[PackedContext], Any],
+        state: AgentState,
+        build: Callable[[PackedContext, AgentState], Any],
     ) -> tuple[Any, PackedContext]:
         """The prompt ``build`` makes, with as much of the notebook as the budget leaves beside
-        the agent's own parts (measured on the prompt built without any context)."""
+        the agent's own parts (measured on the prompt built without any context). Where those
+        parts alone leave too little room (a small model context), the worked example goes,
+        then earlier steps' observations shrink to their first line, oldest first."""
         count = self.assistant.count_tokens
-        overhead = count(_flat(build(PackedContext(intent=task.task, budget=0))))
+        budget = self.assistant.budget
+        for fitted in _lighter_states(state):
+            state = fitted
+            overhead = count(_flat(build(PackedContext(intent=task.task, budget=0), state)))
+            if overhead <= budget * OVERHEAD_SHARE:
+                break
         packed = pack_context(
             task.task,
             task.cells,
             variables,
             task.history,
-            budget=max(1, self.assistant.budget - overhead),
+            budget=max(1, budget - overhead),
             count_tokens=count,
             include_outputs=self.options.include_outputs,
         )
-        return build(packed), packed
+        return build(packed, state), packed
 
     async def _generate(
         self,
@@ -392,6 +410,18 @@ class Agent:
     def _check_cancelled(self) -> None:
         if self._cancelled():
             raise AgentStopped
+
+
+def _lighter_states(state: AgentState) -> Iterator[AgentState]:
+    """``state``, then lighter versions of it: without exemplars, then with the observations
+    of earlier steps cut to their first line, one step at a time, oldest first."""
+    yield state
+    state = replace(state, exemplars=())
+    yield state
+    done = list(state.done)
+    for index, step in enumerate(done[:-1]):
+        done[index] = replace(step, observation=step.observation.split("\n", 1)[0])
+        yield replace(state, done=tuple(done))
 
 
 def _flat(prompt: Any) -> str:

@@ -41,8 +41,8 @@ AGENT_FIELDS = frozenset(
      "go", "plan"}
 )  # fmt: skip
 AGENT_OPTION_FIELDS = frozenset(
-    {"n", "max_steps", "max_repairs", "max_new_tokens", "temperature", "style", "layout",
-     "include_outputs", "observation_tokens"}
+    {"n", "max_steps", "max_repairs", "max_new_tokens", "plan_tokens", "temperature", "style",
+     "layout", "include_outputs", "observation_tokens"}
 )  # fmt: skip
 
 
@@ -140,6 +140,7 @@ def read_agent_options(value: object) -> AgentOptions:
         max_steps=_int_in(value, "max_steps", 1, MAX_STEPS, defaults.max_steps),
         max_repairs=_int_in(value, "max_repairs", 0, MAX_REPAIRS, defaults.max_repairs),
         max_new_tokens=_int_in(value, "max_new_tokens", 1, MAX_NEW_TOKENS, defaults.max_new_tokens),
+        plan_tokens=_int_in(value, "plan_tokens", 1, MAX_NEW_TOKENS, defaults.plan_tokens),
         temperature=_temperature(value, defaults.temperature),
         observation_tokens=_int_in(
             value,
