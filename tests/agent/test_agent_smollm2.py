@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from jupyter_pachinco.backends.llamacpp_loading import forget_shared_ggufs
-from tests.ranking.kernels import evaluate, user_kernel
 from tests.server.conftest import Fetch, read_lines
+from tests.server.kernels.kernels import evaluate, user_kernel
 
 from .task import DIGESTS, SETUP, descendants
 from .test_agent_endpoint import agent_body, of_type

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from jupyter_pachinco.kernel_code import load_kernel_module
+from jupyter_pachinco.server.kernels.shipping import load_kernel_module
 
 pytestmark = pytest.mark.kernel_side
 
@@ -51,8 +51,9 @@ def test_a_scratch_works_on_its_own_copy_and_ends_on_close(
     channel, pid = scratch.open_local_scratch(namespace, token="t1")
     try:
         assert scratch.receive_frame(channel) == {"hello": "t1", "pid": pid}
-        advanced = ask(scratch, channel, {"op": "advance", "code": "df['b'] = df.a * 2\ndf.b.sum()"})
-        assert advanced["ok"] is True and advanced["timed_out"] is False
+        code = "df['b'] = df.a * 2\ndf.b.sum()"
+        advanced = ask(scratch, channel, {"op": "advance", "code": code})
+        assert (advanced["ok"], advanced["timed_out"]) == (True, False)
         observation = advanced["observation"]
         assert observation["status"] == "ok"
         assert observation["value"]["preview"] == "12"
@@ -143,7 +144,7 @@ def test_a_server_that_cannot_be_reached_gives_no_scratch(scratch: types.ModuleT
 HOST = """
 import os, sys, time
 sys.path.insert(0, {root!r})
-from jupyter_pachinco.kernel_code import load_kernel_module
+from jupyter_pachinco.server.kernels.shipping import load_kernel_module
 scratch = load_kernel_module("execution.scratch")
 channel, pid = scratch.open_local_scratch({{}}, token="t")
 scratch.receive_frame(channel)
