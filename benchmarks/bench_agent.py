@@ -38,14 +38,13 @@ from jupyter_client.multikernelmanager import AsyncMultiKernelManager
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from jupyter_pachinco.server.scratch_kernels import KernelScratches
-
 from jupyter_pachinco.agent import Agent, AgentOptions, AgentTask, StepObserved, StepStarted
 from jupyter_pachinco.assistant import Assistant
 from jupyter_pachinco.backends import Backend, Cancellation, Event, GenerationRequest
 from jupyter_pachinco.backends.openai_backend import OpenAIBackend
 from jupyter_pachinco.backends.settings import BackendSettings
 from jupyter_pachinco.execution.forks import Limits
+from jupyter_pachinco.server.kernels.scratch import KernelScratches
 from tests.backends.sse_server import Behaviour, FakeOpenAIServer, Rule
 
 FRAMES, COLUMNS = 16, 8
