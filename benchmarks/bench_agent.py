@@ -6,7 +6,9 @@ scripted OpenAI-compatible model server of the tests (real protocol), which stre
 answers at 20 tokens a second. Figures, each printed with its baseline from the same run:
 
 - ``scratch_create_ms``: from asking for a scratch to its hello (silent execute, fork,
-  connection), median of ``--rounds`` (goal <= 50 ms); baseline: a plain silent execute;
+  connection), median of ``--rounds`` after the kernel's first scratch, which also installs
+  the kernel-side code there (printed apart) (goal <= 50 ms); baseline: a plain silent
+  execute;
 - ``scratch_extra_rss_fraction``: memory only the scratch holds (private pages, from
   ``/proc/<pid>/smaps_rollup``) after it described its variables, trial-ran two candidates
   that read the frames and applied one, over the kernel's resident memory (goal <= 0.10);
@@ -127,6 +129,10 @@ def resident_bytes(pid: int) -> int:
 async def measure_creation(
     scratches: KernelScratches, kernel_id: str, client: Any, rounds: int
 ) -> dict[str, float]:
+    # The first scratch of a kernel also installs the kernel-side code there (once per kernel).
+    started = time.perf_counter()
+    await (await scratches.open(kernel_id)).close()
+    first = (time.perf_counter() - started) * 1000
     creates, executes = [], []
     for _ in range(rounds):
         executes.append(await round_trip_ms(client))
@@ -134,7 +140,11 @@ async def measure_creation(
         session = await scratches.open(kernel_id)
         creates.append((time.perf_counter() - started) * 1000)
         await session.close()
-    return {"create": statistics.median(creates), "execute": statistics.median(executes)}
+    return {
+        "create": statistics.median(creates),
+        "execute": statistics.median(executes),
+        "first": first,
+    }
 
 
 async def measure_memory(
@@ -234,6 +244,7 @@ def main() -> None:
         "step_overhead_fraction": round(statistics.median(overheads), 4),
         "user_cell_delay_ms": round(during_ms - idle_ms, 1),
         "silent_execute_ms": round(created["execute"], 1),
+        "first_scratch_create_ms": round(created["first"], 1),
         "kernel_rss_mb": round(memory["kernel"] / 1024**2, 1),
         "scratch_private_mb": round(memory["private"] / 1024**2, 1),
         "step_model_s": round(model_s, 3),
@@ -248,7 +259,9 @@ def main() -> None:
         f"kernel state: {args.gigabytes:g} GB of DataFrames, {figures['kernel_rss_mb']} MB resident"
     )
     print(f"plain silent execute (baseline)          {figures['silent_execute_ms']:>9.1f} ms")
-    print(f"scratch creation (goal <= 50 ms)         {figures['scratch_create_ms']:>9.1f} ms")
+    print(f"scratch creation (goal <= 50 ms)         {figures['scratch_create_ms']:>9.1f} ms"
+          f"  (the kernel's first: {figures['first_scratch_create_ms']:.1f} ms, installing"
+          " the kernel-side code)")  # fmt: skip
     share = f"{figures['scratch_extra_rss_fraction']:.2%}"
     print(f"scratch's own memory                     {figures['scratch_private_mb']:>9.1f} MB"
           f"  = {share} of the kernel's (goal <= 10%)")  # fmt: skip
