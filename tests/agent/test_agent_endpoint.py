@@ -41,6 +41,32 @@ async def run_agent(jp_fetch: Fetch, body: dict[str, Any]) -> list[dict[str, Any
     return read_lines(response)
 
 
+def described_lines(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The OpenAPI description of each agent line, by its ``type``."""
+    schemas = spec["components"]["schemas"]
+    found = {}
+    for entry in schemas["AgentLine"]["oneOf"]:
+        parts = entry.get("allOf", [entry])
+        merged = {"required": [], "properties": {}}
+        for part in parts:
+            part = schemas[part["$ref"].rsplit("/", 1)[1]] if "$ref" in part else part
+            merged["required"] += part.get("required", [])
+            merged["properties"].update(part.get("properties", {}))
+        (kind,) = merged["properties"]["type"]["enum"]
+        found[kind] = merged
+    return found
+
+
+def assert_described(lines: list[dict[str, Any]], spec: dict[str, Any]) -> None:
+    """Every line is one the OpenAPI description lists, with every field it requires and no
+    field it does not name."""
+    described = described_lines(spec)
+    for line in lines:
+        schema = described[line["type"]]
+        assert set(schema["required"]) <= set(line), line["type"]
+        assert set(line) <= set(schema["properties"]), line["type"]
+
+
 def of_type(lines: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [line for line in lines if line["type"] == kind]
 
@@ -70,6 +96,7 @@ async def test_a_three_step_task_with_one_repair_hands_over_cells_known_to_run(
 
     kinds = [line["type"] for line in lines]
     assert (kinds[0], kinds[-2:]) == ("scratch", ["cells", "done"]), kinds
+    assert_described(lines, json.loads((await jp_fetch("pachinco", "openapi.json")).body))
     assert lines[-1] == {"type": "done", "status": "finished", "steps_done": 3,
                          "failed_step": None, "reason": None}  # fmt: skip
     (plan,) = of_type(lines, "plan")
