@@ -90,8 +90,10 @@ def _sections(observation: Mapping[str, Any]) -> list[str]:
             else "It ran without an error."
         )
         sections = [head]
-    sections.append(_value(observation.get("value")))
-    sections.append(_variables(observation.get("variables")))
+    value = observation.get("value")
+    sections.append(_value(value))
+    shown = _str(value.get("variable")) if isinstance(value, Mapping) else ""
+    sections.append(_variables(observation.get("variables"), skip=shown))
     sections.append(_stream("Printed", observation.get("stdout")))
     sections.append(_stream("Warnings and messages", observation.get("stderr")))
     sections.append(_figures(observation.get("figures")))
@@ -104,7 +106,9 @@ def _sections(observation: Mapping[str, Any]) -> list[str]:
 def _value(value: object) -> str:
     if not isinstance(value, Mapping):
         return ""
-    parts = [f"Value: {_str(value.get('type')) or 'object'}"]
+    kind = _str(value.get("type")) or "object"
+    variable = _str(value.get("variable"))
+    parts = [f"Value: the variable {variable}, a {kind}" if variable else f"Value: {kind}"]
     shape = _shape(value.get("shape"))
     if shape:
         parts.append(f"shape {shape}")
@@ -124,13 +128,19 @@ def _value(value: object) -> str:
     return f"{line}\n{preview}" if preview else line
 
 
-def _variables(variables: object) -> str:
-    if not isinstance(variables, list) or not variables:
+def _variables(variables: object, skip: str = "") -> str:
+    """The variables the step created or changed, but ``skip`` (shown as the value)."""
+    if not isinstance(variables, list):
         return ""
-    lines = ["Variables it created or changed:"]
-    for entry in variables[:MAX_ITEMS]:
-        if not isinstance(entry, Mapping):
-            continue
+    entries = [
+        e for e in variables if isinstance(e, Mapping) and (not skip or e.get("name") != skip)
+    ]
+    if not entries:
+        return ""
+    lines = [
+        "Other variables it created or changed:" if skip else "Variables it created or changed:"
+    ]
+    for entry in entries[:MAX_ITEMS]:
         change = "new" if entry.get("change") == "new" else "changed"
         detail = _str(entry.get("type"))
         shape = _shape(entry.get("shape"))

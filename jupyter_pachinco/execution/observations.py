@@ -6,7 +6,7 @@ its trial children (see ``scratch``). An observation is a dict::
     {"status": "ok" | "error",
      "stdout": {"head", "tail", "chars", "lines"}, "stderr": {...},
      "value": {"type", "shape", "dtype", "columns": [{"name", "dtype"}], "columns_omitted",
-               "preview"} | None,
+               "preview", "variable"} | None,
      "variables": [describe_variables entries, each with "change": "new" | "changed"],
      "error": {"type", "message", "frames": [{"file", "line", "function", "code"}],
                "frames_omitted", "text"} | None,
@@ -149,20 +149,33 @@ def run_observed(
         sys.stdout, sys.stderr = saved
     seconds = time.perf_counter() - started
     answer = None if error is not None else answer_of(namespace, written)
+    output = namespace.pop(OUTPUT_NAME, None)
     namespace.pop(VALUES_NAME, None)
-    namespace.pop(OUTPUT_NAME, None)
     changed = changed_names(namespace, before, written)
     observation = {
         "status": "error" if error is not None else "ok",
         "stdout": out.summary(),
         "stderr": err.summary(),
-        "value": None if answer is None else summarize_value(answer),
+        "value": _value_of(answer, output, written),
         "variables": _describe_changed(namespace, changed),
         "error": error,
         "figures": capture_figures(render_png, close=close_figures),
         "seconds": seconds,
     }
     return observation, answer
+
+
+def _value_of(answer: Any, output: Any, written: Sequence[str]) -> dict[str, Any] | None:
+    """The observed value: the last expression's, else the one variable written (named in
+    ``variable``); several written variables are the variables' part of the observation."""
+    if answer is None:
+        return None
+    if output is not None:
+        return summarize_value(answer)
+    names = [name for name in written if not name.startswith("_")]
+    if len(names) != 1:
+        return None
+    return {**summarize_value(answer), "variable": names[0]}
 
 
 def observed_candidate(namespace: dict[str, Any], code: str) -> dict[str, Any]:

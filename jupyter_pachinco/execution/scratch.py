@@ -157,6 +157,9 @@ class _Session:
         self.parent = parent
 
     def serve(self) -> None:
+        # A group of its own: interrupting the kernel (SIGINT to the kernel's group) must not
+        # end the agent's work; the kernel's end still ends it (PR_SET_PDEATHSIG).
+        os.setpgid(0, 0)
         if self.setup is not None:
             self.setup(self.namespace)
         refuse_side_effects()

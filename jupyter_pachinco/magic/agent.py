@@ -39,7 +39,7 @@ from ..execution.scratch import open_local_scratch
 from .options import CellOptions
 from .runner import Failed, GenerationThread
 
-OBSERVATION_LINES = 3
+OBSERVATION_LINES = 6
 
 
 @dataclass

@@ -157,6 +157,26 @@ async def test_restarting_the_kernel_ends_its_scratch_and_the_run_says_so(
 
 
 @pytest.mark.parametrize("script", [SLOW_PLAN])
+async def test_interrupting_the_kernel_leaves_the_scratch_working(
+    jp_fetch: Fetch, jp_serverapp: Any
+) -> None:
+    async with user_kernel(jp_serverapp, [SETUP]) as (kernel_id, client):
+        received: list[bytes] = []
+        body = agent_body(kernel_id)
+        stream = streaming(jp_fetch, body, received)
+        pid = await scratch_pid(received)
+        await jp_serverapp.kernel_manager.interrupt_kernel(kernel_id)  # the user's Stop
+        assert await evaluate(client, "1 + 1") == 2
+        assert await settles(lambda: len(of_type(lines_of(received), "delta")) >= 3)
+        assert process_exists(pid)
+        assert not of_type(lines_of(received), "error")
+        await post_json(jp_fetch, "pachinco", "agent", "cancel",
+                        body={"request_id": body["request_id"]})  # fmt: skip
+        await stream
+    assert lines_of(received)[-1]["status"] == "cancelled"
+
+
+@pytest.mark.parametrize("script", [SLOW_PLAN])
 async def test_the_users_own_cell_runs_while_the_agent_works(
     jp_fetch: Fetch, jp_serverapp: Any
 ) -> None:
