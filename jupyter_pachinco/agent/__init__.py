@@ -22,9 +22,10 @@ from .events import (
     StepStarted,
     TrialDone,
 )
-from .loop import Agent, AgentOptions, AgentTask, OpenScratch
+from .loop import Agent, OpenScratch
 from .observation_text import observation_text
 from .scratch_client import Advance, ScratchError, ScratchSession, open_local_session
+from .task import AgentOptions, AgentTask
 
 __all__ = [
     "AcceptedStep",

@@ -34,16 +34,15 @@ from collections.abc import (
     AsyncIterator,
     Awaitable,
     Callable,
-    Iterator,
     Mapping,
     Sequence,
 )
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..assistant import Assistant, Delta, Done, GenerateOptions, Loading, PromptForm, backend_prompt
 from ..backends import Cancellation
-from ..context import PackedContext, Turn, pack_context
+from ..context import PackedContext
 from ..execution.ranking import (
     Ranking,
     rank_candidates,
@@ -51,7 +50,7 @@ from ..execution.ranking import (
     with_answers_without_code,
     with_likelihoods,
 )
-from ..prompting import DEFAULT_LAYOUT, Candidate
+from ..prompting import Candidate
 from ..prompting.agent import (
     AgentState,
     DoneStep,
@@ -77,44 +76,12 @@ from .events import (
     StepStarted,
     TrialDone,
 )
+from .fitting import fitted_prompt
 from .observation_text import observation_text
 from .scratch_client import ScratchSession
+from .task import AgentOptions, AgentTask
 
 OpenScratch = Callable[[], Awaitable[ScratchSession]]
-#: The agent's own parts of a prompt may take this share of the budget before they shrink.
-OVERHEAD_SHARE = 0.7
-
-
-@dataclass(frozen=True)
-class AgentOptions:
-    """How the agent works; the defaults are the issue's (3 candidates, 2 repairs, 8 steps)."""
-
-    n: int = 3
-    max_steps: int = 8
-    max_repairs: int = 2
-    max_new_tokens: int = 384
-    plan_tokens: int = 256
-    temperature: float = 0.7
-    top_p: float = 0.95
-    seed: int | None = None
-    observation_tokens: int = 300
-    style: str | None = None
-    form: PromptForm | None = None
-    layout: str = DEFAULT_LAYOUT
-    include_outputs: bool = False
-    go: bool = True
-    plan: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True)
-class AgentTask:
-    """What to work through, with the notebook's context. ``variables`` describe the kernel for
-    a plan made without a scratch (``go=False``); with a scratch its own variables are used."""
-
-    task: str
-    cells: Sequence[object] = ()
-    history: Sequence[Turn] = ()
-    variables: Sequence[Mapping[str, Any]] = ()
 
 
 class AgentStopped(Exception):
@@ -352,27 +319,7 @@ class Agent:
         state: AgentState,
         build: Callable[[PackedContext, AgentState], Any],
     ) -> tuple[Any, PackedContext]:
-        """The prompt ``build`` makes, with as much of the notebook as the budget leaves beside
-        the agent's own parts (measured on the prompt built without any context). Where those
-        parts alone leave too little room (a small model context), the worked example goes,
-        then earlier steps' observations shrink to their first line, oldest first."""
-        count = self.assistant.count_tokens
-        budget = self.assistant.budget
-        for fitted in _lighter_states(state):
-            state = fitted
-            overhead = count(_flat(build(PackedContext(intent=task.task, budget=0), state)))
-            if overhead <= budget * OVERHEAD_SHARE:
-                break
-        packed = pack_context(
-            task.task,
-            task.cells,
-            variables,
-            task.history,
-            budget=max(1, budget - overhead),
-            count_tokens=count,
-            include_outputs=self.options.include_outputs,
-        )
-        return build(packed, state), packed
+        return fitted_prompt(self.assistant, task, variables, state, build, self.options)
 
     async def _generate(
         self,
@@ -410,21 +357,3 @@ class Agent:
     def _check_cancelled(self) -> None:
         if self._cancelled():
             raise AgentStopped
-
-
-def _lighter_states(state: AgentState) -> Iterator[AgentState]:
-    """``state``, then lighter versions of it: without exemplars, then with the observations
-    of earlier steps cut to their first line, one step at a time, oldest first."""
-    yield state
-    state = replace(state, exemplars=())
-    yield state
-    done = list(state.done)
-    for index, step in enumerate(done[:-1]):
-        done[index] = replace(step, observation=step.observation.split("\n", 1)[0])
-        yield replace(state, done=tuple(done))
-
-
-def _flat(prompt: Any) -> str:
-    if isinstance(prompt, str):
-        return prompt
-    return "\n".join(str(message.get("content", "")) for message in prompt)

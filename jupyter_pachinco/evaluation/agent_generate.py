@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..agent import (
+    Agent,
     AgentDone,
     AgentOptions,
     AgentTask,
@@ -33,7 +34,6 @@ from ..agent import (
     TrialDone,
     open_local_session,
 )
-from ..agent.loop import Agent
 from ..assistant import Assistant
 from ..backends import Backend
 from ..context import TokenCounter
