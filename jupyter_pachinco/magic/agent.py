@@ -32,7 +32,7 @@ from ..agent import (
     StepStarted,
     TrialDone,
 )
-from ..agent.scratch_client import session_on_socket
+from ..agent.scratch_client import ScratchError, session_on_socket
 from ..assistant import Assistant, Loading
 from ..context import Turn, make_turn
 from ..execution.scratch import open_local_scratch
@@ -72,9 +72,13 @@ def run_agent_here(
     show: Callable[[str], None],
 ) -> AgentOutcome:
     """Work through ``task`` on a scratch of ``namespace``, showing the timeline with
-    ``show``; the steps that ran and how it ended."""
+    ``show``; the steps that ran and how it ended. `ScratchError` when no scratch can be
+    made: then nothing runs."""
     token = os.urandom(8).hex()
-    channel, pid = open_local_scratch(namespace, token=token)
+    try:
+        channel, pid = open_local_scratch(namespace, token=token)
+    except (OSError, RuntimeError) as exc:  # no fork here (Windows), no processes or memory
+        raise ScratchError(f"no scratch copy of this kernel could be made: {exc}") from exc
     pidfd = _pidfd(pid)
     agent = Agent(assistant, options)
     outcome = AgentOutcome()

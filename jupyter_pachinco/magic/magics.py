@@ -36,7 +36,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.display import DisplayHandle, Markdown
 from IPython.display import display as _untyped_display
 
-from ..agent import AgentTask
+from ..agent import AgentTask, ScratchError
 from ..assistant import Answer, Assistant, Delta, Done, Loading
 from ..backends import BackendError
 from ..backends.settings import BackendSettings
@@ -160,9 +160,12 @@ class PachincoMagics(Magics):
     def _work_through(self, assistant: Assistant, options: CellOptions, task: AgentTask) -> None:
         """``--agent``: the loop on a scratch copy of this kernel, its timeline printed."""
         shell = self._shell()
-        outcome = run_agent_here(
-            self._thread(), assistant, shell.user_ns, task, agent_options(options), print
-        )
+        try:
+            outcome = run_agent_here(
+                self._thread(), assistant, shell.user_ns, task, agent_options(options), print
+            )
+        except ScratchError as exc:
+            raise MagicFailure(f"the agent runs nothing: {exc}") from exc
         if outcome.failure is not None:
             print(f"pachinco: {' '.join(outcome.failure.split())}", file=sys.stderr)
         if not outcome.steps:

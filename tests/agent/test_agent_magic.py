@@ -75,3 +75,19 @@ def test_the_magic_works_through_the_task_and_inserts_the_steps_on_request(
     ran = run_cell(kernel, asked.next_input)
     assert ran.ok, ran.stream("stderr")
     assert evaluate(kernel, "_.to_dict()") == FINAL
+
+
+def test_in_a_kernel_that_cannot_fork_the_agent_says_so_and_runs_nothing(kernel: Any) -> None:
+    assert run_cell(kernel, f"{SETUP}\nimport os\ndel os.fork").ok
+    before = evaluate(kernel, DIGESTS)
+    with serving_in_thread(plan_script(), rules()) as model:
+        options = f"--backend openai --base-url {model.base_url} --model scripted"
+        asked = run_cell(kernel, f"%%pachinco --agent --insert {options}\n{TASK}")
+        requests = list(model.requests)
+    assert asked.ok
+    assert asked.error_name is None
+    assert "pachinco: the agent runs nothing" in asked.stream("stderr")
+    assert "cannot fork" in asked.stream("stderr")
+    assert asked.next_input is None
+    assert requests == []
+    assert evaluate(kernel, DIGESTS) == before
