@@ -5,7 +5,7 @@
 - the events it yields, in ``events``;
 - `ScratchSession`: the driver's side of a scratch (``trial``, ``advance``, ``variables``,
   ``close``), usable by any caller; `open_local_session` forks one from this process;
-- `observation_text`: an observation written for the model within a token budget.
+- observations are written for the model by ``prompting.observations``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from .events import (
     TrialDone,
 )
 from .loop import Agent, OpenScratch
-from .observation_text import observation_text
 from .scratch_client import Advance, ScratchError, ScratchSession, open_local_session
 from .task import AgentOptions, AgentTask
 
@@ -45,6 +44,5 @@ __all__ = [
     "StepObserved",
     "StepStarted",
     "TrialDone",
-    "observation_text",
     "open_local_session",
 ]

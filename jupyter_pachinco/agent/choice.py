@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..execution.ranking import CandidateRun, Ranking
-from .observation_text import (
+from ..prompting.observations import (
     CountTokens,
     error_line,
     has_value,

@@ -60,6 +60,7 @@ from ..prompting.agent import (
     step_prompt,
     step_stops,
 )
+from ..prompting.observations import observation_text
 from ..prompting.plans import parse_plan, plan_revision
 from .cells import step_cells, step_explanation
 from .choice import StepFailure, choose_candidate, describe_failure
@@ -77,7 +78,6 @@ from .events import (
     TrialDone,
 )
 from .fitting import fitted_prompt
-from .observation_text import observation_text
 from .scratch_client import ScratchSession
 from .task import AgentOptions, AgentTask
 

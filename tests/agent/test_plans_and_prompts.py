@@ -7,12 +7,6 @@ from typing import Any
 
 import pytest
 
-from jupyter_pachinco.agent.observation_text import (
-    error_line,
-    has_value,
-    observation_text,
-    produced_something,
-)
 from jupyter_pachinco.assistant import approximate_token_count
 from jupyter_pachinco.context import ContextCell, PackedContext
 from jupyter_pachinco.context.cells import CELL_HEADER
@@ -25,6 +19,12 @@ from jupyter_pachinco.prompting.agent import (
     plan_prompt,
     step_prompt,
     step_stops,
+)
+from jupyter_pachinco.prompting.observations import (
+    error_line,
+    has_value,
+    observation_text,
+    produced_something,
 )
 from jupyter_pachinco.prompting.plans import numbered_plan, parse_plan, plan_revision
 

@@ -1,4 +1,4 @@
-"""An observation written for the model, within a budget of its tokens.
+"""An observation written for the model, within a budget of its tokens (and what it holds).
 
 Pure logic over the observation dicts of ``execution.observations`` (which came from a process
 that ran model code: every field is read defensively, as text or numbers, never trusted to
@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..context.safe_text import safe_text
+from jupyter_pachinco.context.safe_text import safe_text
 
 #: Characters per section, tried in turn until the text fits.
 LIMITS = (2_000, 900, 400, 160, 60)
