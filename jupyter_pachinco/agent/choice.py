@@ -59,20 +59,21 @@ def describe_failure(
     errors = [run for run in runs if run.status == "error"]
     empty = [run for run in runs if run.status == "ok"]
     refused = [run for run in runs if run.status == "not_run" and run.side_effects]
+    what = "gave no value" if final else "gave nothing (no value, variable, output or figure)"
     if empty and not errors:
-        what = "gave no value" if final else "gave nothing (no value, variable, output or figure)"
         run = empty[0]
         return StepFailure(
             f"every candidate ran but {what}", run, observation_text(run.observation, budget, count)
         )
     if errors:
-        run = errors[0]
+        run = errors[0]  # an error says more to the repair than an empty result
         text = (
             observation_text(run.observation, budget, count)
             if run.observation
             else (f"It failed: {run.error}.")
         )
-        return StepFailure("every candidate failed", run, text)
+        reason = f"every candidate failed or {what}" if empty else "every candidate failed"
+        return StepFailure(reason, run, text)
     if refused:
         run = refused[0]
         effects = ", ".join(run.side_effects)

@@ -114,7 +114,7 @@ def timeline_line(event: object) -> str | None:
     if isinstance(event, StepStarted):
         return f"Step {event.number}: {event.text}"
     if isinstance(event, TrialDone):
-        return f"  tried: {event.ranking.summary()}"
+        return trial_line(event)
     if isinstance(event, RepairStarted):
         error = f" ({event.error})" if event.error else ""
         return f"  repair {event.attempt}: {event.reason}{error}"
@@ -124,6 +124,23 @@ def timeline_line(event: object) -> str | None:
     if isinstance(event, AgentDone):
         return done_line(event)
     return None
+
+
+def trial_line(trial: TrialDone) -> str:
+    """``tried 3 candidates: #2 used, 2 of 3 agree on its output; 1 failed``."""
+    runs = [(ranked.run, ranked.votes) for ranked in trial.ranking.candidates]
+    total = len(runs)
+    failed = sum(run.status == "error" for run, _ in runs)
+    not_run = sum(run.status == "not_run" for run, _ in runs)
+    head = f"  tried {total} candidate{'s' if total != 1 else ''}: "
+    if trial.chosen is None:
+        text = head + f"none usable ({trial.failure})"
+    else:
+        votes = next(votes for run, votes in runs if run.index == trial.chosen)
+        text = head + f"#{trial.chosen + 1} used, {votes} of {total} agree on its output"
+    extra = [f"{failed} failed"] if failed else []
+    extra += [f"{not_run} not run (side effects)"] if not_run else []
+    return "; ".join([text, *extra])
 
 
 def done_line(done: AgentDone) -> str:
