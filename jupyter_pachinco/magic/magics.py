@@ -168,9 +168,7 @@ class PachincoMagics(Magics):
             raise MagicFailure(f"the agent runs nothing: {exc}") from exc
         if outcome.failure is not None:
             print(f"pachinco: {' '.join(outcome.failure.split())}", file=sys.stderr)
-        if not outcome.steps:
-            if outcome.failure is None and outcome.done is not None:
-                raise MagicFailure(outcome.done.reason or "no step could be done.")
+        if not outcome.steps:  # the timeline said why
             return
         display(markdown(steps_markdown(outcome.steps)))
         code = steps_code(outcome.steps)
