@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ from .options import CellOptions
 from .runner import Failed, GenerationThread
 
 OBSERVATION_LINES = 6
+EXIT_WAIT_S = 2.0
 
 
 @dataclass
@@ -192,6 +194,7 @@ def _kill(pidfd: int | None, pid: int) -> None:
     if pidfd is not None:
         with contextlib.suppress(OSError):  # it has exited already
             signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+            select.select([pidfd], [], [], EXIT_WAIT_S)  # readable once it has ended
         os.close(pidfd)
         return
     with contextlib.suppress(OSError):
