@@ -15,7 +15,7 @@ stringing the rooms together::
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -177,13 +177,9 @@ class Assistant:
         self, packed: PackedContext, *, style: str | None = None, form: PromptForm | None = None
     ) -> Prompt:
         chosen = style or self.style
-        # Valid Unicode whatever the form or the backend (see ``context.safe_text``).
         if (form or self.form) == "completion":
-            return safe_text(build_completion_prompt(packed, chosen))
-        return tuple(
-            ChatMessage(role=m["role"], content=safe_text(m["content"]))
-            for m in build_chat_messages(packed, chosen)
-        )
+            return backend_prompt(build_completion_prompt(packed, chosen))
+        return backend_prompt(build_chat_messages(packed, chosen))
 
     def build_prompt(
         self,
@@ -236,10 +232,27 @@ class Assistant:
                 include_outputs=opts.include_outputs,
             )
         prompt = self.prompt_for(packed, style=opts.style, form=opts.form)
-        generation = self.backend.generate(request_for(prompt, opts))
-        parsers = [StreamingParser() for _ in range(opts.n)]
-        candidates: list[Candidate | None] = [None] * opts.n
-        likelihoods: list[float | None] = [None] * opts.n
+        events = self.stream_prompt(prompt, opts, packed)
+        try:
+            async for event in events:
+                yield event
+        finally:
+            await events.aclose()
+
+    async def stream_prompt(
+        self,
+        prompt: Prompt,
+        options: GenerateOptions,
+        packed: PackedContext,
+        stop: Sequence[str] = (),
+    ) -> AsyncGenerator[AssistantEvent, None]:
+        """Stream the events of answers to a prompt built elsewhere in ``prompting`` (the
+        agent's), as `generate` does; ``stop`` strings end a completion-form answer too.
+        ``packed`` is what the prompt holds of the context (it goes into `Done`)."""
+        generation = self.backend.generate(request_for(prompt, options, stop))
+        parsers = [StreamingParser() for _ in range(options.n)]
+        candidates: list[Candidate | None] = [None] * options.n
+        likelihoods: list[float | None] = [None] * options.n
         try:
             async for event in generation:
                 if isinstance(event, CandidateFinished) and event.logprobs:
@@ -252,8 +265,19 @@ class Assistant:
         yield Done(finished, list(generation.finish_reasons), packed, likelihoods)
 
 
-def request_for(prompt: Prompt, options: GenerateOptions) -> GenerationRequest:
-    """The backend request for a prompt: completion prompts stop at the next cell header."""
+def backend_prompt(prompt: str | Sequence[Mapping[str, Any]]) -> Prompt:
+    """A prompt from ``prompting`` as a backend takes it: completion text, or chat messages;
+    valid Unicode whatever the form or the backend (see ``context.safe_text``)."""
+    if isinstance(prompt, str):
+        return safe_text(prompt)
+    return tuple(ChatMessage(role=str(m["role"]), content=safe_text(m["content"])) for m in prompt)
+
+
+def request_for(
+    prompt: Prompt, options: GenerateOptions, stop: Sequence[str] = ()
+) -> GenerationRequest:
+    """The backend request for a prompt: completion prompts stop at the next cell header (and
+    at ``stop``)."""
     common: dict[str, Any] = {
         "n": options.n,
         "max_new_tokens": options.max_new_tokens,
@@ -262,7 +286,7 @@ def request_for(prompt: Prompt, options: GenerateOptions) -> GenerationRequest:
         "seed": options.seed,
     }
     if isinstance(prompt, str):
-        return GenerationRequest(prompt=prompt, stop=(CELL_STOP,), **common)
+        return GenerationRequest(prompt=prompt, stop=(CELL_STOP, *stop), **common)
     return GenerationRequest(messages=prompt, **common)
 
 

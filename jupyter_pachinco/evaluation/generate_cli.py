@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..agent import AgentOptions
 from .generate import PROMPT_FORMS
 
 
@@ -42,6 +43,22 @@ def add_generate_command(commands: Any) -> None:
         "else about four characters a token).",
     )
     generate.add_argument("--quiet", action="store_true", help="No progress bar.")
+    agent = generate.add_argument_group(
+        "agent", "--agent: solve each turn with the agent loop on a scratch of its context"
+    )
+    agent.add_argument(
+        "--agent",
+        action="store_true",
+        help="One prediction per turn from the agent (plan, steps tried on a scratch copy, "
+        "repairs); -n is then the candidates per step.",
+    )
+    agent.add_argument(
+        "--artifacts", type=Path, default=None, help="Folder of each episode's work_dir."
+    )
+    agent.add_argument("--max-steps", type=int, default=AgentOptions.max_steps)
+    agent.add_argument("--max-repairs", type=int, default=AgentOptions.max_repairs)
+    agent.add_argument("--plan-tokens", type=int, default=AgentOptions.plan_tokens)
+    agent.add_argument("--observation-tokens", type=int, default=AgentOptions.observation_tokens)
     generate.set_defaults(run=run_generate)
 
 
@@ -79,17 +96,55 @@ def run_generate(args: argparse.Namespace) -> int:
     if counter is None:  # a GGUF model counts with its own tokenizer
         counter = backend.token_counter()
 
-    async def generate() -> Any:
+    async def generate() -> tuple[int, int]:
         try:
-            return await generate_predictions(
+            if args.agent:
+                return await _generate_with_agent(
+                    args, dataset, backend, options, counter, progress
+                )
+            summary = await generate_predictions(
                 dataset, backend, args.output, options, counter, progress
             )
+            return summary.generated, summary.kept
         finally:
             await backend.aclose()
 
-    summary = asyncio.run(generate())
-    print(f"generated {summary.generated} turns, kept {summary.kept} finished turns: {args.output}")
+    generated, kept = asyncio.run(generate())
+    print(f"generated {generated} turns, kept {kept} finished turns: {args.output}")
     return 0
+
+
+async def _generate_with_agent(
+    args: argparse.Namespace,
+    dataset: Any,
+    backend: Any,
+    options: Any,
+    counter: Any,
+    progress: Any,
+) -> tuple[int, int]:
+    from .agent_generate import generate_with_agent
+    from .errors import EvaluationError
+
+    if args.artifacts is None:
+        raise EvaluationError("--agent needs --artifacts: each turn's context runs in its folder")
+    if options.form == "dataset":
+        raise EvaluationError("--agent builds its own prompts: choose --form chat or completion")
+    agent_options = AgentOptions(
+        n=options.n,
+        max_steps=args.max_steps,
+        max_repairs=args.max_repairs,
+        max_new_tokens=options.max_new_tokens,
+        plan_tokens=args.plan_tokens,
+        temperature=options.temperature,
+        top_p=options.top_p,
+        seed=options.seed,
+        observation_tokens=args.observation_tokens,
+        style=options.style,
+        form=options.form,
+    )
+    return await generate_with_agent(
+        dataset, backend, args.output, options, agent_options, args.artifacts, counter, progress
+    )
 
 
 def _fitting_budget(budget: int, max_new_tokens: int, context_length: int | None) -> int:

@@ -10,11 +10,18 @@ decoded can run code), read up to a size cap, and a child that sends more is kil
 that crashes (segfault, ``os._exit``, the out-of-memory killer), exceeds its CPU time, runs past
 its wall time or closes its pipe gives an outcome with a clear error; it never takes the
 parent down.
+
+``fork_service`` starts a long-lived child from the same preparation (a scratch session, see
+``scratch``): its inherited descriptors pointed at /dev/null, then the sandbox with
+``SERVICE`` (processes allowed, for its own trial children, which enter ``STRICT``). Every
+process this module forks dies with the thread that forked it on Linux
+(``PR_SET_PDEATHSIG``), so a kernel or scratch that is killed leaves no child behind.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import faulthandler
 import gc
 import io
@@ -41,6 +48,11 @@ _DEVNULL = os.devnull
 _EXIT_GRACE_S = 0.05
 #: The sandbox of a child that runs model-written code: nothing written, nothing started.
 STRICT = SandboxPolicy()
+#: The sandbox of a long-lived service (a scratch): no files written, no sockets made, but it
+#: may fork (its trial children enter ``STRICT``) and signal (their groups).
+SERVICE = SandboxPolicy(processes=True)
+_PR_SET_PDEATHSIG = 1
+_prctl: Any = None
 
 
 @dataclass(frozen=True)
@@ -192,6 +204,61 @@ def _wait_for_progress(
     return done
 
 
+def fork_service(job: Callable[[], Any], limits: Limits, keep_fds: Sequence[int] = ()) -> int:
+    """Fork a long-lived child that runs ``job`` (a service loop) and exits when it returns
+    (status 0, or 70 if it raised); the child's pid. The caller reaps it.
+
+    The child is prepared as every trial child is and enters the ``SERVICE`` sandbox with
+    ``limits`` as hard rlimits (its wall time is the job's own business). Of the descriptors it
+    inherited only the standard streams and ``keep_fds`` still reach anything: the others are
+    pointed at /dev/null (``neutralize_descriptors``) rather than closed, because a long-lived
+    process still holds Python objects that will close "their" numbers one day."""
+    parent = os.getpid()
+    _load_prctl()
+    prepare_sandbox()
+    mappings = shared_mappings()
+    gc.freeze()
+    pid = os.fork()
+    if pid == 0:  # the child never returns from here
+        status = 0
+        try:
+            _die_with_parent(parent)
+            neutralize_descriptors(keep_fds)
+            _prepare_child()
+            policy = replace(SERVICE, keep_fds=_open_descriptors(), rlimits=_rlimits(limits))
+            enter_sandbox(policy, mappings)
+            _quiet_python()
+            job()
+        except BaseException:  # nothing can be reported; the exit status says so
+            status = 70
+        finally:
+            os._exit(status)
+    gc.unfreeze()
+    return pid
+
+
+def neutralize_descriptors(keep: Sequence[int] = ()) -> None:
+    """Point every inherited descriptor but the standard streams and ``keep`` at /dev/null.
+
+    The numbers stay taken, so a Python object that later closes "its" descriptor closes a
+    /dev/null copy, never a descriptor opened since under the same number."""
+    found = _open_descriptors()
+    devnull = os.open(_DEVNULL, os.O_RDWR)
+    for fd in found:
+        if fd > 2 and fd != devnull and fd not in keep:
+            with contextlib.suppress(OSError):  # the listing's own descriptor, already closed
+                os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def _open_descriptors() -> tuple[int, ...]:
+    folder = "/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"
+    try:
+        return tuple(int(name) for name in os.listdir(folder))
+    except OSError:  # no descriptor listing on this system
+        return ()
+
+
 def _start_child(
     index: int,
     job: Callable[[], Any],
@@ -200,13 +267,15 @@ def _start_child(
     mappings: Sequence[tuple[int, int, str]] | None,
 ) -> _Child:
     read_fd, write_fd = os.pipe()
+    parent = os.getpid()
+    _load_prctl()
     # Frozen objects are never scanned by the child's garbage collector, so their pages stay
     # shared with this process instead of being copied when the collector touches them.
     gc.freeze()
     pid = os.fork()
     if pid == 0:  # the child never returns from here
         os.close(read_fd)
-        _run_child(job, limits, replace(policy, keep_fds=(write_fd,)), mappings, write_fd)
+        _run_child(job, limits, replace(policy, keep_fds=(write_fd,)), mappings, write_fd, parent)
     gc.unfreeze()
     os.close(write_fd)
     # Both sides set the group (whichever runs first), so it exists before anything can run.
@@ -229,10 +298,12 @@ def _run_child(
     policy: SandboxPolicy,
     mappings: Sequence[tuple[int, int, str]] | None,
     write_fd: int,
+    parent: int,
 ) -> None:
     status = 0
     try:
         os.setpgid(0, 0)
+        _die_with_parent(parent)
         _prepare_child()
         enter_sandbox(replace(policy, rlimits=_rlimits(limits)), mappings)
         _quiet_python()
@@ -282,6 +353,25 @@ def _quiet_python() -> None:
     # what user code does; plain Python's behaviour is to show warnings, not raise them.
     warnings.resetwarnings()
     warnings.simplefilter("default")
+
+
+def _load_prctl() -> None:
+    """Look up ``prctl`` in the parent, once, so that children need not load ctypes' libc."""
+    global _prctl
+    if _prctl is None and sys.platform.startswith("linux"):
+        try:
+            _prctl = ctypes.CDLL(None, use_errno=True).prctl
+        except (OSError, AttributeError):  # no libc symbols to call: children just live on
+            _prctl = False
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: SIGKILL this child when the thread that forked it ends (its kernel or scratch is
+    killed); a parent already gone means exiting now."""
+    if _prctl:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(71)
 
 
 def _use_non_interactive_plots() -> None:

@@ -30,7 +30,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -49,6 +49,13 @@ MAX_STDOUT_CHARS = 2_000
 FORK_UNAVAILABLE = "Ranking by trial runs is off: this system cannot fork processes (e.g. Windows)."
 
 MAX_ERROR_CHARS = 4_000
+#: The most an observation (``observations.run_observed``) a trial child sends may hold, as
+#: JSON text: its texts are bounded there, its figures' PNGs by ``figure_capture``.
+MAX_OBSERVATION_CHARS = 4 * 1024 * 1024
+
+#: Runs one candidate in its trial child and reports it (``describe_answer``'s keys, plus
+#: ``stdout``, ``seconds`` and ``error``); ``observations.observed_candidate`` adds an observation.
+RunCandidate = Callable[[dict[str, Any], str], dict[str, Any]]
 
 
 def fork_available() -> bool:
@@ -60,14 +67,17 @@ def trial_run(
     codes: Sequence[str],
     limits: Limits = DEFAULT_LIMITS,
     max_parallel: int | None = None,
+    run_candidate: RunCandidate | None = None,
 ) -> list[CandidateRun]:
     """Run each candidate in its own fork of ``namespace``; one ``CandidateRun`` per code, with
-    group numbers shared by candidates whose answers match fuzzily."""
+    group numbers shared by candidates whose answers match fuzzily. ``run_candidate`` replaces
+    how a child runs and reports its candidate (the guards around it, and the parent's checks
+    of what it sends back, stay)."""
     if not fork_available():
         raise RuntimeError(FORK_UNAVAILABLE)
     effects = [find_side_effects(code) for code in codes]
     runnable = [i for i, found in enumerate(effects) if not found]
-    jobs = [_TrialJob(namespace, codes[i]) for i in runnable]
+    jobs = [_TrialJob(namespace, codes[i], run_candidate) for i in runnable]
     outcomes = run_in_forks(jobs, limits, max_parallel)
     by_index = dict(zip(runnable, outcomes, strict=True))
     answers: dict[int, bytes | None] = {}
@@ -134,10 +144,13 @@ def _root_name(node: ast.expr) -> str | None:
 class _TrialJob:
     namespace: dict[str, Any]
     code: str
+    run_candidate: RunCandidate | None = None
 
     def __call__(self) -> dict[str, Any]:
         """Runs in the sandboxed child: guard, execute, describe the answer."""
         _guard()
+        if self.run_candidate is not None:
+            return self.run_candidate(self.namespace, self.code)
         captured = io.StringIO()
         sys.stdout = sys.stderr = captured
         started = time.perf_counter()
@@ -146,7 +159,7 @@ class _TrialJob:
         except BaseException as exc:  # user code may raise anything, SystemExit included
             return {"error": describe_exception(exc), "stdout": captured.getvalue()[:10_000]}
         seconds = time.perf_counter() - started
-        answer = _answer_of(self.namespace, written_names(self.code))
+        answer = answer_of(self.namespace, written_names(self.code))
         described = describe_answer(answer)
         described.update(stdout=captured.getvalue()[:10_000], seconds=seconds, error=None)
         return described
@@ -160,7 +173,9 @@ def _guard() -> None:
     silence_kernel_messages()
 
 
-def _answer_of(namespace: Mapping[str, Any], written: Iterable[str]) -> Any:
+def answer_of(namespace: Mapping[str, Any], written: Iterable[str]) -> Any:
+    """A cell's answer: its last expression's value, else the one variable it wrote (several:
+    a dict of them), else None."""
     output = namespace.get(OUTPUT_NAME)
     if output is not None:
         return output
@@ -188,9 +203,15 @@ def _run_from(
     except Malformed as exc:
         return CandidateRun(index=index, code=code, status="error", error=f"the trial {exc}")
     stdout = found["stdout"][:MAX_STDOUT_CHARS]
+    observation = _bounded_observation(found.get("observation"))
     if found["error"] is not None:
         return CandidateRun(
-            index=index, code=code, status="error", error=found["error"], stdout=stdout
+            index=index,
+            code=code,
+            status="error",
+            error=found["error"],
+            stdout=stdout,
+            observation=observation,
         )
     if found.get("type_name") is None or found.get("preview") is None:
         return CandidateRun(index=index, code=code, status="error",
@@ -206,7 +227,20 @@ def _run_from(
         fingerprint=found.get("fingerprint"),
         stdout=stdout,
         seconds=found.get("seconds"),
+        observation=observation,
     )
+
+
+def _bounded_observation(found: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The observation a child sent, when it is JSON text (no blobs) within
+    ``MAX_OBSERVATION_CHARS``; None otherwise. It is plain data already (``wire``)."""
+    if found is None:
+        return None
+    try:
+        size = len(json.dumps(found))
+    except (TypeError, ValueError):  # bytes, or a structure JSON cannot hold
+        return None
+    return found if size <= MAX_OBSERVATION_CHARS else None
 
 
 #: What a trial child may send back: field -> (types, longest text or list, required).
@@ -219,6 +253,8 @@ _ANSWER_FIELDS = {
     "fingerprint": ((str, type(None)), 64, False),
     "seconds": ((float, int), None, False),
     "answer": ((bytes, type(None)), None, False),
+    # What the agent's scratch asks of its children (``observations.observed_candidate``).
+    "observation": ((dict, type(None)), None, False),
 }
 
 

@@ -68,6 +68,8 @@ class CandidateRun:
     group: int | None = None
     likelihood: float | None = None
     seconds: float | None = None
+    #: What the candidate produced, for the agent (``observations``); None in plain ranking.
+    observation: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

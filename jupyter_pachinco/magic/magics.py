@@ -11,7 +11,9 @@ this session), streams the answer into the cell's output, shows the explanation 
 and puts the code into the next cell. With ``-n`` above 1 the candidates are trial-run in
 forks of this kernel (the user's variables stay as they are) and the answer most of them agree
 on is used, with a one-line summary of the vote; ``%pachinco fix`` trial-runs its fix too and
-says whether it still fails. The model settings come from the same
+says whether it still fails. With ``--agent`` the request is worked through step by step on a
+scratch copy of this kernel (``agent``), and the steps that ran are shown and, with
+``--insert``, put into the next cell. The model settings come from the same
 ``jupyter_server_config`` files as the server extension's.
 """
 
@@ -33,6 +35,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.display import DisplayHandle, Markdown
 from IPython.display import display as _untyped_display
 
+from ..agent import AgentTask, ScratchError
 from ..assistant import Answer, Assistant, Delta, Done, Loading
 from ..backends import BackendError
 from ..backends.settings import BackendSettings
@@ -42,6 +45,7 @@ from ..execution.sandbox import isolation_here
 from ..prompting import Candidate, insertion_cells
 from ..prompting.fixes import fix_request
 from .kernel_state import failing_cell, fix_summary, preceding_cells, shown_traceback
+from .agent import agent_options, run_agent_here, steps_code, steps_markdown, turn_of
 from .options import (
     HELP_TEXT,
     CellOptions,
@@ -130,6 +134,9 @@ class PachincoMagics(Magics):
         # Through JSON, as the server receives them from the kernel, so both prompts agree.
         schemas = json.loads(describe_variables_as_json(shell.user_ns)) if options.schema else []
         history = list(self.turns)
+        if options.agent and not options.show_prompt:
+            self._work_through(assistant, options, AgentTask(options.intent, cells, history))
+            return
         if options.show_prompt:
             prompt = assistant.build_prompt(
                 options.intent, cells, schemas, history, style=options.ask.style
@@ -150,6 +157,28 @@ class PachincoMagics(Magics):
         )
         done = _show_stream(events, options.ask.n)
         self._use_answer(options, done, fixing=fixing)
+
+    def _work_through(self, assistant: Assistant, options: CellOptions, task: AgentTask) -> None:
+        """``--agent``: the loop on a scratch copy of this kernel, its timeline printed."""
+        shell = self._shell()
+        try:
+            outcome = run_agent_here(
+                self._thread(), assistant, shell.user_ns, task, agent_options(options), print
+            )
+        except ScratchError as exc:
+            raise MagicFailure(f"the agent runs nothing: {exc}") from exc
+        if outcome.failure is not None:
+            print(f"pachinco: {' '.join(outcome.failure.split())}", file=sys.stderr)
+        if not outcome.steps:  # the timeline said why
+            return
+        display(markdown(steps_markdown(outcome.steps)))
+        code = steps_code(outcome.steps)
+        self.turns.append(turn_of(task.task, outcome.steps))
+        if options.insert:
+            shell.set_next_input(code, replace=False)
+            if options.run:
+                run_cell = cast(Callable[..., Any], shell.run_cell)
+                run_cell(code, store_history=False)
 
     def _use_answer(self, options: CellOptions, done: Done, *, fixing: bool = False) -> None:
         chosen = _first_with_code(done.candidates)

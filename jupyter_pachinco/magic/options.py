@@ -25,9 +25,13 @@ from ..prompting import DEFAULT_LAYOUT, DEFAULT_STYLE, LAYOUTS, style_names
 CELL_USAGE = (
     "%%pachinco [-n N] [--style STYLE] [--layout LAYOUT] [--run] [--no-schema] "
     "[--show-prompt] [--model MODEL] [--backend BACKEND] [--base-url URL] "
-    "[--max-new-tokens N] [--temperature T] [what you want]\n<what you want, in plain words>"
+    "[--max-new-tokens N] [--temperature T] [--agent [--max-steps N] [--max-repairs N] "
+    "[--insert]] [what you want]\n<what you want, in plain words>"
 )
 LINE_USAGE = "%pachinco config | history | fix [options] [note] | help"
+MAX_STEPS = 20
+MAX_REPAIRS = 5
+AGENT_CANDIDATES = 3
 SUBCOMMANDS = ("config", "history", "fix", "help")
 
 
@@ -52,6 +56,11 @@ class CellOptions:
     # What `%pachinco history` and later prompts keep as this turn's intent, when it is not
     # `intent` itself (a fix's request holds the whole traceback; its history line does not).
     history_intent: str | None = None
+    # --agent: work through the request step by step on a scratch copy of the kernel.
+    agent: bool = False
+    max_steps: int = 8
+    max_repairs: int = 2
+    insert: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,7 +106,7 @@ def _temperature(text: str) -> float:
 
 def _cell_parser() -> _Parser:
     parser = _Parser(prog="%%pachinco", add_help=False, allow_abbrev=False)
-    parser.add_argument("-n", "--candidates", type=_bounded_int(1, MAX_CANDIDATES), default=1)
+    parser.add_argument("-n", "--candidates", type=_bounded_int(1, MAX_CANDIDATES), default=None)
     parser.add_argument("--style", choices=style_names())
     parser.add_argument("--layout", choices=LAYOUTS, default=DEFAULT_LAYOUT)
     parser.add_argument("--run", action="store_true")
@@ -109,7 +118,11 @@ def _cell_parser() -> _Parser:
     parser.add_argument(
         "--max-new-tokens", type=_bounded_int(1, MAX_NEW_TOKENS), default=DEFAULT_MAX_NEW_TOKENS
     )
-    parser.add_argument("--temperature", type=_temperature, default=0.0)
+    parser.add_argument("--temperature", type=_temperature, default=None)
+    parser.add_argument("--agent", action="store_true")
+    parser.add_argument("--max-steps", type=_bounded_int(1, MAX_STEPS), default=8)
+    parser.add_argument("--max-repairs", type=_bounded_int(0, MAX_REPAIRS), default=2)
+    parser.add_argument("--insert", action="store_true")
     return parser
 
 
@@ -206,6 +219,8 @@ def parse_fix_options(line: str) -> tuple[CellOptions, str]:
     """The options of ``%pachinco fix [options] [note]`` and the note, verbatim; the intent
     is left empty for the caller to fill with the error."""
     parsed = _parse(line, with_note=True)
+    if parsed.agent:
+        raise MagicUsageError(f"%pachinco fix has no --agent\nusage: {LINE_USAGE}")
     return _options(parsed, ""), str(parsed.note)
 
 
@@ -226,12 +241,19 @@ def parse_cell_options(line: str, cell: str) -> CellOptions:
 
 
 def _options(parsed: argparse.Namespace, intent: str) -> CellOptions:
+    if not parsed.agent and (parsed.insert or parsed.max_steps != 8 or parsed.max_repairs != 2):
+        raise MagicUsageError(
+            f"--insert, --max-steps and --max-repairs go with --agent\nusage: {CELL_USAGE}"
+        )
+    default_n = AGENT_CANDIDATES if parsed.agent else 1
+    # Several agent candidates are sampled (0.7) unless a temperature is given.
+    default_temperature = 0.7 if parsed.agent else 0.0
     ask = AskOptions(
-        n=parsed.candidates,
+        n=parsed.candidates if parsed.candidates is not None else default_n,
         style=parsed.style,
         layout=parsed.layout,
         max_new_tokens=parsed.max_new_tokens,
-        temperature=parsed.temperature,
+        temperature=parsed.temperature if parsed.temperature is not None else default_temperature,
     )
     return CellOptions(
         intent=intent,
@@ -242,6 +264,10 @@ def _options(parsed: argparse.Namespace, intent: str) -> CellOptions:
         model=parsed.model,
         backend=parsed.backend,
         base_url=parsed.base_url,
+        agent=parsed.agent,
+        max_steps=parsed.max_steps,
+        max_repairs=parsed.max_repairs,
+        insert=parsed.insert,
     )
 
 
@@ -276,6 +302,14 @@ Options:
   --model, --backend, --base-url   override the configured model for this call
   --max-new-tokens N   longest answer, in tokens (1-{MAX_NEW_TOKENS})
   --temperature T      sampling temperature (0-{MAX_TEMPERATURE:g}); 0 is greedy
+  --agent              work through the request step by step on a scratch copy of this
+                       kernel: a plan, then each step's candidates tried there (-n, default
+                       {AGENT_CANDIDATES}), failures repaired with their traceback; the timeline is
+                       printed as it goes, and the steps that ran are shown at the end
+  --max-steps N        --agent: at most N steps (1-{MAX_STEPS}, default 8)
+  --max-repairs N      --agent: repairs per step (0-{MAX_REPAIRS}, default 2)
+  --insert             --agent: put the steps that ran into the next cell (with --run, also run
+                       it here); without it nothing is inserted
 
 Line commands:
   %pachinco config     the effective model configuration (no secrets)

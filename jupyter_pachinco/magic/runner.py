@@ -13,7 +13,7 @@ import concurrent.futures
 import os
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ from traitlets.config.loader import (
     PyFileConfigLoader,
 )
 
+from ..agent.scratch_client import ScratchError
 from ..assistant import Assistant, AssistantEvent
 from ..backends import BackendError
 from ..backends.errors import ConfigurationError
@@ -121,10 +122,14 @@ class GenerationThread:
     def stream(self, assistant: Assistant, intent: str, **kwargs: Any) -> Iterator[object]:
         """The assistant's events, then a `Failed` if it failed. Closing the iterator (or an
         interrupt while waiting) cancels the generation."""
+        return self.stream_from(lambda: assistant.generate(intent, **kwargs))
+
+    def stream_from(self, make: Callable[[], AsyncIterator[object]]) -> Iterator[object]:
+        """The events of the async iterator ``make()`` (run on this thread's loop: the agent's
+        run, an assistant's generation), then a `Failed` if it failed. Closing the iterator
+        (or an interrupt while waiting) cancels it."""
         events: queue.Queue[object] = queue.Queue()
-        future = asyncio.run_coroutine_threadsafe(
-            _pump(assistant, intent, kwargs, events), self._loop
-        )
+        future = asyncio.run_coroutine_threadsafe(_pump(make, events), self._loop)
         try:
             while True:
                 event = events.get()
@@ -141,19 +146,21 @@ class GenerationThread:
         self._thread.join(timeout=5)
 
 
-async def _pump(
-    assistant: Assistant, intent: str, kwargs: dict[str, Any], events: queue.Queue[object]
-) -> None:
+async def _pump(make: Callable[[], AsyncIterator[object]], events: queue.Queue[object]) -> None:
+    iterator = make()
     try:
-        async for event in assistant.generate(intent, **kwargs):
+        async for event in iterator:
             events.put(event)
-    except BackendError as exc:
+    except (BackendError, ScratchError) as exc:
         events.put(Failed(str(exc) or type(exc).__name__))
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # reported as one line: the magic must not leave a traceback
         events.put(Failed(f"{type(exc).__name__}: {exc}"))
     finally:
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            await aclose()
         events.put(_FINISHED)
 
 

@@ -12,6 +12,8 @@ from traitlets import Float
 from ..backends import Backend
 from ..backends.settings import BackendSettings
 from ..execution.kernel_trials import DEFAULT_LIMITS
+from .agent_handlers import agent_handlers
+from .agent_service import DEFAULT_RUN_TIMEOUT_S, AgentService
 from .completion_handlers import completion_handlers
 from .completion_model import CompletionModel, CompletionSettings
 from .completion_service import CompletionService
@@ -21,6 +23,8 @@ from .handlers import PachincoHandler
 from .history_handlers import history_handlers
 from .kernels.inspection import DEFAULT_WAIT_S, KernelInspector
 from .kernels.ranking import DEFAULT_BUSY_WAIT_S, KernelRanker
+from .kernels.scratch import DEFAULT_BUSY_WAIT_S as SCRATCH_BUSY_WAIT_S
+from .kernels.scratch import KernelScratches
 from .services import PachincoServices
 from .shared_assistant import SharedAssistant
 from .status_handlers import status_handlers
@@ -28,7 +32,13 @@ from .status_handlers import status_handlers
 
 def pachinco_handlers() -> list[tuple[str, type[PachincoHandler]]]:
     """Every route of the assistant's API, as each handler module lists its own."""
-    return [*status_handlers, *generate_handlers, *completion_handlers, *history_handlers]
+    return [
+        *status_handlers,
+        *generate_handlers,
+        *completion_handlers,
+        *history_handlers,
+        *agent_handlers,
+    ]
 
 
 class PachincoApp(ExtensionApp):
@@ -66,6 +76,19 @@ class PachincoApp(ExtensionApp):
         ),
     ).tag(config=True)
 
+    agent_busy_wait_s = Float(
+        SCRATCH_BUSY_WAIT_S,
+        help=(
+            "How long (seconds) an agent run waits for a busy kernel before it gives up on "
+            "making the scratch copy (the copy is taken when the kernel is idle)."
+        ),
+    ).tag(config=True)
+
+    agent_timeout_s = Float(
+        DEFAULT_RUN_TIMEOUT_S,
+        help="How long (seconds) one agent run may take; past it, it stops and its scratch ends.",
+    ).tag(config=True)
+
     def initialize_settings(self) -> None:
         if self.serverapp is None:  # pragma: no cover - ExtensionApp always links one
             raise RuntimeError("jupyter_pachinco must be loaded by a Jupyter server")
@@ -83,13 +106,17 @@ class PachincoApp(ExtensionApp):
             return (await shared.get()).backend
 
         completion_settings = CompletionSettings(parent=self)
+        generation = GenerationService(inspector, self.serverapp.contents_manager, shared, ranker)
+        scratches = KernelScratches(kernels, busy_wait_s=self.agent_busy_wait_s)
         self.services = PachincoServices(
             backend_settings=backend_settings,
             inspector=inspector,
             ranker=ranker,
             shared_assistant=shared,
-            generation=GenerationService(
-                inspector, self.serverapp.contents_manager, shared, ranker
+            generation=generation,
+            scratches=scratches,
+            agent=AgentService(
+                inspector, generation, shared, scratches, run_timeout_s=self.agent_timeout_s
             ),
             completions=CompletionService(
                 inspector,

@@ -1,7 +1,8 @@
 """The base of every HTTP handler of the assistant: thin, authenticated and authorized.
 
 Each handler module builds on `PachincoHandler` and ends with its routes (``status_handlers``,
-``generate_handlers``, ``completion_handlers``, ``history_handlers``); `app.pachinco_handlers`
+``generate_handlers``, ``completion_handlers``, ``history_handlers``, ``agent_handlers``);
+`app.pachinco_handlers`
 collects them. Handlers reach the server's services as ``self.pachinco``.
 """
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..backends.settings import BackendSettings
+from .agent_service import AgentService
 from .completion_service import CompletionService
 from .generation import GenerationService
 from .kernels.inspection import KernelInspector
 from .kernels.ranking import KernelRanker
+from .kernels.scratch import KernelScratches
 from .shared_assistant import SharedAssistant
 
 
@@ -25,13 +27,17 @@ class PachincoServices:
     ranker: KernelRanker
     shared_assistant: SharedAssistant
     generation: GenerationService
+    scratches: KernelScratches
+    agent: AgentService
     completions: CompletionService
 
     async def close(self) -> None:
         """Stop what runs and let go of models and kernel connections (server shutdown)."""
         self.generation.sessions.cancel_all()
+        self.agent.sessions.cancel_all()
         self.completions.sessions.cancel_all()
         await self.completions.model.close()
         await self.shared_assistant.close()
         await self.inspector.close()
         await self.ranker.close()
+        await self.scratches.close()

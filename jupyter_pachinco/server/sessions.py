@@ -8,6 +8,8 @@ how that per-request cancellation reaches the one shared backend.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 from ..backends import Backend, Cancellation, Event, Generation, GenerationRequest
@@ -74,3 +76,35 @@ class RequestBackend(Backend):
 
     def generate(self, request: GenerationRequest) -> Generation:
         return Generation(self.stream(request, self.cancellation), request, self.cancellation)
+
+
+class FollowingBackend(Backend):
+    """The shared backend, for a request that makes several generations (the agent's): each
+    generation has a cancellation of its own, which closing it fires, and which follows the
+    request's (a stop or a dropped connection stops the generation in flight)."""
+
+    name = "following"
+
+    def __init__(self, shared: Backend, cancellation: Cancellation) -> None:
+        self.shared = shared
+        self.cancellation = cancellation
+
+    @classmethod
+    def from_settings(cls, settings: BackendSettings) -> FollowingBackend:
+        raise TypeError("FollowingBackend wraps a built backend; it has no settings of its own.")
+
+    async def stream(
+        self, request: GenerationRequest, cancellation: Cancellation
+    ) -> AsyncIterator[Event]:
+        follower = asyncio.ensure_future(self._follow(cancellation))
+        try:
+            async for event in self.shared.stream(request, cancellation):
+                yield event
+        finally:
+            follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await follower
+
+    async def _follow(self, own: Cancellation) -> None:
+        await self.cancellation.wait()
+        own.cancel()

@@ -19,7 +19,7 @@ from ..assistant import Answer, Assistant, AssistantEvent, Delta, Loading
 from ..backends import BackendError, Cancellation
 from ..backends.errors import ConfigurationError, ModelError
 from ..backends.settings import BackendSettings
-from .sessions import RequestBackend
+from .sessions import FollowingBackend, RequestBackend
 
 ModelState = Literal["not-loaded", "loading", "ready", "error"]
 
@@ -78,6 +78,18 @@ class SharedAssistant:
         shared = await self.get()
         return Assistant(
             RequestBackend(shared.backend, cancellation),
+            count_tokens=shared.count_tokens,
+            budget=shared.budget,
+            style=shared.style,
+            form=shared.form,
+        )
+
+    async def for_agent(self, cancellation: Cancellation) -> Assistant:
+        """An assistant like the shared one for a run of several generations that all stop
+        when ``cancellation`` fires (`FollowingBackend`)."""
+        shared = await self.get()
+        return Assistant(
+            FollowingBackend(shared.backend, cancellation),
             count_tokens=shared.count_tokens,
             budget=shared.budget,
             style=shared.style,

@@ -106,6 +106,8 @@ async def test_openapi_describes_every_endpoint(jp_fetch: Fetch) -> None:
         "/pachinco/openapi.json",
         "/pachinco/complete",
         "/pachinco/complete/cancel",
+        "/pachinco/agent",
+        "/pachinco/agent/cancel",
     }
     options = spec["components"]["schemas"]["GenerateOptions"]["properties"]
     assert options["n"]["maximum"] == 8

@@ -19,6 +19,8 @@ ENDPOINTS = [
     ("POST", ("pachinco", "generate")),
     ("POST", ("pachinco", "generate", "cancel")),
     ("POST", ("pachinco", "prompt")),
+    ("POST", ("pachinco", "agent")),
+    ("POST", ("pachinco", "agent", "cancel")),
 ]
 
 

@@ -339,6 +339,9 @@ class FakeOpenAIServer:
             return False
         finally:
             gone.cancel()
+            # The reader must be free again before the next request on this connection.
+            with contextlib.suppress(asyncio.CancelledError):
+                await gone
 
 
 async def _read_request(reader: asyncio.StreamReader) -> SeenRequest | None:
@@ -429,12 +432,14 @@ def serve_for_the_process(
 
 
 @contextlib.contextmanager
-def serving_in_thread(script: list[Behaviour]) -> Iterator[FakeOpenAIServer]:
+def serving_in_thread(
+    script: list[Behaviour], rules: tuple[Rule, ...] = ()
+) -> Iterator[FakeOpenAIServer]:
     """The server on an event loop of its own in a thread, for synchronous tests (kernels)."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
-    server = FakeOpenAIServer(script)
+    server = FakeOpenAIServer(script, rules=rules)
     asyncio.run_coroutine_threadsafe(server.__aenter__(), loop).result(10)
     try:
         yield server

@@ -97,6 +97,21 @@ def parse_trial_reply(reply: dict[str, Any]) -> tuple[list[CandidateRun], str | 
     return runs, answer.get("notice")
 
 
+async def check_ready(kernel: Any, busy_wait_s: float) -> None:
+    """`RankingError` for a dead kernel or one still busy after ``busy_wait_s`` (a silent
+    request must not queue behind the user's own cell)."""
+    alive = kernel.is_alive()
+    if inspect.isawaitable(alive):
+        alive = await alive
+    if not alive:
+        raise RankingError("the kernel has stopped")
+    deadline = time.monotonic() + busy_wait_s
+    while getattr(kernel, "execution_state", "idle") == "busy":
+        if time.monotonic() >= deadline:
+            raise RankingError("the kernel is busy running a cell")
+        await asyncio.sleep(0.05)
+
+
 class KernelRanker:
     """Trial-runs and ranks candidates in kernels run by a Jupyter server's kernel manager."""
 
@@ -142,7 +157,7 @@ class KernelRanker:
         lock = self._locks.setdefault(kernel_id, asyncio.Lock())
         try:
             async with lock:
-                await self._check_ready(kernel)
+                await check_ready(kernel, self.busy_wait_s)
                 watch = KernelWatch(self.kernel_manager, kernel_id)
                 reply = await self._ask(self._clients.get(kernel_id, kernel), codes, watch)
             runs, notice = parse_trial_reply(reply)
@@ -157,19 +172,6 @@ class KernelRanker:
             log.exception("jupyter_pachinco: ranking in kernel %s failed", kernel_id)
             return unranked(codes, f"Candidates were not trial-run ({type(exc).__name__}).")
         return rank_candidates(runs, notice)
-
-    async def _check_ready(self, kernel: Any) -> None:
-        """`RankingError` for a dead kernel or one still busy after ``busy_wait_s``."""
-        alive = kernel.is_alive()
-        if inspect.isawaitable(alive):
-            alive = await alive
-        if not alive:
-            raise RankingError("the kernel has stopped")
-        deadline = time.monotonic() + self.busy_wait_s
-        while getattr(kernel, "execution_state", "idle") == "busy":
-            if time.monotonic() >= deadline:
-                raise RankingError("the kernel is busy running a cell")
-            await asyncio.sleep(0.05)
 
     async def close(self) -> None:
         """Close the kernel connections this ranker opened."""

@@ -3,13 +3,13 @@
 A kernel may come from any environment (a conda env, a project venv registered as a kernel)
 where jupyter_pachinco is not installed, so nothing that runs there imports this package.
 Instead the server reads the sources of the kernel-side modules at run time (the entry modules
-``context.variables`` and ``execution.kernel_trials`` and whatever they import relatively, found
-by reading their imports) and sends them in one user expression, with ``bootstrap``,
-which installs them once per kernel as a private package (``_pachinco_kernel_<entry>``, one per
-entry module, so that describing variables never imports pandas for the trial runs), keyed by a
-digest of the sources, and returns the wanted module. Those modules may import only the
-standard library, pandas and numpy, and must run on Python 3.9+ (see ``bootstrap`` for
-the two 3.10 idioms it rewrites).
+``context.variables``, ``execution.kernel_trials`` and ``execution.scratch``, and whatever they
+import relatively, found by reading their imports) and sends them in one user expression, with
+``bootstrap``, which installs them once per kernel as a private package
+(``_pachinco_kernel_<entry>``, one per entry module, so that describing variables never imports
+pandas for the trial runs), keyed by a digest of the sources, and returns the wanted module.
+Those modules may import only the standard library, pandas and numpy, and must run on Python
+3.9+ (see ``bootstrap`` for the two 3.10 idioms it rewrites).
 
 The same expression runs in-process too (``load_kernel_module``), which is how the tests run
 the kernel-side code exactly as a kernel receives it.
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 PACKAGE_PREFIX = "_pachinco_kernel_"
-ENTRY_MODULES = ("context.variables", "execution.kernel_trials")
+ENTRY_MODULES = ("context.variables", "execution.kernel_trials", "execution.scratch")
 # Names are relative to the package root: "context.variables" is its context/variables.py.
 BOOTSTRAP = "server.kernels.bootstrap"
 ROOT = Path(__file__).resolve().parents[2]

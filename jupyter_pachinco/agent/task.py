@@ -1,0 +1,43 @@
+"""What an agent run is asked to do (`AgentTask`) and how it works (`AgentOptions`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..assistant import PromptForm
+from ..context import Turn
+from ..prompting import DEFAULT_LAYOUT
+
+
+@dataclass(frozen=True)
+class AgentOptions:
+    """How the agent works; the defaults are the issue's (3 candidates, 2 repairs, 8 steps)."""
+
+    n: int = 3
+    max_steps: int = 8
+    max_repairs: int = 2
+    max_new_tokens: int = 384
+    plan_tokens: int = 256
+    temperature: float = 0.7
+    top_p: float = 0.95
+    seed: int | None = None
+    observation_tokens: int = 300
+    style: str | None = None
+    form: PromptForm | None = None
+    layout: str = DEFAULT_LAYOUT
+    include_outputs: bool = False
+    go: bool = True
+    plan: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class AgentTask:
+    """What to work through, with the notebook's context. ``variables`` describe the kernel for
+    a plan made without a scratch (``go=False``); with a scratch its own variables are used."""
+
+    task: str
+    cells: Sequence[object] = ()
+    history: Sequence[Turn] = ()
+    variables: Sequence[Mapping[str, Any]] = ()

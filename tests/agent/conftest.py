@@ -1,0 +1,53 @@
+"""Fixtures of the agent tests: a real Jupyter server with the extension, answered by the
+scripted model server (real protocol) following the acceptance task's rules."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.backends.sse_server import Behaviour, FakeOpenAIServer, Rule
+from tests.server.kernels.test_kernel_without_package import (  # noqa: F401 - fixtures
+    oldest_kernelspec,
+    oldest_python,
+)
+
+from .task import plan_script, rules
+
+
+@pytest.fixture
+def script() -> list[Behaviour]:
+    return plan_script()
+
+
+@pytest.fixture
+def script_rules() -> tuple[Rule, ...]:
+    return rules()
+
+
+@pytest.fixture
+def fake_openai(
+    jp_asyncio_loop: asyncio.AbstractEventLoop,
+    script: list[Behaviour],
+    script_rules: tuple[Rule, ...],
+) -> Iterator[FakeOpenAIServer]:
+    server = FakeOpenAIServer(script, rules=script_rules)
+    jp_asyncio_loop.run_until_complete(server.__aenter__())
+    yield server
+    jp_asyncio_loop.run_until_complete(server.__aexit__(None, None, None))
+
+
+@pytest.fixture
+def jp_server_config(fake_openai: FakeOpenAIServer) -> dict[str, Any]:
+    return {
+        "ServerApp": {"jpserver_extensions": {"jupyter_pachinco": True}},
+        "BackendSettings": {
+            "base_url": fake_openai.base_url,
+            "model": "served-model",
+            "api_key_env": "PACHINCO_TEST_KEY",
+            "max_retries": 0,
+        },
+    }
