@@ -40,7 +40,7 @@ from collections.abc import (
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..assistant import Assistant, Delta, Done, GenerateOptions, Loading, PromptForm, backend_prompt
+from ..assistant import Assistant, Delta, Done, Loading, backend_prompt
 from ..backends import Cancellation
 from ..context import PackedContext
 from ..execution.ranking import (
@@ -50,6 +50,7 @@ from ..execution.ranking import (
     with_answers_without_code,
     with_likelihoods,
 )
+from ..options import GenerateOptions, PromptForm
 from ..prompting import Candidate
 from ..prompting.agent import (
     AgentState,

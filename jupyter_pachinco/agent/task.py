@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..assistant import PromptForm
 from ..context import Turn
+from ..options import DEFAULT_MAX_NEW_TOKENS, PromptForm
 from ..prompting import DEFAULT_LAYOUT
 
 
@@ -18,7 +18,7 @@ class AgentOptions:
     n: int = 3
     max_steps: int = 8
     max_repairs: int = 2
-    max_new_tokens: int = 384
+    max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
     plan_tokens: int = 256
     temperature: float = 0.7
     top_p: float = 0.95

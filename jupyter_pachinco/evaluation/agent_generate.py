@@ -37,7 +37,7 @@ from ..agent import (
 from ..assistant import Assistant
 from ..backends import Backend
 from ..context import TokenCounter
-from .generate import GenerateOptions, resume_predictions, write_predictions
+from .generate import PredictionOptions, resume_predictions, write_predictions
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ async def generate_with_agent(
     dataset: Sequence[Mapping[str, Any]],
     backend: Backend,
     output: Path,
-    options: GenerateOptions,
+    options: PredictionOptions,
     agent_options: AgentOptions,
     artifacts: Path,
     count_tokens: TokenCounter | None = None,

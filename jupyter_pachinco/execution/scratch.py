@@ -40,11 +40,11 @@ from typing import Any
 
 from ..context.time_cap import CapExceeded, run_with_cap
 from ..context.variables import describe_variables
+from .audit import refuse_side_effects, silence_kernel_messages
 from .forks import Limits, fork_service
 from .kernel_trials import DEFAULT_LIMITS, FORK_UNAVAILABLE, fork_available, trial_run
 from .observations import observed_candidate, run_observed
 from .scratch_protocol import FrameError, receive_frame, send_frame
-from .audit import refuse_side_effects, silence_kernel_messages
 
 DEFAULT_IDLE_S = 900.0
 DEFAULT_LIFETIME_S = 3600.0

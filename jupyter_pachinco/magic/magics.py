@@ -44,8 +44,8 @@ from ..execution.ranking import holds_code
 from ..execution.sandbox import isolation_here
 from ..prompting import Candidate, insertion_cells
 from ..prompting.fixes import fix_request
-from .kernel_state import failing_cell, fix_summary, preceding_cells, shown_traceback
 from .agent import agent_options, run_agent_here, steps_code, steps_markdown, turn_of
+from .kernel_state import failing_cell, fix_summary, preceding_cells, shown_traceback
 from .options import (
     HELP_TEXT,
     CellOptions,

@@ -34,7 +34,7 @@ from jupyter_pachinco.context import (
 from jupyter_pachinco.context.cells import CELL_HEADER
 from jupyter_pachinco.context.safe_text import comment_lines, safe_text
 
-from .chat import SYSTEM_INTRO, ChatMessage, exemplar_request, fenced, system_message
+from .chat import SYSTEM_INTRO, PromptMessage, exemplar_request, fenced, system_message
 from .completion import exemplar_prefix
 from .exemplars import EXEMPLARS, Exemplar
 from .plans import numbered_plan
@@ -98,7 +98,7 @@ class AgentState:
         return self.plan[index] if index < len(self.plan) else self.task
 
 
-Prompt = str | list[ChatMessage]
+Prompt = str | list[PromptMessage]
 
 
 def plan_prompt(packed: PackedContext, state: AgentState, form: str) -> Prompt:
@@ -124,7 +124,7 @@ def step_prompt(
         opening = comment_lines(f"Step {state.current}: {state.current_text}") + "\n"
         return _completion(_step_cells(packed, state), chosen, opening)
     system = f"{system_message(chosen)}\n\n{AGENT_INTRO} {REVISION_RULE}"
-    messages: list[ChatMessage] = [{"role": "system", "content": system}]
+    messages: list[PromptMessage] = [{"role": "system", "content": system}]
     for exemplar in state.exemplars:
         messages.append({"role": "user", "content": exemplar_request(exemplar)})
         messages.append({"role": "assistant", "content": fenced(chosen.chat_answer(exemplar))})

@@ -14,11 +14,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..agent import AgentOptions
+from ..options import MAX_CANDIDATES, MAX_INTENT_CHARS, MAX_NEW_TOKENS
 from ..prompting import DEFAULT_LAYOUT, LAYOUTS, style_names
 from .validation import (
-    MAX_CANDIDATES,
-    MAX_INTENT_CHARS,
-    MAX_NEW_TOKENS,
     MAX_REQUEST_ID_CHARS,
     BadRequest,
     _int_in,
