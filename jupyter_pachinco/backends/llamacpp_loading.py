@@ -20,10 +20,12 @@ import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigurationError, ModelLoadError, ModelNotFound, ModelOutOfMemory
+from .llamacpp_prompts import GGUFVocabulary
 from .protocol import LoadingProgress
 
 Report = Callable[[LoadingProgress], None]
@@ -138,6 +140,11 @@ class LoadedGGUF:
     end_tokens: set[int]
     logits_all: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @cached_property
+    def vocabulary(self) -> GGUFVocabulary:
+        """The model's tokenizer as prompt encoding needs it (control tokens found once)."""
+        return GGUFVocabulary(self.llama)
 
 
 def _quiet_log(level: int, text: bytes, user_data: Any) -> None:

@@ -2,7 +2,11 @@
 
 Rules, in order:
 
-1. FIM control tokens and anything after them go (a model that runs on past its middle);
+1. FIM control tokens and end-of-turn markers and anything after them go (a model that runs
+   on past its middle), unless they are data: inside a string literal or a comment of the cell
+   (``html.replace("</s>", "")``, see `prompting.markers`); then what chat models add around
+   code goes: a fence, prose before it, a restatement of the text before the cursor
+   (`chat_habits`);
 2. it stops at the end of the block: at a line indented less than the cursor's line (no deeper
    than it, when the cursor's line opens a block with ``:``), at a blank line when the cursor
    is at the top level, and at a new cell header;
@@ -30,10 +34,14 @@ from __future__ import annotations
 import ast
 import re
 
+from ..prompting.answer_text import END_OF_TURN
+from ..prompting.markers import find_marker
+from .chat_habits import without_chat_habits
 from .fim import FIM_FAMILIES
 
 _CONTROL = tuple(
-    token for family in FIM_FAMILIES.values() for token in (*family.tokens, *family.stops)
+    {token for family in FIM_FAMILIES.values() for token in (*family.tokens, *family.stops)}
+    | set(END_OF_TURN)
 )
 _INCOMPLETE = (
     "was never closed",
@@ -58,7 +66,8 @@ def clean_suggestion(
     (the active cell's text); "" when nothing is worth showing. ``final`` is False while the
     text is still streaming: then the parse check (rule 6) is left for the end. ``truncated``:
     the model stopped at its token limit, not at its own end (rule 7)."""
-    text = _cut_at_control(text)
+    text = _cut_at_control(text, before)
+    text = without_chat_habits(text, before, final=final)
     text = _within_block(text, before)
     if after.split("\n", 1)[0].strip():
         text = text.split("\n", 1)[0]
@@ -113,13 +122,11 @@ def _without_repeats(text: str, after: str) -> list[str]:
     return sorted(cuts, key=len, reverse=True)
 
 
-def _cut_at_control(text: str) -> str:
-    cut = len(text)
-    for token in _CONTROL:
-        found = text.find(token)
-        if found != -1:
-            cut = min(cut, found)
-    return text[:cut]
+def _cut_at_control(text: str, before: str) -> str:
+    """``text`` up to the first control token or end-of-turn marker that is not data in the
+    cell (``before`` + ``text``: a string that the cursor is in counts)."""
+    found = find_marker(before + text, _CONTROL, start=len(before), code=True)
+    return text if found is None else text[: found[0] - len(before)]
 
 
 def _indent(line: str) -> int:

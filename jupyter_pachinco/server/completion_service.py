@@ -87,11 +87,12 @@ class CompletionService:
             body, variables, plan.mode, plan.family, self.settings.budget_chars
         )
         request = GenerationRequest(
-            prompt=prompt.prompt,
+            prompt=prompt.parts,
             suffix=prompt.suffix,
             max_new_tokens=min(self.settings.max_new_tokens, body.max_new_tokens),
             temperature=0.0,
             stop=prompt.stop,
+            stop_tokens=prompt.stop_tokens,
         )
         generation = Generation(plan.backend.stream(request, cancellation), request, cancellation)
         try:
