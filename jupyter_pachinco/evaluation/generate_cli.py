@@ -49,6 +49,7 @@ def run_generate(args: argparse.Namespace) -> int:
     from traitlets.config import Config
 
     from ..backends import build_backend
+    from ..output_paths import check_apart
     from ..prompting import UnknownStyleError, get_style
     from .dataset import read_json
     from .errors import DatasetError, EvaluationError
@@ -59,6 +60,7 @@ def run_generate(args: argparse.Namespace) -> int:
         get_style(args.style)
     except UnknownStyleError as exc:
         raise EvaluationError(str(exc)) from exc
+    check_apart({"--output": args.output}, {"--dataset": args.dataset}, EvaluationError)
     dataset = read_json(args.dataset)
     if not isinstance(dataset, list):
         raise DatasetError(f"{args.dataset}: a dataset is a JSON list of episodes")

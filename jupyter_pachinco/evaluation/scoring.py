@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,7 @@ from ..execution.figures import draws_a_figure, is_figure_turn
 from ..execution.forks import describe_exception
 from ..execution.matching import normalize_value
 from ..execution.official_matching import as_pandas14
+from ..output_paths import Exclusions
 from .arcade_run import (
     REFERENCE_VALUE_PREFIX,
     HypothesisJob,
@@ -99,13 +100,14 @@ class TurnJob:
     hypotheses: tuple[str, ...]
     limits: Limits
     mode: Mode
+    written: Exclusions = field(default_factory=lambda: Exclusions(()))
 
     def __call__(self) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="pachinco-eval-") as scratch:
             # A copy, so that hypotheses writing files cannot change the benchmark's data.
             run_dir = Path(scratch) / "work"
-            if self.work_dir.is_dir():
-                shutil.copytree(self.work_dir, run_dir)
+            if self.work_dir.is_dir():  # less the run's own output, should it be in there
+                shutil.copytree(self.work_dir, run_dir, ignore=self.written.ignore())
             else:
                 run_dir.mkdir()
             os.chdir(run_dir)
@@ -315,7 +317,8 @@ def _turn_jobs(
             )
         for turn, hypotheses in zip(predicted.episode.turns, predicted.predictions, strict=False):
             codes = tuple(_prepare(code, options) for code in hypotheses)
-            jobs.append(TurnJob(work_dir, turn, codes, options.limits, options.mode))
+            written = Exclusions.of(options.written)
+            jobs.append(TurnJob(work_dir, turn, codes, options.limits, options.mode, written))
     return jobs
 
 
