@@ -126,8 +126,8 @@ class CompletionService:
         async for event in generation:
             if isinstance(event, CandidateFinished):
                 reason = event.reason
-            if not isinstance(event, TextDelta):
-                continue
+            if not isinstance(event, TextDelta) or event.reasoning:
+                continue  # a reasoning model's thinking is never ghost text
             text += event.text
             suggestion = clean_suggestion(
                 text, body.prefix, body.suffix, max_chars=body.max_chars, final=False

@@ -15,7 +15,11 @@ from typing import Any
 
 import pytest
 
-from tests.server.conftest import fake_openai, script  # noqa: F401 - fixtures used by modules
+from tests.server.conftest import (  # noqa: F401 - fixtures the modules use
+    fake_openai,
+    jp_server_config,
+    script,
+)
 from tests.support.chat_models import build_chat_model, export_chat_gguf
 
 
@@ -73,3 +77,12 @@ def magic_kernel(tmp_path: Path) -> Iterator[Any]:
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+def scripted_argv(server_url: str, dataset: Path, output: Path, *extra: str) -> list[str]:
+    """``eval generate`` of ``dataset`` by the scripted server, chat form, one answer."""
+    return [
+        "eval", "generate", "--dataset", str(dataset), "--output", str(output),
+        "--backend", "openai", "--base-url", server_url, "--model", "scripted",
+        "--form", "chat", "-n", "1", "--max-new-tokens", "256", "--quiet", *extra,
+    ]  # fmt: skip
