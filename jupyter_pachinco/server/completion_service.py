@@ -144,8 +144,11 @@ class CompletionService:
 
 def _complete(text: str, suggestion: str, max_chars: int) -> bool:
     """Whether more text cannot change the suggestion: post-processing has cut a whole line
-    off the end (the block ended), or it has reached its maximum length."""
+    off the end (the block ended), or it has reached its maximum length. Nothing shown yet is
+    never complete: a chat model's prose or fence line may come before the code."""
     if len(suggestion) >= max_chars:
         return True
+    if not suggestion:
+        return False
     dropped = text[len(suggestion) :] if text.startswith(suggestion) else ""
     return "\n" in dropped.lstrip(" \t") and bool(dropped.strip())
