@@ -17,18 +17,20 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 
+from jinja2 import TemplateError
+
 from .control_tokens import ControlPattern, Message, Vocabulary, encode_chat
 from .errors import ChatTemplateError
 
 #: What a Jinja chat template raises: its own ``raise_exception`` (ValueError in
 #: llama-cpp-python, jinja2's TemplateError in transformers), syntax errors, undefined names.
-TEMPLATE_ERRORS: tuple[type[Exception], ...] = (ValueError, TypeError, KeyError, IndexError)
-try:
-    from jinja2 import TemplateError
-
-    TEMPLATE_ERRORS = (*TEMPLATE_ERRORS, TemplateError)
-except ImportError:  # pragma: no cover - jinja2 comes with jupyter_server
-    pass
+TEMPLATE_ERRORS: tuple[type[Exception], ...] = (
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    TemplateError,
+)
 
 
 class _Refused(Exception):
@@ -97,7 +99,7 @@ def template_error(model: str, reason: object) -> ChatTemplateError:
     return ChatTemplateError(
         f"The chat template of {model!r} cannot render this chat, even with the system "
         f"message folded into the first user turn: {reason}. Use a model whose template "
-        "takes user and assistant turns, or the completion form (form='completion')."
+        "takes user and assistant turns (or fix this one)."
     )
 
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import threading
 from pathlib import Path
 from typing import Any
 
 from .errors import ModelLoadError
-from .llamacpp_loading import check_gguf_file, silence_llama_cpp
+from .llamacpp_loading import check_gguf_file, open_llama, silence_llama_cpp
 
 
 class GGUFTokenCounter:
@@ -27,17 +25,14 @@ class GGUFTokenCounter:
         self._vocab = self._load_vocab()
 
     def _load_vocab(self) -> Any:
-        import llama_cpp
-
         silence_llama_cpp()
-        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
-            try:
-                return llama_cpp.Llama(model_path=str(self.path), vocab_only=True, verbose=True)
-            except ValueError as exc:
-                raise ModelLoadError(
-                    f"llama.cpp could not read the tokenizer of {str(self.path)!r}: the file "
-                    f"is truncated or corrupt ({exc})."
-                ) from exc
+        try:
+            return open_llama(self.path, vocab_only=True, verbose=True)
+        except ValueError as exc:
+            raise ModelLoadError(
+                f"llama.cpp could not read the tokenizer of {str(self.path)!r}: the file "
+                f"is truncated or corrupt ({exc})."
+            ) from exc
 
     def __call__(self, text: str) -> int:
         with self._lock:

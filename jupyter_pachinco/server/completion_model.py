@@ -15,8 +15,6 @@ OpenAI-compatible server from the served model's name, else it uses ``suffix``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import io
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -188,13 +186,10 @@ def model_vocabulary(settings: BackendSettings) -> Iterable[str]:
 def gguf_vocabulary(path: Path) -> list[str]:
     """The token texts of a GGUF file's vocabulary, read by llama.cpp (vocabulary only: no
     weights are loaded)."""
-    import llama_cpp
-
-    from ..backends.llamacpp_loading import silence_llama_cpp
+    from ..backends.llamacpp_loading import open_llama, silence_llama_cpp
 
     silence_llama_cpp()
-    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
-        vocab = llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=True)
+    vocab = open_llama(path, vocab_only=True, verbose=True)
     try:
         return [
             vocab.detokenize([token], special=True).decode("utf-8", "replace")
