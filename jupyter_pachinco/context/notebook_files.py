@@ -44,6 +44,6 @@ def _as_invalid_v4(text: str, error: Exception) -> dict[str, Any]:
     except ValueError as exc:
         raise UnreadableNotebook(f"it is not JSON ({exc})") from error
     major = document.get("nbformat") if isinstance(document, dict) else None
-    if isinstance(major, int) and major >= 4 and isinstance(document.get("cells"), list):
+    if major == 4 and isinstance(document.get("cells"), list):
         return dict(document)
     raise UnreadableNotebook(f"nbformat cannot read it ({error})") from error

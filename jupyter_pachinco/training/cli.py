@@ -80,7 +80,8 @@ def run_train(args: argparse.Namespace) -> int:
         raise TrainingError(f"missing {', '.join(missing)}")
     from ..output_paths import check_apart
 
-    inputs = {"--base": args.base, "--examples": args.examples}
+    base = Path(args.base).expanduser()  # a local folder or file; a hub id is no path here
+    inputs = {"--base": base if base.exists() else None, "--examples": args.examples}
     check_apart({"--output": args.output}, inputs, TrainingError)
     from dataclasses import asdict
 

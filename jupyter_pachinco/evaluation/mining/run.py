@@ -28,7 +28,7 @@ from urllib.parse import unquote, urlsplit
 
 from ...context.notebook_files import UnreadableNotebook, read_notebook
 from ...execution import neutralize_notebook_syntax
-from ...output_paths import Exclusions, within
+from ...output_paths import Exclusions
 from .episode import SEED_CODE, NotebookResult, build_episode
 from .notebooks import NotebookCell, TurnSpec, data_urls, find_turns, read_cells, rewrite_urls
 
@@ -85,9 +85,6 @@ def mine_notebook(
     language = notebook_language(document)
     if language not in ("python", ""):
         result.problem = f"its kernel runs {language}, not Python"
-        return result
-    if within(path, artifacts):  # its folder would be replaced by its own copy
-        result.problem = f"it lies in the run's own output ({artifacts}), which is never mined"
         return result
     cells = read_cells(document)
     turns = find_turns(cells)
