@@ -139,7 +139,9 @@ async def bench_first_token(repeats: int) -> tuple[float, float]:
         body = read_complete_body(request_bytes(prefix))
         await completions.stream(body, Cancellation(), send)
         prompt, _ = assemble(body, [], plan.mode, plan.family, completions.settings.budget_chars)
-        request = GenerationRequest(prompt=prompt.prompt, max_new_tokens=8, stop=prompt.stop)
+        request = GenerationRequest(
+            prompt=prompt.parts, max_new_tokens=8, stop=prompt.stop, stop_tokens=prompt.stop_tokens
+        )
         start = time.perf_counter()
         first: float | None = None
         async for event in plan.backend.stream(request, Cancellation()):

@@ -218,7 +218,9 @@ async def suggest(backend: Any, probe: Probe, with_schemas: bool, budget_chars: 
         probe.prefix, "", probe.cells_above, variables, budget_chars=budget_chars
     )
     prompt = build_prompt(context, "prefix")
-    request = GenerationRequest(prompt=prompt.prompt, max_new_tokens=12, stop=prompt.stop)
+    request = GenerationRequest(
+        prompt=prompt.parts, max_new_tokens=12, stop=prompt.stop, stop_tokens=prompt.stop_tokens
+    )
     text, reason = "", "stop"
     async for event in backend.stream(request, Cancellation()):
         if isinstance(event, TextDelta):

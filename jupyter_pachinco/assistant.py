@@ -7,7 +7,7 @@ stringing the rooms together::
     assistant = Assistant.from_config()            # or Assistant(backend, ...)
     async for event in assistant.generate("mean fare per class", cells=cells,
                                           namespace_schemas=describe_variables(ns)):
-        ...                                        # Loading, Delta, StepsUpdate, Answer, Done
+        ...                  # Loading, Delta, Reasoning, StepsUpdate, Answer, Done
 
 ``build_prompt`` gives the exact prompt ``generate`` would send, for tests and for the harness.
 ``suggest_fixes`` asks for corrections of a failing cell and trial-runs them (repair).
@@ -15,6 +15,7 @@ stringing the rooms together::
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +81,14 @@ class Delta:
 
 
 @dataclass(frozen=True)
+class Reasoning:
+    """New thinking of candidate ``index`` (a reasoning model's), shown apart, never parsed."""
+
+    index: int
+    text: str
+
+
+@dataclass(frozen=True)
 class StepsUpdate:
     """The steps of candidate ``index`` known so far (for live display)."""
 
@@ -110,7 +119,7 @@ class Done:
     likelihoods: list[float | None] = field(default_factory=list)
 
 
-AssistantEvent = Loading | Delta | StepsUpdate | Answer | Done
+AssistantEvent = Loading | Delta | Reasoning | StepsUpdate | Answer | Done
 
 
 class Assistant:
@@ -251,17 +260,21 @@ class Assistant:
         ``packed`` is what the prompt holds of the context (it goes into `Done`)."""
         generation = self.backend.generate(request_for(prompt, options, stop))
         parsers = [StreamingParser() for _ in range(options.n)]
+        thoughts = [""] * options.n
         candidates: list[Candidate | None] = [None] * options.n
         likelihoods: list[float | None] = [None] * options.n
         try:
             async for event in generation:
                 if isinstance(event, CandidateFinished) and event.logprobs:
                     likelihoods[event.index] = sum(event.logprobs) / len(event.logprobs)
-                for translated in _translate(event, parsers, candidates):
+                for translated in _translate(event, parsers, candidates, thoughts):
                     yield translated
         finally:
             await generation.aclose()
-        finished = [c if c is not None else parsers[i].finish() for i, c in enumerate(candidates)]
+        finished = [
+            c if c is not None else _finished(parsers[i], thoughts[i])
+            for i, c in enumerate(candidates)
+        ]
         yield Done(finished, list(generation.finish_reasons), packed, likelihoods)
 
 
@@ -291,10 +304,16 @@ def request_for(
 
 
 def _translate(
-    event: object, parsers: list[StreamingParser], candidates: list[Candidate | None]
+    event: object,
+    parsers: list[StreamingParser],
+    candidates: list[Candidate | None],
+    thoughts: list[str],
 ) -> list[AssistantEvent]:
     if isinstance(event, LoadingProgress):
         return [Loading(event.stage, event.message, event.fraction)]
+    if isinstance(event, TextDelta) and event.reasoning:
+        thoughts[event.index] += event.text
+        return [Reasoning(event.index, event.text)]
     if isinstance(event, TextDelta):
         parser = parsers[event.index]
         before = _steps_so_far(parser)
@@ -305,10 +324,17 @@ def _translate(
             out.append(StepsUpdate(event.index, after))
         return out
     if isinstance(event, CandidateFinished):
-        candidate = parsers[event.index].finish()
+        candidate = _finished(parsers[event.index], thoughts[event.index])
         candidates[event.index] = candidate
         return [Answer(event.index, candidate, event.reason)]
     return []
+
+
+def _finished(parser: StreamingParser, thought: str) -> Candidate:
+    """The parsed candidate, with the backend's reasoning before any found in its text."""
+    candidate = parser.finish()
+    reasoning = "\n\n".join(part for part in (thought.strip(), candidate.reasoning) if part)
+    return dataclasses.replace(candidate, reasoning=reasoning)
 
 
 def _steps_so_far(parser: StreamingParser) -> list[Step]:

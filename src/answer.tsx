@@ -137,6 +137,8 @@ export function CandidateView(props: {
   const { candidate, index, count, onInsert, rendermime, replaceHint } = props;
   const answer = candidate.answer;
   const prose = answer?.candidate.prose ?? '';
+  // Streamed thinking, or (for thinking found in the answer's text) the parsed candidate's.
+  const reasoning = candidate.reasoning || (answer?.candidate.reasoning ?? '');
   const hasSteps = candidate.steps.length > 0 || prose.trim().length > 0;
   const canInsert = answer !== null && answer.cells.length > 0;
   return (
@@ -148,6 +150,12 @@ export function CandidateView(props: {
         <p className="jp-Pachinco-candidate-label">
           Answer {index + 1} of {count}
         </p>
+      )}
+      {reasoning.trim().length > 0 && (
+        <details className="jp-Pachinco-reasoning">
+          <summary>Thinking</summary>
+          <pre className="jp-Pachinco-raw">{reasoning.trim()}</pre>
+        </details>
       )}
       {hasSteps ? (
         <RenderedMarkdown

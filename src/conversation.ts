@@ -20,6 +20,8 @@ export const MAX_STORED_TURNS = 200;
 export interface ICandidateView {
   /** The raw text so far, shown until steps are known. */
   text: string;
+  /** A reasoning model's thinking so far, shown apart from the answer. */
+  reasoning: string;
   steps: IStep[];
   answer: IAnswerEvent | null;
 }
@@ -73,6 +75,11 @@ export function applyEvent(turn: IChatTurn, event: GenerateEvent): IChatTurn {
         ...c,
         text: c.text + event.text
       }));
+    case 'reasoning':
+      return updateCandidate(turn, event.index, c => ({
+        ...c,
+        reasoning: c.reasoning + event.text
+      }));
     case 'steps':
       return updateCandidate(turn, event.index, c => ({
         ...c,
@@ -108,7 +115,7 @@ function updateCandidate(
 ): IChatTurn {
   const candidates = [...turn.candidates];
   while (candidates.length <= index) {
-    candidates.push({ text: '', steps: [], answer: null });
+    candidates.push({ text: '', reasoning: '', steps: [], answer: null });
   }
   candidates[index] = change(candidates[index]);
   return { ...turn, candidates };

@@ -4,6 +4,7 @@ const EVENT_TYPES = new Set([
   'context',
   'loading',
   'delta',
+  'reasoning',
   'steps',
   'answer',
   'ranking_started',

@@ -57,6 +57,8 @@ export interface ICandidate {
   steps: IStep[];
   code: string;
   prose: string;
+  /** A reasoning model's thinking, apart from the answer ('' when it did not think aloud). */
+  reasoning?: string;
 }
 
 /**
@@ -86,6 +88,15 @@ export interface ILoadingEvent {
 
 export interface IDeltaEvent {
   type: 'delta';
+  index: number;
+  text: string;
+}
+
+/**
+ * New thinking of a reasoning model: shown apart, never part of the answer.
+ */
+export interface IReasoningEvent {
+  type: 'reasoning';
   index: number;
   text: string;
 }
@@ -158,6 +169,7 @@ export type GenerateEvent =
   | IContextEvent
   | ILoadingEvent
   | IDeltaEvent
+  | IReasoningEvent
   | IStepsEvent
   | IAnswerEvent
   | IRankingStartedEvent

@@ -80,6 +80,20 @@ XSS_ANSWER = (
     "That is all.\n"
 )
 
+# A reasoning model: its thinking (with a draft that is not the answer) in the server's
+# reasoning field, then the answer.
+THINKING = (
+    "The user wants the mean price. A first draft:\n"
+    "```python\ndraft_total = orders['price'].sum()\n```\n"
+    "No: that is the total. The mean is what they asked for."
+)
+THOUGHTFUL = (
+    Behaviour(
+        words=pieces(explained(("Average the prices", "orders['price'].mean()"))),
+        reasoning=pieces(THINKING),
+    ),
+)
+
 NO_RULE = "This request matched no scripted rule: no code here."
 
 #: First match wins: the fix rule comes before the intents its prompt may quote.
@@ -93,6 +107,7 @@ RULES: tuple[Rule, ...] = (
     Rule("Problem: price with tax", answer(BROKEN)),
     Rule("Problem: count the orders slowly", answer(SLOW, delay_s=0.25)),
     Rule("Problem: show the data", answer(XSS_ANSWER)),
+    Rule("Problem: mean price, after some thought", THOUGHTFUL),
 )
 
 DEFAULT: list[Behaviour] = [Behaviour(words=(NO_RULE,))]

@@ -9,6 +9,7 @@ BackendError
 │   ├── ModelNotFound         the model is neither a local folder nor downloadable
 │   └── ModelLoadError        the files exist but the model could not be loaded
 │       └── ModelOutOfMemory  the weights loaded but the context (KV cache) did not fit
+├── ChatTemplateError         the model's own chat template cannot render the chat
 ├── GenerationError           the in-process model failed while generating
 └── ServerError               an OpenAI-compatible server failed us
     ├── ServerUnreachable     connection refused, DNS failure, TLS failure
@@ -58,6 +59,11 @@ class ModelLoadError(ModelError):
 
 class ModelOutOfMemory(ModelLoadError):
     """The model could not get the memory it needs (e.g. a context length far too long)."""
+
+
+class ChatTemplateError(BackendError):
+    """The model's own chat template cannot render the messages, even with the system role
+    folded into the first user turn (the message says which model and why)."""
 
 
 class GenerationError(BackendError):

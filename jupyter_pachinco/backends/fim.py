@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..backends.protocol import ControlToken, PromptPart
+
 
 @dataclass(frozen=True)
 class FimFamily:
@@ -32,8 +34,14 @@ class FimFamily:
     stops: tuple[str, ...]
 
     def prompt(self, before: str, after: str) -> str:
-        """The PSM prompt: the model continues it with the middle."""
+        """The PSM prompt as text: the model continues it with the middle."""
         return f"{self.prefix}{before}{self.suffix}{after}{self.middle}"
+
+    def prompt_parts(self, before: str, after: str) -> tuple[PromptPart, ...]:
+        """The PSM prompt with its markers as control tokens and the code as plain text, so a
+        cell that holds a marker's characters cannot move the hole."""
+        prefix, suffix, middle = (ControlToken(token) for token in self.tokens)
+        return (prefix, before, suffix, after, middle)
 
     @property
     def tokens(self) -> tuple[str, str, str]:

@@ -9,7 +9,8 @@ token, and the lock is released as soon as the current token is done.
 
 Chat requests go through the GGUF's own chat template (``tokenizer.chat_template`` in its
 metadata, rendered by llama-cpp-python's `Jinja2ChatFormatter`); a base model without one gets a
-plain ``Role: text`` transcript. Raw prompts are continued as they are.
+plain ``Role: text`` transcript. Raw prompts are continued as they are. Either way only the
+product's markers become control tokens (see `llamacpp_prompts`).
 
 Each generated token's log-probability is read from the logits llama.cpp computed for it, and
 reported on `CandidateFinished.logprobs`.
@@ -21,10 +22,12 @@ import dataclasses
 import math
 import random
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .control_tokens import EncodedPrompt
 from .errors import BackendError, GenerationError, InvalidRequest
 from .llamacpp_loading import LoadedGGUF, resolve_gguf, shared_gguf
+from .llamacpp_prompts import encode_gguf_prompt
 from .llamacpp_tokens import GGUFTokenCounter, gguf_vocabulary
 from .protocol import Backend, Cancellation, CandidateFinished, Event, GenerationRequest
 from .threaded import Emit, events_from_thread
@@ -40,33 +43,9 @@ if TYPE_CHECKING:
 DEFAULT_N_CTX = 4096
 
 
-def chat_prompt(loaded: LoadedGGUF, request: GenerationRequest) -> tuple[str, bool]:
-    """The prompt text for a chat request, and whether it already holds the BOS token."""
-    messages: list[Any] = [{"role": m.role, "content": m.content} for m in request.messages or ()]
-    template = loaded.llama.metadata.get("tokenizer.chat_template")
-    if not template:  # a base model: a plain transcript is the best it can follow
-        turns = [f"{m['role'].capitalize()}: {m['content']}" for m in messages]
-        return "\n".join([*turns, "Assistant:"]), False
-    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-    model = loaded.llama._model
-    eos, bos = loaded.llama.token_eos(), loaded.llama.token_bos()
-    formatter = Jinja2ChatFormatter(
-        template=template,
-        eos_token=model.token_get_text(eos) if eos != -1 else "",
-        bos_token=model.token_get_text(bos) if bos != -1 else "",
-    )
-    formatted = formatter(messages=messages)
-    return formatted.prompt, bool(formatted.added_special)
-
-
 def encode_request(loaded: LoadedGGUF, request: GenerationRequest) -> list[int]:
-    """Prompt token ids: raw text as is (with BOS), chat through the model's template."""
-    llama = loaded.llama
-    if request.messages is None:
-        return list(llama.tokenize((request.prompt or "").encode("utf-8"), add_bos=True))
-    text, has_bos = chat_prompt(loaded, request)
-    return list(llama.tokenize(text.encode("utf-8"), add_bos=not has_bos, special=True))
+    """Prompt token ids (see `llamacpp_prompts`): control tokens only from the product."""
+    return encode_gguf_prompt(loaded.vocabulary, request, loaded.path.name).ids
 
 
 class LlamaCppBackend(Backend):
@@ -153,7 +132,8 @@ class LlamaCppBackend(Backend):
     def _generate(self, request: GenerationRequest, cancellation: Cancellation, emit: Emit) -> None:
         loaded = self.loaded(emit)
         with loaded.lock:
-            prompt = encode_request(loaded, request)
+            encoded = encode_gguf_prompt(loaded.vocabulary, request, loaded.path.name)
+            prompt = encoded.ids
             max_new = min(request.max_new_tokens, loaded.n_ctx - len(prompt))
             if max_new < 1:
                 raise InvalidRequest(
@@ -164,19 +144,22 @@ class LlamaCppBackend(Backend):
             groups = [[i] for i in everyone] if request.temperature > 0 else [everyone]
             for indices in groups:
                 seed = _seed_for(request.seed, indices[0])
-                self._candidate(loaded, request, prompt, max_new, indices, seed, cancellation, emit)
+                self._candidate(
+                    loaded, request, encoded, max_new, indices, seed, cancellation, emit
+                )
 
     def _candidate(
         self,
         loaded: LoadedGGUF,
         request: GenerationRequest,
-        prompt: list[int],
+        encoded: EncodedPrompt,
         max_new: int,
         indices: list[int],
         seed: int,
         cancellation: Cancellation,
         emit: Emit,
     ) -> None:
+        prompt = encoded.ids
         logprobs: list[float] = []
 
         def emit_with_logprobs(event: Event) -> None:
@@ -187,8 +170,16 @@ class LlamaCppBackend(Backend):
         def decode(tokens: list[int]) -> str:
             return str(loaded.llama.detokenize(tokens).decode("utf-8", errors="replace"))
 
+        controls = loaded.vocabulary.controls
+        ends = loaded.end_tokens | {controls[t] for t in request.stop_tokens if t in controls}
         tracker = CandidateTracker(
-            indices, len(prompt), request.stop, loaded.end_tokens, decode, emit_with_logprobs
+            indices,
+            len(prompt),
+            request.stop,
+            ends,
+            decode,
+            emit_with_logprobs,
+            thinking=encoded.thinking,
         )
         if cancellation.cancelled:
             tracker.finish_all("cancelled")

@@ -20,10 +20,14 @@ import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from jinja2 import TemplateError
+
 from .errors import ConfigurationError, ModelLoadError, ModelNotFound, ModelOutOfMemory
+from .llamacpp_prompts import GGUFVocabulary
 from .protocol import LoadingProgress
 
 Report = Callable[[LoadingProgress], None]
@@ -139,6 +143,11 @@ class LoadedGGUF:
     logits_all: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    @cached_property
+    def vocabulary(self) -> GGUFVocabulary:
+        """The model's tokenizer as prompt encoding needs it (control tokens found once)."""
+        return GGUFVocabulary(self.llama)
+
 
 def _quiet_log(level: int, text: bytes, user_data: Any) -> None:
     _log.debug("%s", text.decode("utf-8", errors="replace").rstrip())
@@ -175,11 +184,10 @@ def _load(path: Path, n_ctx: int, n_threads: int, draft: int, report: Report) ->
         options["draft_model"] = LlamaPromptLookupDecoding(num_pred_tokens=draft)
     # verbose=True keeps llama-cpp-python from swapping file descriptors 1 and 2 (unsafe in a
     # server or a kernel); its few Python prints are caught here, the C log goes to logging.
-    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
-        try:
-            llama = llama_cpp.Llama(model_path=str(path), **options)
-        except ValueError as exc:
-            raise _load_error(path, n_ctx, exc) from exc
+    try:
+        llama = open_llama(path, **options)
+    except ValueError as exc:
+        raise _load_error(path, n_ctx, exc) from exc
     llama.verbose = False
     vocab = llama._model.vocab
     end_tokens = {t for t in range(llama.n_vocab()) if llama_cpp.llama_vocab_is_eog(vocab, t)}
@@ -187,6 +195,23 @@ def _load(path: Path, n_ctx: int, n_threads: int, draft: int, report: Report) ->
     loaded = LoadedGGUF(llama, path, int(llama.n_ctx()), end_tokens, logits_all=draft > 0)
     _alive.add(loaded)
     return loaded
+
+
+def open_llama(path: Path, **options: Any) -> Any:
+    """``llama_cpp.Llama(model_path=path, **options)``, its Python prints caught. Raises
+    `ModelLoadError` for a chat template Jinja cannot read: llama-cpp-python compiles every
+    template in the metadata while loading, even for a vocabulary alone."""
+    import llama_cpp
+
+    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            return llama_cpp.Llama(model_path=str(path), **options)
+        except TemplateError as exc:
+            raise ModelLoadError(
+                f"llama.cpp could not load {path.name}: its chat template "
+                f"(tokenizer.chat_template) is not a template Jinja can read ({exc}). Fix the "
+                "template in the GGUF metadata, or use another GGUF of the model."
+            ) from exc
 
 
 def _load_error(path: Path, n_ctx: int, exc: ValueError) -> Exception:

@@ -3,14 +3,12 @@ vocabulary (for the FIM family the model speaks)."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import threading
 from pathlib import Path
 from typing import Any
 
 from .errors import ModelLoadError
-from .llamacpp_loading import check_gguf_file, silence_llama_cpp
+from .llamacpp_loading import check_gguf_file, open_llama, silence_llama_cpp
 
 
 class GGUFTokenCounter:
@@ -39,17 +37,14 @@ class GGUFTokenCounter:
 def vocabulary_model(path: Path) -> Any:
     """llama.cpp's model of ``path`` with its vocabulary only (no weights, no context);
     `ModelLoadError` when the file cannot be read."""
-    import llama_cpp
-
     silence_llama_cpp()
-    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
-        try:
-            return llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=True)
-        except ValueError as exc:
-            raise ModelLoadError(
-                f"llama.cpp could not read the tokenizer of {str(path)!r}: the file "
-                f"is truncated or corrupt ({exc})."
-            ) from exc
+    try:
+        return open_llama(path, vocab_only=True, verbose=True)
+    except ValueError as exc:
+        raise ModelLoadError(
+            f"llama.cpp could not read the tokenizer of {str(path)!r}: the file "
+            f"is truncated or corrupt ({exc})."
+        ) from exc
 
 
 def gguf_vocabulary(path: Path) -> list[str]:

@@ -33,6 +33,7 @@ from .protocol import (
     TextDelta,
     Usage,
 )
+from .reasoning import ReasoningSplitter
 from .settings import public_url
 from .stops import StopTrimmer
 
@@ -51,6 +52,16 @@ SERVED_NAME_HINTS = {
     "starcoder": ("starcoder",),
     "deepseek": ("deepseek-coder",),
 }
+
+
+def _reasoning_of(delta: Any) -> str:
+    """A chat delta's reasoning text, in the fields servers use for it: ``reasoning_content``
+    (DeepSeek, vLLM, llama.cpp's server) or ``reasoning`` (vLLM, Ollama, OpenRouter)."""
+    for name in ("reasoning_content", "reasoning"):
+        value = getattr(delta, name, None) if delta is not None else None
+        if isinstance(value, str) and value:
+            return value
+    return ""
 
 
 def _finish_reason(reported: str | None) -> FinishReason:
@@ -224,7 +235,7 @@ class OpenAIBackend(Backend):
         if request.messages is None:
             if request.suffix is not None:
                 common["suffix"] = request.suffix
-            return await client.completions.create(prompt=request.prompt or "", **common)
+            return await client.completions.create(prompt=request.prompt_text, **common)
         messages: Any = [{"role": m.role, "content": m.content} for m in request.messages]
         return await client.chat.completions.create(messages=messages, **common)
 
@@ -274,6 +285,7 @@ class _Answer:
     def __init__(self, indices: list[int], stops: tuple[str, ...]) -> None:
         self.indices = indices
         self.trimmers = {k: StopTrimmer(stops) for k in range(len(indices))}
+        self.splitters = {k: ReasoningSplitter() for k in range(len(indices))}
         self.reasons: dict[int, FinishReason] = {}
         self.seen: set[int] = set()
         self.usage: Any = None
@@ -290,9 +302,8 @@ class _Answer:
             delta = getattr(choice, "delta", None)
             text = (delta.content if delta is not None else choice.text) or ""
             if k not in self.reasons:
-                safe = self.trimmers[k].feed(text)
-                if safe:
-                    events.append(TextDelta(self.indices[k], safe))
+                thought, text = self.splitters[k].feed(text)
+                events += self._send(k, _reasoning_of(delta) + thought, text)
                 if self.trimmers[k].stopped:
                     self.reasons[k] = "stop"
                 elif choice.finish_reason:
@@ -308,10 +319,22 @@ class _Answer:
             )
         events: list[Event] = []
         for k in sorted(self.seen):
+            if not self.trimmers[k].stopped:
+                events += self._send(k, *self.splitters[k].flush())
             rest = self.trimmers[k].flush()
             if rest:
                 events.append(TextDelta(self.indices[k], rest))
             events.append(CandidateFinished(self.indices[k], self.reasons[k], self._usage()))
+        return events
+
+    def _send(self, k: int, reasoning: str, answer: str) -> list[Event]:
+        """Reasoning as it is, the answer through the stop strings."""
+        events: list[Event] = []
+        if reasoning:
+            events.append(TextDelta(self.indices[k], reasoning, reasoning=True))
+        safe = self.trimmers[k].feed(answer)
+        if safe:
+            events.append(TextDelta(self.indices[k], safe))
         return events
 
     def _usage(self) -> Usage:

@@ -40,15 +40,37 @@ class ChatMessage:
 
 
 @dataclass(frozen=True)
+class ControlToken:
+    """A control token that the product writes into a raw prompt (a FIM marker), by its text.
+
+    In-process backends send it as the model's one control token of that text; every other
+    part of a prompt is plain text, tokenized with special-token parsing off, so that text
+    from cells or values can never become a control token (see `control_tokens`)."""
+
+    text: str
+
+
+PromptPart = str | ControlToken
+
+
+@dataclass(frozen=True)
 class GenerationRequest:
     """What to generate: a raw prompt to continue, or chat messages to answer.
+
+    ``prompt`` is plain text, or a tuple of plain text and `ControlToken` parts (a FIM
+    prompt); `prompt_text` joins them for servers that tokenize the text themselves. Chat
+    message contents are always plain text: only the chat template writes control tokens.
 
     ``suffix`` is the text after the insertion point, for servers whose completions endpoint
     fills in the middle itself (OpenAI-compatible ``suffix``). In-process backends have no such
     endpoint and do not read it: the completion service sends it only to the ``openai`` one.
+
+    ``stop_tokens``: control tokens (by their text, e.g. ``<|fim_pad|>``) that end a candidate
+    when the model generates them. In-process backends match them by token id, never by text
+    (the same characters inside code are data); servers stop at their own end tokens.
     """
 
-    prompt: str | None = None
+    prompt: str | tuple[PromptPart, ...] | None = None
     messages: tuple[ChatMessage, ...] | None = None
     n: int = 1
     max_new_tokens: int = 256
@@ -57,6 +79,7 @@ class GenerationRequest:
     stop: tuple[str, ...] = ()
     seed: int | None = None
     suffix: str | None = None
+    stop_tokens: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         problem = request_problem(self)
@@ -66,6 +89,18 @@ class GenerationRequest:
     @property
     def is_chat(self) -> bool:
         return self.messages is not None
+
+    @property
+    def prompt_parts(self) -> tuple[PromptPart, ...]:
+        """The raw prompt as parts (a plain text prompt is one part; () for chat)."""
+        if self.prompt is None:
+            return ()
+        return (self.prompt,) if isinstance(self.prompt, str) else self.prompt
+
+    @property
+    def prompt_text(self) -> str:
+        """The raw prompt as one text, control tokens written out ("" for chat)."""
+        return "".join(p if isinstance(p, str) else p.text for p in self.prompt_parts)
 
 
 def request_problem(request: GenerationRequest) -> str | None:
@@ -84,8 +119,12 @@ def request_problem(request: GenerationRequest) -> str | None:
         return f"`top_p` must be in (0, 1] (got {request.top_p})."
     if request.suffix is not None and request.prompt is None:
         return "A `suffix` goes with a raw `prompt`, not with chat messages."
-    if any(not stop for stop in request.stop):
+    if any(not stop for stop in (*request.stop, *request.stop_tokens)):
         return "Stop strings must not be empty."
+    if not isinstance(request.prompt, str | None) and any(
+        not isinstance(part, str | ControlToken) for part in request.prompt
+    ):
+        return "A prompt's parts are text or `ControlToken`s."
     return None
 
 
@@ -108,10 +147,12 @@ class LoadingProgress:
 
 @dataclass(frozen=True)
 class TextDelta:
-    """New text for candidate ``index``."""
+    """New text for candidate ``index``; ``reasoning``: the model's thinking (a reasoning
+    model's ``<think>`` section or a server's reasoning field), never part of the answer."""
 
     index: int
     text: str
+    reasoning: bool = False
 
 
 @dataclass(frozen=True)
@@ -158,11 +199,13 @@ class Cancellation:
 
 @dataclass
 class Completion:
-    """The whole answer of a generation, candidate by candidate."""
+    """The whole answer of a generation, candidate by candidate (``reasonings``: each
+    candidate's thinking, apart from its text)."""
 
     texts: list[str]
     finish_reasons: list[FinishReason | None]
     usages: list[Usage]
+    reasonings: list[str] = field(default_factory=list)
 
 
 class Generation:
@@ -175,6 +218,7 @@ class Generation:
         self._events = events
         self._cancellation = cancellation
         self.texts = [""] * request.n
+        self.reasonings = [""] * request.n
         self.finish_reasons: list[FinishReason | None] = [None] * request.n
         self.usages = [Usage()] * request.n
 
@@ -195,7 +239,9 @@ class Generation:
         return event
 
     def _record(self, event: Event) -> None:
-        if isinstance(event, TextDelta):
+        if isinstance(event, TextDelta) and event.reasoning:
+            self.reasonings[event.index] += event.text
+        elif isinstance(event, TextDelta):
             self.texts[event.index] += event.text
         elif isinstance(event, CandidateFinished):
             self.finish_reasons[event.index] = event.reason
@@ -205,7 +251,9 @@ class Generation:
         """Run to the end and return every candidate's text, finish reason and usage."""
         async for _ in self:
             pass
-        return Completion(list(self.texts), list(self.finish_reasons), list(self.usages))
+        return Completion(
+            list(self.texts), list(self.finish_reasons), list(self.usages), list(self.reasonings)
+        )
 
     async def aclose(self) -> None:
         """Stop early: cancel, then let the backend release what it holds."""

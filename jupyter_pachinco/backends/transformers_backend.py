@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .control_tokens import EncodedPrompt
 from .errors import BackendError, GenerationError
 from .protocol import (
     Backend,
@@ -26,9 +27,11 @@ from .protocol import (
     TextDelta,
     Usage,
 )
+from .reasoning import ReasoningSplitter
 from .stops import StopTrimmer
 from .threaded import Emit, events_from_thread
 from .transformers_loading import LoadedModel, choose_device, choose_dtype, shared_model
+from .transformers_prompts import encode_hf_prompt
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +45,19 @@ if TYPE_CHECKING:
 class _Candidate:
     index: int
     trimmer: StopTrimmer
+    splitter: ReasoningSplitter
     tokens: list[int] = field(default_factory=list)
     text: str = ""
     reason: FinishReason | None = None
 
 
 class CandidateTracker:
-    """Turns the growing token rows of one `generate` call into events (pure, no torch)."""
+    """Turns the growing token rows of one `generate` call into events (pure, no torch).
+
+    A candidate ends at one of ``end_tokens`` (ids: the model's end of generation and the
+    request's control-token stops), or at a stop string in its answer text. ``thinking``: the
+    prompt opened a thinking section, so the text starts as reasoning (`ReasoningSplitter`).
+    """
 
     def __init__(
         self,
@@ -58,8 +67,12 @@ class CandidateTracker:
         end_tokens: set[int],
         decode: Callable[[list[int]], str],
         emit: Emit,
+        *,
+        thinking: bool = False,
     ) -> None:
-        self.candidates = [_Candidate(index, StopTrimmer(stops)) for index in indices]
+        self.candidates = [
+            _Candidate(index, StopTrimmer(stops), ReasoningSplitter(thinking)) for index in indices
+        ]
         self.prompt_tokens = prompt_tokens
         self._end_tokens = end_tokens
         self._decode = decode
@@ -83,14 +96,21 @@ class CandidateTracker:
             text = self._decode(candidate.tokens)
             if text.endswith("\ufffd"):
                 return  # half of a multi-byte character: wait for the rest
-        safe = candidate.trimmer.feed(text[len(candidate.text) :])
+        self._send(candidate, *candidate.splitter.feed(text[len(candidate.text) :]))
         candidate.text = text
-        if safe:
-            self._emit(TextDelta(candidate.index, safe))
         if candidate.trimmer.stopped or ended is not None:
             self._finish(candidate, "stop")
 
+    def _send(self, candidate: _Candidate, reasoning: str, answer: str) -> None:
+        if reasoning:
+            self._emit(TextDelta(candidate.index, reasoning, reasoning=True))
+        safe = candidate.trimmer.feed(answer)
+        if safe:
+            self._emit(TextDelta(candidate.index, safe))
+
     def _finish(self, candidate: _Candidate, reason: FinishReason) -> None:
+        if not candidate.trimmer.stopped:
+            self._send(candidate, *candidate.splitter.flush())
         rest = candidate.trimmer.flush()
         if rest:
             self._emit(TextDelta(candidate.index, rest))
@@ -125,17 +145,8 @@ def _stopping_criterion(
 
 
 def encode_request(loaded: LoadedModel, request: GenerationRequest) -> list[int]:
-    """Prompt token ids: raw text as is, chat through the model's template when it has one."""
-    tokenizer = loaded.tokenizer
-    if request.messages is None:
-        return list(tokenizer(request.prompt)["input_ids"])
-    messages = [{"role": m.role, "content": m.content} for m in request.messages]
-    if getattr(tokenizer, "chat_template", None):
-        text = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-    else:  # a base model: a plain transcript is the best it can follow
-        turns = [f"{m['role'].capitalize()}: {m['content']}" for m in messages]
-        text = "\n".join([*turns, "Assistant:"])
-    return list(tokenizer(text, add_special_tokens=False)["input_ids"])
+    """Prompt token ids (see `transformers_prompts`): control tokens only from the product."""
+    return encode_hf_prompt(loaded.vocabulary, request, loaded.name).ids
 
 
 class TransformersBackend(Backend):
@@ -214,14 +225,15 @@ class TransformersBackend(Backend):
     def _generate(self, request: GenerationRequest, cancellation: Cancellation, emit: Emit) -> None:
         loaded = self._loaded(emit)
         with loaded.lock:  # one generation at a time per model: the CPU is the bottleneck anyway
-            prompt = encode_request(loaded, request)
+            encoded = encode_hf_prompt(loaded.vocabulary, request, self.model)
+            prompt = encoded.ids
             # Prompt lookup works on a batch of one: samples then go one after the other.
             # Greedy candidates are all the same answer, computed once.
             one_by_one = self.prompt_lookup and request.temperature > 0
             everyone = list(range(request.n))
             groups = [[i] for i in everyone] if one_by_one else [everyone]
             for indices in groups:
-                tracker = self._tracker(loaded, request, indices, len(prompt), emit)
+                tracker = self._tracker(loaded, request, indices, encoded, emit)
                 if cancellation.cancelled:
                     tracker.finish_all("cancelled")
                     continue
@@ -233,12 +245,14 @@ class TransformersBackend(Backend):
         loaded: LoadedModel,
         request: GenerationRequest,
         indices: list[int],
-        prompt_tokens: int,
+        encoded: EncodedPrompt,
         emit: Emit,
     ) -> CandidateTracker:
         tokenizer = loaded.tokenizer
         end = loaded.model.generation_config.eos_token_id
         end_tokens = set(end if isinstance(end, list) else [end] if end is not None else [])
+        controls = loaded.vocabulary.controls
+        end_tokens |= {controls[text] for text in request.stop_tokens if text in controls}
 
         def decode(tokens: list[int]) -> str:
             text: str = tokenizer.decode(
@@ -246,7 +260,15 @@ class TransformersBackend(Backend):
             )
             return text
 
-        return CandidateTracker(indices, prompt_tokens, request.stop, end_tokens, decode, emit)
+        return CandidateTracker(
+            indices,
+            len(encoded.ids),
+            request.stop,
+            end_tokens,
+            decode,
+            emit,
+            thinking=encoded.thinking,
+        )
 
     def _run_batch(
         self,

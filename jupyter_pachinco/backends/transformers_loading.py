@@ -8,11 +8,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigurationError, ModelLoadError, ModelNotFound
 from .protocol import LoadingProgress
+from .transformers_prompts import HFVocabulary
 
 Report = Callable[[LoadingProgress], None]
 
@@ -50,13 +52,20 @@ def choose_dtype(requested: str, device: str, bfloat16_supported: bool) -> str:
 
 @dataclass
 class LoadedModel:
-    """A model ready to generate; `lock` serializes generations on it."""
+    """A model ready to generate; `lock` serializes generations on it; ``name`` is the model
+    setting it was loaded for."""
 
     model: Any
     tokenizer: Any
     device: str
     dtype: str
     lock: threading.Lock = field(default_factory=threading.Lock)
+    name: str = ""
+
+    @cached_property
+    def vocabulary(self) -> HFVocabulary:
+        """The tokenizer as prompt encoding needs it (its control tokens found once)."""
+        return HFVocabulary(self.tokenizer)
 
 
 _shared: dict[tuple[str, str, str], LoadedModel] = {}
@@ -121,7 +130,7 @@ def _load(folder: Path, model: str, device: str, dtype: str, report: Report) -> 
             f"The model files of {model!r} in {folder} could not be loaded: {exc}"
         ) from exc
     report(LoadingProgress("ready", f"{model} is ready on {device}", 1.0))
-    return LoadedModel(weights, tokenizer, device, dtype)
+    return LoadedModel(weights, tokenizer, device, dtype, name=model)
 
 
 def shared_model(

@@ -2,7 +2,12 @@
 
 Rules, in order:
 
-1. FIM control tokens and anything after them go (a model that runs on past its middle);
+1. FIM control tokens and end-of-turn markers and anything after them go (a model that runs
+   on past its middle), unless they are data: inside a string literal or a comment of the cell
+   (``html.replace("</s>", "")``, see `prompting.markers`); then what chat models add around
+   code goes: a fence and prose before it, and a restatement of the text before the cursor
+   (`chat_habits`: each reading, with and without it, goes through the rules below, and the
+   parse check picks, the reading without the restatement first);
 2. it stops at the end of the block: at a line indented less than the cursor's line (no deeper
    than it, when the cursor's line opens a block with ``:``), at a blank line when the cursor
    is at the top level, and at a new cell header;
@@ -31,9 +36,13 @@ import ast
 import re
 
 from ..backends.fim import FIM_FAMILIES
+from ..prompting.answer_text import END_OF_TURN
+from ..prompting.markers import find_marker
+from .chat_habits import restatements, still_restating, without_fence
 
 _CONTROL = tuple(
-    token for family in FIM_FAMILIES.values() for token in (*family.tokens, *family.stops)
+    {token for family in FIM_FAMILIES.values() for token in (*family.tokens, *family.stops)}
+    | set(END_OF_TURN)
 )
 _INCOMPLETE = (
     "was never closed",
@@ -58,23 +67,31 @@ def clean_suggestion(
     (the active cell's text); "" when nothing is worth showing. ``final`` is False while the
     text is still streaming: then the parse check (rule 6) is left for the end. ``truncated``:
     the model stopped at its token limit, not at its own end (rule 7)."""
-    text = _cut_at_control(text)
-    text = _within_block(text, before)
-    if after.split("\n", 1)[0].strip():
-        text = text.split("\n", 1)[0]
-    cuts = _without_repeats(text, after)
-    truncated = truncated or any(len(c) > max_chars for c in cuts)
-    candidates = [c[:max_chars] for c in cuts]
-    candidates = [c for c in candidates if c.strip()]
+    text = without_fence(_cut_at_control(text, before), final=final)
+    if not final and still_restating(text, before):
+        return ""
+    groups = [_cuts(variant, before, after) for variant in restatements(text, before)]
+    truncated = truncated or any(len(c) > max_chars for group in groups for c in group)
+    groups = [[c[:max_chars] for c in group if c[:max_chars].strip()] for group in groups]
+    candidates = [c for group in groups for c in group]
     if not candidates:
         return ""
-    if not final:
-        return candidates[-1]
+    if not final:  # the most restated text taken away, its shortest cut
+        return next(group[-1] for group in groups if group)
     for check in (_parses, parses_or_incomplete):
         for candidate in candidates:
             if check(before + candidate + after):
                 return candidate
     return _sound_start(candidates[0], before, after) if truncated else ""
+
+
+def _cuts(text: str, before: str, after: str) -> list[str]:
+    """Rules 2-4 for one reading of the text: its block, one line before text on the cursor's
+    line, and the ways not to repeat the text after the cursor, longest first."""
+    text = _within_block(text, before)
+    if after.split("\n", 1)[0].strip():
+        text = text.split("\n", 1)[0]
+    return _without_repeats(text, after)
 
 
 _WORD = re.compile(r"\w")
@@ -113,13 +130,11 @@ def _without_repeats(text: str, after: str) -> list[str]:
     return sorted(cuts, key=len, reverse=True)
 
 
-def _cut_at_control(text: str) -> str:
-    cut = len(text)
-    for token in _CONTROL:
-        found = text.find(token)
-        if found != -1:
-            cut = min(cut, found)
-    return text[:cut]
+def _cut_at_control(text: str, before: str) -> str:
+    """``text`` up to the first control token or end-of-turn marker that is not data in the
+    cell (``before`` + ``text``: a string that the cursor is in counts)."""
+    found = find_marker(before + text, _CONTROL, start=len(before), code=True)
+    return text if found is None else text[: found[0] - len(before)]
 
 
 def _indent(line: str) -> int:

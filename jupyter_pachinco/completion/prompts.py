@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..backends.fim import FimFamily
+from ..backends.protocol import PromptPart
 from ..context.cells import CELL_HEADER, CELL_MARKER, ContextCell, format_cell, structure_cells
 from ..context.schema import SCHEMA_HEADER, place_schema_cells, render_schema_text
 
@@ -61,13 +62,19 @@ class CompletionContext:
 
 @dataclass(frozen=True)
 class CompletionPrompt:
-    """A prompt ready for a backend: ``suffix`` is set only in ``suffix`` mode."""
+    """A prompt ready for a backend: ``suffix`` is set only in ``suffix`` mode.
+
+    ``prompt`` is its text; ``parts`` the same with the FIM markers as control tokens (what
+    in-process backends tokenize). ``stop`` holds plain stop strings, ``stop_tokens`` the
+    control tokens that end a middle (matched by token id, never by text)."""
 
     prompt: str
     suffix: str | None
     stop: tuple[str, ...]
     mode: CompletionMode
     family: str | None = None
+    parts: tuple[PromptPart, ...] = ()
+    stop_tokens: tuple[str, ...] = ()
 
 
 def assemble_context(
@@ -139,10 +146,14 @@ def build_prompt(
         return CompletionPrompt(
             prompt=family.prompt(context.before, context.after),
             suffix=None,
-            stop=(*family.stops, CELL_STOP),
+            stop=(CELL_STOP,),
             mode="fim",
             family=family.name,
+            parts=family.prompt_parts(context.before, context.after),
+            stop_tokens=family.stops,
         )
     if mode == "suffix":
-        return CompletionPrompt(context.before, context.after, (CELL_STOP,), "suffix")
-    return CompletionPrompt(context.before, None, (CELL_STOP,), "prefix")
+        return CompletionPrompt(
+            context.before, context.after, (CELL_STOP,), "suffix", parts=(context.before,)
+        )
+    return CompletionPrompt(context.before, None, (CELL_STOP,), "prefix", parts=(context.before,))

@@ -326,10 +326,13 @@ def _short(value: object, depth: int = 1) -> str:
     """A bounded one-line summary; never the repr of a whole big container."""
     pd = sys.modules.get("pandas")
     np = sys.modules.get("numpy")
-    if pd is not None and isinstance(value, (pd.DataFrame, pd.Series, pd.Index)):
+    if pd is not None and isinstance(value, pd.DataFrame):
         return f"{type(value).__name__}(shape={value.shape})"
-    if np is not None and isinstance(value, np.ndarray):
-        return f"ndarray(shape={value.shape}, dtype={value.dtype})"
+    if np is not None and isinstance(value, np.ndarray) and value.ndim == 0:
+        return _short(value[()], depth)
+    arrays = (pd.Series, pd.Index, pd.api.extensions.ExtensionArray) if pd is not None else ()
+    if (np is not None and isinstance(value, np.ndarray)) or isinstance(value, arrays):
+        return _short_array(value, depth + 1)
     if isinstance(value, (bytes, bytearray)):
         return _cut(repr(value[: MAX_TEXT // 2]) + ("..." if len(value) > MAX_TEXT // 2 else ""))
     if isinstance(value, (list, tuple, set, frozenset, dict)):
@@ -337,6 +340,23 @@ def _short(value: object, depth: int = 1) -> str:
     if isinstance(value, str) or _is_scalar(value):
         return _cut(repr(_safe_value(value)))
     return _cut(repr(value))
+
+
+def _short_array(value: Any, depth: int) -> str:
+    """An array in a cell (``groupby(...).unique()`` gives them) by its first elements, as a
+    list: ``['x', 'y']``, ``[1, 2, 3, ...] (length 40)``; rows of a 2-D array likewise."""
+    length = len(value)
+    if depth <= 0:
+        return f"[...] (length {length})"
+    pd = sys.modules.get("pandas")
+    head = value.iloc[:MAX_ITEMS] if pd is not None and isinstance(value, pd.Series) else value
+    np = sys.modules.get("numpy")
+    items = [
+        v.item() if np is not None and isinstance(v, np.generic) else v for v in head[:MAX_ITEMS]
+    ]
+    parts = [_short(v, depth - 1) for v in items]
+    more = f", ...] (length {length})" if length > MAX_ITEMS else "]"
+    return _cut(f"[{', '.join(parts)}{more}")
 
 
 def _short_collection(value: Any, depth: int) -> str:

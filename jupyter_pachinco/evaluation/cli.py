@@ -72,11 +72,16 @@ def run_eval_command(args: argparse.Namespace) -> int:
 
 def run_score(args: argparse.Namespace) -> int:
     from ..execution import Limits
+    from ..output_paths import check_apart
     from .dataset import check_predictions_match_dataset, load_dataset, load_predictions
     from .options import ScoringOptions
     from .progress import ProgressBar
     from .scoring import score_predictions
 
+    inputs = {"--dataset": args.dataset, "--predictions": args.predictions}
+    check_apart(
+        {"--output": args.output}, {**inputs, "--artifacts": args.artifacts}, EvaluationError
+    )
     dataset = load_dataset(args.dataset)
     predictions = load_predictions(args.predictions)
     check_predictions_match_dataset(dataset, predictions)
@@ -93,6 +98,7 @@ def run_score(args: argparse.Namespace) -> int:
         workers=args.workers,
         extract_first_cell=not args.no_extract_first_cell,
         mode=args.mode,
+        written=(args.output,),
     )
     progress = None if args.quiet else ProgressBar(sys.stderr)
     report = score_predictions(predictions, args.artifacts, options, progress)
@@ -103,8 +109,12 @@ def run_score(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
+    from ..output_paths import check_apart
     from .dataset import read_json
     from .report import mode_disagreements, render_html_report
+
+    inputs = {"RESULT": args.result, "--dataset": args.dataset}
+    check_apart({"--html": args.html}, inputs, EvaluationError)
 
     result = read_json(args.result)
     if not isinstance(result, dict) or "metrics" not in result or "episodes" not in result:

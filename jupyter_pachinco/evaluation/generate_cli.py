@@ -66,12 +66,14 @@ def run_generate(args: argparse.Namespace) -> int:
     from traitlets.config import Config
 
     from ..backends import build_backend
+    from ..output_paths import check_apart
     from .dataset import read_json
-    from .errors import DatasetError
+    from .errors import DatasetError, EvaluationError
     from .generate import PredictionOptions, check_style, generate_predictions
     from .progress import ProgressBar
 
     check_style(args.style)
+    check_apart({"--output": args.output}, {"--dataset": args.dataset}, EvaluationError)
     dataset = read_json(args.dataset)
     if not isinstance(dataset, list):
         raise DatasetError(f"{args.dataset}: a dataset is a JSON list of episodes")

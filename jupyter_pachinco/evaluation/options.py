@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from ..execution.forks import Limits
@@ -20,3 +21,5 @@ class ScoringOptions:
     context_time_s: float = 120.0
     extract_first_cell: bool = True
     mode: Mode = "official"
+    #: What the run writes (``--output``): never copied into a turn's work folder.
+    written: tuple[Path, ...] = ()

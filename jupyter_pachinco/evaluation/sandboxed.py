@@ -73,12 +73,21 @@ def run_policy() -> SandboxPolicy:
     return SandboxPolicy(writable=(os.getcwd(),))
 
 
-def copy_work_folder(source: Path, target: Path) -> None:
+def copy_work_folder(
+    source: Path,
+    target: Path,
+    ignore: Callable[[str, list[str]], set[str]] | None = None,
+) -> None:
     """Copy files and folders without their permissions and times (the sandbox refuses
-    ``chmod`` and ``utime``, which ``shutil.copytree`` would call), symlinks as links."""
+    ``chmod`` and ``utime``, which ``shutil.copytree`` would call), symlinks as links;
+    ``ignore`` is a ``shutil.copytree`` ``ignore`` (names in a folder not to copy)."""
     target.mkdir()
     for folder, folders, files in os.walk(source):
         here = target / Path(folder).relative_to(source)
+        if ignore is not None:
+            skipped = ignore(folder, [*folders, *files])
+            folders[:] = [name for name in folders if name not in skipped]
+            files = [name for name in files if name not in skipped]
         linked = [name for name in folders if (Path(folder) / name).is_symlink()]
         for name in linked:  # os.walk does not enter them: copied as links
             os.symlink(os.readlink(Path(folder) / name), here / name)

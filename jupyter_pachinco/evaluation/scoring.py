@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ from ..execution.forks import describe_exception
 from ..execution.matching import normalize_value
 from ..execution.official_matching import as_pandas14
 from ..execution.wire import Malformed
+from ..output_paths import Exclusions
 from .arcade_run import (
     REFERENCE_VALUE_PREFIX,
     HypothesisJob,
@@ -117,13 +118,14 @@ class TurnJob:
     mode: Mode
     #: The folder this worker may write beneath (its sandbox allows nothing else).
     scratch_root: str | None = None
+    written: Exclusions = field(default_factory=lambda: Exclusions(()))
 
     def __call__(self) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="turn-", dir=self.scratch_root) as scratch:
             # A copy, so that hypotheses writing files cannot change the benchmark's data.
             run_dir = Path(scratch) / "work"
-            if self.work_dir.is_dir():
-                copy_work_folder(self.work_dir, run_dir)
+            if self.work_dir.is_dir():  # less the run's own output, should it be in there
+                copy_work_folder(self.work_dir, run_dir, self.written.ignore())
             else:
                 run_dir.mkdir()
             os.chdir(run_dir)
@@ -344,7 +346,10 @@ def _turn_jobs(
             )
         for turn, hypotheses in zip(predicted.episode.turns, predicted.predictions, strict=False):
             codes = tuple(_prepare(code, options) for code in hypotheses)
-            jobs.append(TurnJob(work_dir, turn, codes, options.limits, options.mode))
+            written = Exclusions.of(options.written)
+            jobs.append(
+                TurnJob(work_dir, turn, codes, options.limits, options.mode, written=written)
+            )
     return jobs
 
 

@@ -17,6 +17,11 @@ strict`` use it. The official ARCADE matcher, quirks included, is ``official_mat
 5. A scalar matches a collection holding exactly that one element.
 6. Two numbers match within ``|h - r| <= 1e-5 + 1e-5 * |r|``, the same tolerance for scalars
    and for collection items (relative to the reference); other scalars by ``==``.
+7. *Nested* values: an element that holds several values (a numpy array in a cell, as
+   ``groupby(...).unique()`` gives, or a pandas extension array, as it gives under pandas 3;
+   a list or tuple; a pyarrow list scalar; a Series; a set) is
+   compared element by element, by these rules; dicts (in cells or whole) by their keys and
+   then value by value. Never by an ``==`` whose result is an array.
 
 Anything that cannot be compared (a broken ``__eq__``, an exotic dtype) does not match.
 This module runs inside the user's kernel (``kernel_trials``): standard library, numpy and
@@ -65,6 +70,8 @@ def outputs_match(hypothesis: Any, reference: Any) -> bool:
 def _match(hyp: Any, ref: Any) -> bool:
     if exactly_equal(hyp, ref):
         return True
+    if isinstance(hyp, dict) or isinstance(ref, dict):
+        return _items_match(hyp, ref)
     hyp_is_collection = is_collection(hyp)
     ref_is_collection = is_collection(ref)
     if hyp_is_collection and ref_is_collection:
@@ -210,16 +217,61 @@ def _all_plain_numbers(items: Sequence[Any]) -> bool:
     return all(type(item) in (int, float) for item in items)
 
 
-def _items_match(hyp_item: Any, ref_item: Any) -> bool:
-    if _is_sequence(hyp_item) and _is_sequence(ref_item):
+def _items_match(hyp_item: Any, ref_item: Any, depth: int = 0) -> bool:
+    """Rule 7: elements, nested ones element by element (lists) or key by key (dicts)."""
+    hyp_item, ref_item = nested_value(hyp_item), nested_value(ref_item)
+    if isinstance(hyp_item, list) and isinstance(ref_item, list):
         return value_lists_match(hyp_item, ref_item)
-    if _is_sequence(hyp_item) or _is_sequence(ref_item):
+    if isinstance(hyp_item, dict) and isinstance(ref_item, dict):
+        if depth > MAX_DEPTH or set(hyp_item) != set(ref_item):
+            return False
+        return all(_items_match(hyp_item[k], ref_item[k], depth + 1) for k in ref_item)
+    if isinstance(hyp_item, (list, dict)) or isinstance(ref_item, (list, dict)):
         return False
     return scalars_match(hyp_item, ref_item)
 
 
+MAX_DEPTH = 32
+_FRAMES_AND_ARRAYS: tuple[type, ...] = (
+    pd.Series,
+    pd.Index,
+    pd.DataFrame,
+    pd.api.extensions.ExtensionArray,  # pandas >= 3: `unique()` of text gives ArrowStringArray
+)
+_SEVERAL: tuple[type, ...] = (np.ndarray, *_FRAMES_AND_ARRAYS, tuple, set, frozenset)
+
+
+def nested_value(item: Any, depth: int = 0) -> Any:
+    """An element that holds several values as a plain list (a dict's values likewise),
+    recursively to ``MAX_DEPTH``; any other element as it is. Sets become sorted lists when
+    their items sort. A pyarrow scalar becomes its Python value (without importing pyarrow)."""
+    if _is_arrow_scalar(item):
+        item = item.as_py()
+    if isinstance(item, np.ndarray) and item.ndim == 0:
+        return item[()]
+    if depth > MAX_DEPTH or not isinstance(item, (*_SEVERAL, list, dict)):
+        return item
+    if isinstance(item, dict):
+        return {key: nested_value(value, depth + 1) for key, value in item.items()}
+    if isinstance(item, _FRAMES_AND_ARRAYS):
+        item = np.asarray(item, dtype=object).tolist()
+    elif isinstance(item, np.ndarray):
+        item = item.tolist()
+    elif isinstance(item, (set, frozenset)):
+        item = _sorted_if_possible(list(item))
+    return [nested_value(element, depth + 1) for element in item]
+
+
+def _is_arrow_scalar(item: Any) -> bool:
+    kind = type(item)
+    return kind.__module__.startswith("pyarrow") and hasattr(kind, "as_py")
+
+
 def scalars_match(hyp: Any, ref: Any) -> bool:
-    """Rule 6: numbers within ``1e-5 + 1e-5 * |ref|``, else ``==``; missing = missing."""
+    """Rule 6: numbers within ``1e-5 + 1e-5 * |ref|``, else ``==``; missing = missing.
+    Values that hold several values go by rule 7."""
+    if _holds_several(hyp) or _holds_several(ref):
+        return _items_match(hyp, ref)
     hyp = normalize_value(hyp)
     ref = normalize_value(ref)
     if hyp is _MISSING or ref is _MISSING:
@@ -237,6 +289,12 @@ def scalars_match(hyp: Any, ref: Any) -> bool:
         return bool(hyp == ref)
     except Exception:
         return False
+
+
+def _holds_several(value: Any) -> bool:
+    if isinstance(value, np.ndarray):
+        return value.ndim > 0
+    return isinstance(value, (*_SEVERAL, list, dict)) or _is_arrow_scalar(value)
 
 
 def _is_number(value: Any) -> bool:

@@ -36,7 +36,7 @@ from IPython.display import DisplayHandle, Markdown
 from IPython.display import display as _untyped_display
 
 from ..agent import AgentTask, ScratchError
-from ..assistant import Answer, Assistant, Delta, Done, Loading
+from ..assistant import Answer, Assistant, Delta, Done, Loading, Reasoning
 from ..backends import BackendError
 from ..backends.settings import BackendSettings
 from ..context import Turn, describe_variables_as_json, make_turn
@@ -294,6 +294,7 @@ def _show_stream(events: Any, expected: int) -> Done:
         {"text/plain": "Asking the model..."}, raw=True, display_id=True
     )
     texts = ["" for _ in range(expected)]
+    thoughts = ["" for _ in range(expected)]
     reasons: dict[int, str] = {}
     shown_at = 0.0
     for event in events:
@@ -301,24 +302,32 @@ def _show_stream(events: Any, expected: int) -> Done:
             _update(handle, "")  # the failure is told once, as one line
             raise MagicFailure(event.message)
         if isinstance(event, Done):
-            _update(handle, _stream_text(texts, reasons, final=True))
+            _update(handle, _stream_text(texts, reasons, final=True, thoughts=thoughts))
             return event
         if isinstance(event, Loading):
             percent = f" ({event.fraction:.0%})" if event.fraction is not None else ""
             _update(handle, f"{event.message}{percent}")
         elif isinstance(event, Delta):
             texts[event.index] += event.text
+        elif isinstance(event, Reasoning):
+            thoughts[event.index] += event.text
         elif isinstance(event, Answer):
             reasons[event.index] = event.finish_reason
-        if isinstance(event, Delta | Answer) and time.monotonic() - shown_at >= UPDATE_EVERY_S:
-            _update(handle, _stream_text(texts, reasons, final=False))
+        streamed = isinstance(event, Delta | Reasoning | Answer)
+        if streamed and time.monotonic() - shown_at >= UPDATE_EVERY_S:
+            _update(handle, _stream_text(texts, reasons, final=False, thoughts=thoughts))
             shown_at = time.monotonic()
     raise MagicFailure("the answer ended before it was complete.")
 
 
-def _stream_text(texts: list[str], reasons: dict[int, str], *, final: bool) -> str:
+def _stream_text(
+    texts: list[str], reasons: dict[int, str], *, final: bool, thoughts: list[str]
+) -> str:
+    """The answers so far, each after its thinking (a reasoning model's), set apart."""
     parts = []
     for index, text in enumerate(texts):
+        if thoughts[index].strip():
+            text = f"(thinking)\n{thoughts[index].strip()}\n(end of thinking)\n\n{text}"
         header = f"--- answer {index + 1} of {len(texts)}" if len(texts) > 1 else ""
         reason = reasons.get(index)
         if reason == "length":

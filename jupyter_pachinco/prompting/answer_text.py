@@ -16,20 +16,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-END_OF_TURN = ("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end|>", "<end_of_turn>", "</s>")
-CODE_LANGUAGES = frozenset(
-    {"", "python", "py", "python3", "py3", "ipython", "ipython3", "pycon", "jupyter", "pandas"}
-)
+from .fences import CODE_LANGUAGES, Fence, fence_of, has_fences
+from .markers import find_marker, split_thinking
+from .transcripts import input_code
 
-# CommonMark: up to 3 spaces of indentation, 3+ backticks or tildes, an info string (no
-# backtick in it after a backtick fence); a closing fence has no info string.
-_FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}(?=[^`]*$)|~{3,})[ \t]*(?P<info>.*?)\s*$")
+END_OF_TURN = ("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end|>", "<end_of_turn>", "</s>")
+__all__ = ["CODE_LANGUAGES", "END_OF_TURN", "has_fences"]
 _CELL_HEADER = re.compile(r"^\s*#\s*In\s*\[[^\]\n]*\]\s*:?\s*$")
 _SOLUTION_OR_PROBLEM = re.compile(r"^#\s*(?:Solution|Problem)\s*:", re.IGNORECASE)
 _PROSE_LINE = re.compile(
     r"^(?:[-*+>]|\d+[.)]|\*\*)?\s*[A-Za-z][\w'\u2019-]*\**[,:;!?.]?\**\s+[A-Za-z`*\"'(]"
 )
-_THINKING = re.compile(r"<think>.*?</think>", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -53,67 +50,38 @@ class CleanCode:
     next_cell_began: bool
 
 
-def normalize(text: str) -> tuple[str, bool]:
-    """Unix newlines, no NUL bytes, no thinking sections, cut at an end-of-turn token.
+def normalize(text: str) -> tuple[str, bool, str]:
+    """Unix newlines, no NUL bytes, CodeLlama's tags as fences, no thinking
+    (`markers.split_thinking`), cut at an end-of-turn marker that is not data (`end_of_turn`).
 
-    Returns the text and whether an end-of-turn token was found.
+    Returns the text, whether an end-of-turn marker was found, and the thinking taken out.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    ended = False
-    for token in END_OF_TURN:
-        if token in text:
-            text, ended = text[: text.index(token)], True
-    text = _THINKING.sub("", text)
-    if "<think>" in text:
-        text = text[: text.index("<think>")]
     text = re.sub(r"^\s*\[PYTHON\]\s*$", "```python", text, flags=re.MULTILINE)
     text = re.sub(r"^\s*\[/PYTHON\]\s*$", "```", text, flags=re.MULTILINE)
-    return text, ended
+    text, reasoning = split_thinking(text)
+    found = end_of_turn(text)
+    return (text, False, reasoning) if found is None else (text[:found], True, reasoning)
 
 
-def has_fences(text: str) -> bool:
-    return any(_FENCE.match(line) for line in text.split("\n"))
-
-
-@dataclass(frozen=True)
-class _Fence:
-    indent: int
-    char: str
-    length: int
-    language: str
-
-    def closed_by(self, line: _Fence) -> bool:
-        """CommonMark: the same character, at least as long, and no info string."""
-        return line.char == self.char and line.length >= self.length and not line.language
-
-    def reopened_by(self, line: _Fence) -> bool:
-        """A model habit: a fence line of the same kind tagged with a code language inside an
-        open fence closes it and opens another (a forgotten closing fence). Any other fence
-        line with an info string, and a shorter or other fence, is content."""
-        same_kind = line.char == self.char and line.length >= self.length
-        return same_kind and line.language in CODE_LANGUAGES and bool(line.language)
-
-
-def _fence_of(line: str) -> _Fence | None:
-    match = _FENCE.match(line)
-    if match is None:
-        return None
-    info = match["info"].split()
-    language = info[0].strip("{}.").lower() if info else ""
-    return _Fence(len(match["indent"]), match["fence"][0], len(match["fence"]), language)
+def end_of_turn(text: str) -> int | None:
+    """Where an end-of-turn marker ends ``text``: the first one that is not data (a string,
+    a comment or inline code: see `markers`), or None."""
+    found = find_marker(text, END_OF_TURN)
+    return None if found is None else found[0]
 
 
 def split_segments(text: str) -> list[Segment]:
-    """Prose and fenced code, in order, by CommonMark's fence rules (see ``_FENCE``); content
+    """Prose and fenced code, in order, by CommonMark's fence rules (see ``fences``); content
     lines lose the opening fence's indentation. An unclosed block runs to the end of the text.
     Two model habits are read kindly: a tagged fence line of the same kind inside an open
     fence closes it and opens another, and a lone closing fence after code (code, a bare
     fence, then a remark) closes the code before it."""
     segments: list[Segment] = []
     lines: list[str] = []
-    opened: _Fence | None = None
+    opened: Fence | None = None
     for line in text.split("\n"):
-        fence = _fence_of(line)
+        fence = fence_of(line)
         if opened is None and fence is not None:
             segments.append(Segment("prose", "\n".join(lines)))
             lines, opened = [], fence
@@ -256,17 +224,8 @@ def looks_like_prose(line: str) -> bool:
 
 
 def _without_prompts(lines: list[str]) -> list[str]:
-    """Interactive ``>>>`` prompts removed; in a doctest-like answer, output lines too."""
-    first = next((line for line in lines if line.strip()), "")
-    if not first.startswith(">>>"):
-        return [line[4:] if line.startswith(">>> ") else line for line in lines]
-    kept: list[str] = []
-    for line in lines:
-        if line.startswith((">>> ", "... ")):
-            kept.append(line[4:])
-        elif line in (">>>", "...") or not line.strip():
-            kept.append("")
-    return kept
+    """Console prompts removed (``>>>``, ``In [n]:``); in a transcript, outputs too."""
+    return input_code(lines, looks_like_prose)
 
 
 def _without_headers_and_magics(lines: list[str]) -> list[str]:

@@ -19,7 +19,7 @@ The code of a candidate, and of each of its steps, always passes ``ast.parse``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .answer_text import (
@@ -50,11 +50,13 @@ _OUTPUT_INTRO = re.compile(
 
 @dataclass(frozen=True)
 class Candidate:
-    """One parsed answer: its steps, the full code to run, and the prose around the code."""
+    """One parsed answer: its steps, the full code to run, and the prose around the code;
+    ``reasoning``: the model's thinking, never part of the steps or code (shown apart)."""
 
     steps: list[Step]
     code: str
     prose: str
+    reasoning: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready form for the server and the UI."""
@@ -62,6 +64,7 @@ class Candidate:
             "steps": [{"explanation": s.explanation, "code": s.code} for s in self.steps],
             "code": self.code,
             "prose": self.prose,
+            "reasoning": self.reasoning,
         }
 
 
@@ -81,13 +84,14 @@ def parse_answer(text: str) -> Candidate:
 
 def read_answer(text: str) -> ReadAnswer:
     """``parse_answer``, also telling whether the answer is over."""
-    text, ended = normalize(text)
+    text, ended, reasoning = normalize(text)
     if has_fences(text):
-        return ReadAnswer(_read_fenced(split_segments(text)), ended)
+        return ReadAnswer(replace(_read_fenced(split_segments(text)), reasoning=reasoning), ended)
     clean = clean_code(text)
     prose = _join([clean.prose_before, clean.prose_after])
     steps, prose = pair_with_list(clean.code, _steps(clean.code), prose)
-    return ReadAnswer(Candidate(steps, clean.code, prose), ended or clean.next_cell_began)
+    candidate = Candidate(steps, clean.code, prose, reasoning)
+    return ReadAnswer(candidate, ended or clean.next_cell_began)
 
 
 @dataclass

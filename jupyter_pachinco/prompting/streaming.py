@@ -11,7 +11,7 @@ yet. Once the text shows that the answer is over
 
 from __future__ import annotations
 
-from .answer_text import END_OF_TURN
+from .answer_text import end_of_turn
 from .parsing import Candidate, read_answer
 from .steps import Step, marker_text
 
@@ -57,7 +57,7 @@ class StreamingParser:
 
     def _reread(self) -> None:
         # Only whole lines are read, unless an end-of-turn token closed the text mid-line.
-        ended_by_token = any(token in self._text for token in END_OF_TURN)
+        ended_by_token = end_of_turn(self._text) is not None
         line_end = max(self._text.rfind("\n"), self._text.rfind("\r")) + 1
         answer = read_answer(self._text if ended_by_token else self._text[:line_end])
         steps = answer.candidate.steps

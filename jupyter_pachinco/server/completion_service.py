@@ -87,11 +87,12 @@ class CompletionService:
             body, variables, plan.mode, plan.family, self.settings.budget_chars
         )
         request = GenerationRequest(
-            prompt=prompt.prompt,
+            prompt=prompt.parts,
             suffix=prompt.suffix,
             max_new_tokens=min(self.settings.max_new_tokens, body.max_new_tokens),
             temperature=0.0,
             stop=prompt.stop,
+            stop_tokens=prompt.stop_tokens,
         )
         generation = Generation(plan.backend.stream(request, cancellation), request, cancellation)
         try:
@@ -125,8 +126,8 @@ class CompletionService:
         async for event in generation:
             if isinstance(event, CandidateFinished):
                 reason = event.reason
-            if not isinstance(event, TextDelta):
-                continue
+            if not isinstance(event, TextDelta) or event.reasoning:
+                continue  # a reasoning model's thinking is never ghost text
             text += event.text
             suggestion = clean_suggestion(
                 text, body.prefix, body.suffix, max_chars=body.max_chars, final=False
@@ -143,8 +144,11 @@ class CompletionService:
 
 def _complete(text: str, suggestion: str, max_chars: int) -> bool:
     """Whether more text cannot change the suggestion: post-processing has cut a whole line
-    off the end (the block ended), or it has reached its maximum length."""
+    off the end (the block ended), or it has reached its maximum length. Nothing shown yet is
+    never complete: a chat model's prose or fence line may come before the code."""
     if len(suggestion) >= max_chars:
         return True
+    if not suggestion:
+        return False
     dropped = text[len(suggestion) :] if text.startswith(suggestion) else ""
     return "\n" in dropped.lstrip(" \t") and bool(dropped.strip())

@@ -15,7 +15,7 @@ from typing import Literal
 
 from traitlets.config import Config
 
-from ..assistant import Answer, Assistant, AssistantEvent, Delta, Loading
+from ..assistant import Answer, Assistant, AssistantEvent, Delta, Loading, Reasoning
 from ..backends import BackendError, Cancellation
 from ..backends.errors import ConfigurationError, ModelError
 from ..backends.settings import BackendSettings
@@ -107,7 +107,7 @@ class SharedAssistant:
         if isinstance(event, Loading):
             state: ModelState = "ready" if event.stage == "ready" else "loading"
             self._status = ModelStatus(state, event)
-        elif isinstance(event, Delta | Answer) and self._status.state != "ready":
+        elif isinstance(event, Delta | Reasoning | Answer) and self._status.state != "ready":
             self._status = ModelStatus("ready", self._status.loading)
 
     def failed(self, error: BaseException) -> None:

@@ -1,7 +1,8 @@
 """The lines of the generate stream (``application/x-ndjson``), as JSON-ready dicts.
 
 Pure translation of the assistant's events into the fixed protocol the sidebar reads:
-``context``, ``loading``, ``delta``, ``steps``, ``answer``, ``ranking_started``, ``ranking``,
+``context``, ``loading``, ``delta``, ``reasoning`` (a reasoning model's thinking, apart from
+the answer), ``steps``, ``answer``, ``ranking_started``, ``ranking``,
 ``done`` and ``error``.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..assistant import Answer, AssistantEvent, Delta, Done, Loading, StepsUpdate
+from ..assistant import Answer, AssistantEvent, Delta, Done, Loading, Reasoning, StepsUpdate
 from ..backends import BackendError
 from ..execution.ranking import Ranking, ranking_as_json
 from ..prompting import insertion_cells
@@ -42,6 +43,8 @@ def event_line(event: AssistantEvent, layout: str) -> dict[str, Any]:
         return loading_line(event)
     if isinstance(event, Delta):
         return {"type": "delta", "index": event.index, "text": event.text}
+    if isinstance(event, Reasoning):
+        return {"type": "reasoning", "index": event.index, "text": event.text}
     if isinstance(event, StepsUpdate):
         steps = [{"explanation": s.explanation, "code": s.code} for s in event.steps]
         return {"type": "steps", "index": event.index, "steps": steps}

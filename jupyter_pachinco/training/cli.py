@@ -78,6 +78,11 @@ def run_train(args: argparse.Namespace) -> int:
     ]
     if missing:
         raise TrainingError(f"missing {', '.join(missing)}")
+    from ..output_paths import check_apart
+
+    base = Path(args.base).expanduser()  # a local folder or file; a hub id is no path here
+    inputs = {"--base": base if base.exists() else None, "--examples": args.examples}
+    check_apart({"--output": args.output}, inputs, TrainingError)
     from dataclasses import asdict
 
     from .trainer import TrainOptions, run_training
@@ -109,8 +114,10 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from ..output_paths import check_apart
     from .gguf_export import export_gguf
 
+    check_apart({"--output": args.output}, {"--adapter": args.adapter}, TrainingError)
     print(f"wrote {export_gguf(args.adapter, args.output, args.dtype)}")
     return 0
 

@@ -19,9 +19,23 @@ describe('applyEvent', () => {
       steps: [{ explanation: 'e', code: 'c' }]
     });
     expect(turn.candidates).toHaveLength(2);
-    expect(turn.candidates[0]).toEqual({ text: '', steps: [], answer: null });
+    expect(turn.candidates[0]).toEqual({
+      text: '',
+      reasoning: '',
+      steps: [],
+      answer: null
+    });
     expect(turn.candidates[1].text).toBe('ab');
     expect(turn.candidates[1].steps).toEqual([{ explanation: 'e', code: 'c' }]);
+  });
+
+  it("keeps a reasoning model's thinking apart from the answer text", () => {
+    let turn = startTurn('r', 'intent');
+    turn = applyEvent(turn, { type: 'reasoning', index: 0, text: 'Let me ' });
+    turn = applyEvent(turn, { type: 'reasoning', index: 0, text: 'draft.' });
+    turn = applyEvent(turn, { type: 'delta', index: 0, text: 'df.x' });
+    expect(turn.candidates[0].reasoning).toBe('Let me draft.');
+    expect(turn.candidates[0].text).toBe('df.x');
   });
 
   it('does not change the turn it is given', () => {

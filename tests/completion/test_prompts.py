@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from jupyter_pachinco.backends.protocol import ControlToken
 from jupyter_pachinco.completion import (
     DEEPSEEK,
     FIM_FAMILIES,
@@ -75,7 +76,12 @@ def test_fim_prompt_of_each_family_matches_its_golden_file(family: str) -> None:
     check_golden(f"fim_{family}.txt", prompt.prompt)
     assert prompt.suffix is None
     assert prompt.family == family
-    assert set(fim_family(family).stops) <= set(prompt.stop)
+    # its end tokens are control tokens (matched by id), never stop strings (text in code)
+    assert prompt.stop_tokens == fim_family(family).stops
+    assert not set(prompt.stop_tokens) & set(prompt.stop)
+    markers = [part for part in prompt.parts if isinstance(part, ControlToken)]
+    assert [m.text for m in markers] == list(fim_family(family).tokens)
+    assert "".join(p if isinstance(p, str) else p.text for p in prompt.parts) == prompt.prompt
 
 
 def test_prefix_and_suffix_forms_match_their_golden_files() -> None:

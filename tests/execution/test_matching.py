@@ -189,8 +189,11 @@ def test_scalars_of_other_kinds_compare_with_equality() -> None:
     assert not outputs_match("3", 3)
 
 
-def test_values_whose_equality_is_ambiguous_do_not_match() -> None:
-    assert not outputs_match({"a": np.array([1, 2])}, {"a": np.array([1, 2])})
+def test_values_whose_equality_is_ambiguous_are_compared_by_their_elements() -> None:
+    # `==` on these gives an array, whose truth is ambiguous: elements decide instead (#27).
+    assert outputs_match({"a": np.array([1, 2])}, {"a": np.array([1, 2])})
+    assert not outputs_match({"a": np.array([1, 2])}, {"a": np.array([1, 3])})
+    assert not outputs_match({"a": np.array([1, 2])}, {"b": np.array([1, 2])})
 
 
 # Clustering for maj@1 and ranking.

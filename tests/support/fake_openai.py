@@ -58,6 +58,10 @@ class Behaviour:
     choices: tuple[tuple[str, ...], ...] = ()
     #: Seconds between two events of the stream (a slow model, for Stop and disconnects).
     delay_s: float = 0.0
+    #: Chat only: pieces of thinking streamed before the text, in the delta field
+    #: `reasoning_field` (``reasoning_content``: DeepSeek, vLLM, llama.cpp; ``reasoning``: Ollama).
+    reasoning: tuple[str, ...] = ()
+    reasoning_field: str = "reasoning_content"
 
 
 @dataclass(frozen=True)
@@ -384,6 +388,12 @@ def sse_chunks(seen: SeenRequest, how: Behaviour) -> list[str]:
     texts = how.choices or (how.words,)
     per_choice = [texts[k % len(texts)] for k in range(choices)]
     events = []
+    for piece in how.reasoning if chat else ():
+        for k in range(choices):
+            choice = {"index": k, "finish_reason": None, "delta": {how.reasoning_field: piece}}
+            events.append(
+                {"id": "x", "object": "chunk", "created": 0, "model": "m", "choices": [choice]}
+            )
     for position in range(max((min(len(t), limit) for t in per_choice), default=0)):
         for k, text in enumerate(per_choice):
             words = text[:limit]

@@ -89,6 +89,33 @@ test.describe('Pachinco conversation', () => {
     await expect(stored).toContainText('Group the orders by city');
   });
 
+  test("shows a reasoning model's thinking folded apart, and inserts only its answer", async ({
+    page,
+    tmpPath
+  }) => {
+    await openNotebook(page, `${tmpPath}/thinking.ipynb`, notebookWith([]));
+    const panel = await openSidebar(page);
+    await ask(panel, INTENTS.thinking);
+    const answer = panel.locator('.jp-Pachinco-answer[data-complete="true"]');
+    await expect(answer).toContainText('Average the prices');
+    const thinking = answer.locator('details.jp-Pachinco-reasoning');
+    await expect(thinking.locator('summary')).toHaveText('Thinking');
+    // Folded by default: the draft is there, but not shown until asked for.
+    await expect(thinking).not.toHaveAttribute('open', /.*/);
+    await expect(thinking.locator('pre')).toBeHidden();
+    await thinking.locator('summary').click();
+    await expect(thinking.locator('pre')).toContainText('draft_total');
+    await expect(answer.locator('.jp-RenderedHTMLCommon')).not.toContainText(
+      'draft_total'
+    );
+
+    await answer.locator('.jp-Pachinco-insert-below').click();
+    const cells = await notebookCells(page);
+    const inserted = cells.map(cell => cell.source).join('\n');
+    expect(inserted).toContain("orders['price'].mean()");
+    expect(inserted).not.toContain('draft_total');
+  });
+
   test('solves a markdown cell below it, and one undo removes the insertion', async ({
     page,
     tmpPath

@@ -12,7 +12,8 @@ export const INTENTS = {
   ranked: 'city of the most expensive order',
   broken: 'price with tax',
   slow: 'count the orders slowly',
-  markup: 'show the data'
+  markup: 'show the data',
+  thinking: 'mean price, after some thought'
 };
 
 const controlPort = process.env.PACHINCO_UI_MODEL_CONTROL_PORT || '8895';

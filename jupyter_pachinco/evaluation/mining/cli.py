@@ -24,7 +24,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ...output_paths import Exclusions, check_apart
 from ..errors import EvaluationError
+
+#: The files ``eval mine`` writes into its output folder, beside ``artifacts/``.
+OUTPUT_FILES = ("dataset.json", "dataset.train.json", "dataset.test.json", "mining_report.json")
 
 
 def add_mine_command(commands: Any) -> None:
@@ -78,20 +82,24 @@ def parse_data_map(items: Sequence[str]) -> dict[str, Path]:
     return mapping
 
 
-def find_notebooks(paths: Sequence[Path]) -> list[tuple[Path, str]]:
+def find_notebooks(
+    paths: Sequence[Path], excluded: Exclusions | None = None
+) -> list[tuple[Path, str]]:
     """(path, name) of each notebook, each notebook once; a name is relative to the folder given
     (a file: its own name). Names are the episodes' names and name the notebooks' work folders
     under ``artifacts/``, so they must differ: notebooks whose names (or folder names) would
     clash, such as ``a/Exercises.ipynb`` and ``b/Exercises.ipynb`` given as files, are named
-    by as many of their parent folders as tell them apart. Raises `EvaluationError` for a
-    path that does not exist."""
+    by as many of their parent folders as tell them apart. A folder's notebooks exclude
+    ``excluded`` (the run's own output). Raises `EvaluationError` for a path that does not
+    exist."""
+    excluded = excluded or Exclusions(())
     found: list[tuple[Path, str]] = []
     seen: set[Path] = set()
     for path in paths:
         if path.is_dir():
             candidates = [
                 (notebook, notebook.relative_to(path).as_posix())
-                for notebook in sorted(path.rglob("*.ipynb"))
+                for notebook in excluded.rglob(path, "*.ipynb")
                 if ".ipynb_checkpoints" not in notebook.parts
             ]
         elif path.is_file():
@@ -126,6 +134,13 @@ def _distinct_names(found: Sequence[tuple[Path, str]]) -> list[str]:
     ]
 
 
+def mining_outputs(output: Path, examples: Path | None) -> Exclusions:
+    """What ``eval mine --output OUTPUT`` writes: never copied, scanned or mined by the run."""
+    written = [output / "artifacts", *(output / name for name in OUTPUT_FILES), examples]
+    partial = [path.with_name(path.name + ".partial") for path in written if path is not None]
+    return Exclusions.of([*written, *partial], output)
+
+
 def run_mine(args: argparse.Namespace) -> int:
     from ..generate import check_style, write_predictions
     from .check import keep_judgeable_turns
@@ -136,8 +151,13 @@ def run_mine(args: argparse.Namespace) -> int:
 
     check_style(args.style)
     fraction = parse_split(args.split)
-    sources = DataSources(tuple(args.data_root), parse_data_map(args.data_map))
-    notebooks = find_notebooks(args.paths)
+    excluded = mining_outputs(args.output, args.examples)
+    # Its output folder may hold the notebooks (it is never mined), but no output file is one.
+    notebooks_given = {str(path): path for path in args.paths if path.is_file()}
+    outputs = {f"--output's {p.name}": p for p in excluded.paths}
+    check_apart(outputs, notebooks_given, EvaluationError)
+    sources = DataSources(tuple(args.data_root), parse_data_map(args.data_map), excluded)
+    notebooks = find_notebooks(args.paths, excluded)
     artifacts = args.output / "artifacts"
     artifacts.mkdir(parents=True, exist_ok=True)
     results = []

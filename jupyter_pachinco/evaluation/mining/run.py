@@ -26,7 +26,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from ...context.notebook_files import UnreadableNotebook, read_notebook
 from ...execution import neutralize_notebook_syntax
+from ...output_paths import Exclusions
 from .episode import SEED_CODE, NotebookResult, build_episode
 from .notebooks import NotebookCell, TurnSpec, data_urls, find_turns, read_cells, rewrite_urls
 
@@ -37,6 +39,8 @@ class DataSources:
 
     roots: tuple[Path, ...] = ()
     url_map: Mapping[str, Path] = field(default_factory=dict)
+    #: What the run writes (its output), never searched for data.
+    excluded: Exclusions = field(default_factory=lambda: Exclusions(()))
 
     def resolve(self, url: str, folder: Path) -> Path | None:
         """The local file for ``url`` (``folder`` is the notebook's), or None."""
@@ -46,7 +50,7 @@ class DataSources:
         parts = urlsplit(url)
         name = unquote(Path(parts.path).name)
         if name:
-            matches = sorted(p for p in folder.rglob(name) if p.is_file())
+            matches = [p for p in self.excluded.rglob(folder, name) if p.is_file()]
             if matches:
                 return matches[0]
         for root in self.roots:
@@ -74,10 +78,8 @@ def mine_notebook(
     """Mine one notebook; never raises for a problem of the notebook itself."""
     result = NotebookResult(notebook_name, work_dir_name(notebook_name))
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(document, dict) or not isinstance(document.get("cells"), list):
-            raise ValueError("no list of cells")
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        document = read_notebook(path)  # any nbformat version, upgraded to v4
+    except UnreadableNotebook as exc:
         result.problem = f"not a readable notebook: {exc}"
         return result
     language = notebook_language(document)
@@ -128,9 +130,9 @@ def prepare_work_dir(
     """Copy the folder's data and the files behind URLs into ``work_dir``; URL -> local path."""
     if work_dir.exists():
         shutil.rmtree(work_dir)
-    shutil.copytree(
-        folder, work_dir, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints")
-    )
+    # The run's own output (``artifacts/`` and the rest) may be inside the folder: not copied.
+    excluded = sources.excluded.for_folder(folder)
+    shutil.copytree(folder, work_dir, ignore=excluded.ignore(("*.ipynb", ".ipynb_checkpoints")))
     local: dict[str, str] = {}
     for cell in cells:
         if cell.cell_type != "code":
