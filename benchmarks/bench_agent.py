@@ -47,7 +47,7 @@ from jupyter_pachinco.backends.openai_backend import OpenAIBackend
 from jupyter_pachinco.backends.settings import BackendSettings
 from jupyter_pachinco.execution.forks import Limits
 from jupyter_pachinco.server.kernels.scratch import KernelScratches
-from tests.backends.sse_server import Behaviour, FakeOpenAIServer, Rule
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer, Rule
 
 FRAMES, COLUMNS = 16, 8
 TOKENS_PER_S = 20.0

@@ -1,5 +1,5 @@
 """The acceptance task, shared by the server, magic and harness tests: three steps, the second
-of which first raises, scripted for the real-protocol model server (tests/backends/sse_server.py).
+of which first raises, scripted for the real-protocol model server (tests/support/fake_openai.py).
 
 Requests are told apart by the text of their last user message (`Rule`s, first match wins):
 the repair of step 2 (it carries the failing code and its traceback), each step, and, by
@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from tests.backends.sse_server import Behaviour, Rule
+from tests.support.fake_openai import Behaviour, Rule
 
 SETUP = (
     "import pandas as pd\n"

@@ -15,9 +15,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from tests.backends.sse_server import FakeOpenAIServer
 from tests.server.conftest import Fetch, post_json, read_lines
-from tests.server.kernels.kernels import evaluate, folder_contents, user_kernel
+from tests.support.fake_openai import FakeOpenAIServer
+from tests.support.user_kernel import evaluate, folder_contents, user_kernel
 
 from .task import DIGESTS, FINAL, REPAIR_MARK, SETUP, TASK, code_cells, descendants, process_exists
 

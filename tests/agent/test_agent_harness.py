@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from jupyter_pachinco.cli import main
-from tests.backends.sse_server import serving_in_thread
+from tests.support.fake_openai import serving_in_thread
 
 from .task import REPAIR_MARK, SETUP, TASK, plan_script, rules
 

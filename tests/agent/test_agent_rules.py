@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from tests.backends.sse_server import Behaviour, Rule
 from tests.server.conftest import Fetch
-from tests.server.kernels.kernels import user_kernel
+from tests.support.fake_openai import Behaviour, Rule
+from tests.support.user_kernel import user_kernel
 
 from .task import SETUP, STEP_1, STEP_2_FIXED, STEP_2_WRONG, STEP_3
 from .test_agent_endpoint import agent_body, of_type, run_agent

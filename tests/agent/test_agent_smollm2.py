@@ -13,7 +13,7 @@ import pytest
 
 from jupyter_pachinco.backends.llamacpp_loading import forget_shared_ggufs
 from tests.server.conftest import Fetch, read_lines
-from tests.server.kernels.kernels import evaluate, user_kernel
+from tests.support.user_kernel import evaluate, user_kernel
 
 from .task import DIGESTS, SETUP, descendants
 from .test_agent_endpoint import agent_body, of_type

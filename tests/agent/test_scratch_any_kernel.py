@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from jupyter_pachinco.server.kernels.scratch import KernelScratches
-from tests.server.kernels.kernels import TEST_LIMITS, evaluate, user_kernel
+from tests.support.user_kernel import TEST_LIMITS, evaluate, user_kernel
 
 from .task import SETUP, descendants
 

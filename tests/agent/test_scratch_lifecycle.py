@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from jupyter_pachinco.server.app import PachincoApp
-from tests.backends.sse_server import Behaviour, FakeOpenAIServer, Rule
 from tests.server.conftest import Fetch, post_json, until
-from tests.server.kernels.kernels import evaluate, user_kernel
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer, Rule
+from tests.support.user_kernel import evaluate, user_kernel
 
 from .task import PLAN, SETUP, descendants, process_exists
 from .test_agent_endpoint import agent_body, of_type, run_agent
