@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from tests.support.fake_openai import Behaviour, FakeOpenAIServer, Rule
 from tests.server.kernels.test_kernel_without_package import (  # noqa: F401 - fixtures
     oldest_kernelspec,
     oldest_python,
 )
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer, Rule
 
 from .task import plan_script, rules
 

@@ -15,8 +15,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from tests.support.fake_openai import FakeOpenAIServer
 from tests.server.conftest import Fetch, post_json, read_lines
+from tests.support.fake_openai import FakeOpenAIServer
 from tests.support.user_kernel import evaluate, folder_contents, user_kernel
 
 from .task import DIGESTS, FINAL, REPAIR_MARK, SETUP, TASK, code_cells, descendants, process_exists

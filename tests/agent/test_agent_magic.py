@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from jupyter_client.manager import start_new_kernel
 
-from tests.support.fake_openai import serving_in_thread
 from tests.magic.kernel_session import run_cell
+from tests.support.fake_openai import serving_in_thread
 
 from .task import DIGESTS, FINAL, REPAIR_MARK, SETUP, TASK, descendants, plan_script, rules
 

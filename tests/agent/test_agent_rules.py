@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.fake_openai import Behaviour, Rule
 from tests.server.conftest import Fetch
+from tests.support.fake_openai import Behaviour, Rule
 from tests.support.user_kernel import user_kernel
 
 from .task import SETUP, STEP_1, STEP_2_FIXED, STEP_2_WRONG, STEP_3

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from jupyter_pachinco.server.app import PachincoApp
-from tests.support.fake_openai import Behaviour, FakeOpenAIServer, Rule
 from tests.server.conftest import Fetch, post_json, until
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer, Rule
 from tests.support.user_kernel import evaluate, user_kernel
 
 from .task import PLAN, SETUP, descendants, process_exists

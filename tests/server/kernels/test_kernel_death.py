@@ -16,7 +16,6 @@ from typing import Any
 from jupyter_pachinco.execution.forks import Limits
 from jupyter_pachinco.server.kernels.inspection import KernelInspector
 from jupyter_pachinco.server.kernels.ranking import KernelRanker
-
 from tests.support.user_kernel import TEST_LIMITS, user_kernel
 
 CELLS = ["import pandas as pd\nsales = pd.DataFrame({'amount': [1.5, 2.0]})\ntotal = 12"]
