@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from jupyter_pachinco.cli import main
-from tests.support.fake_openai import Behaviour, FakeOpenAIServer, serving_in_thread
 from tests.server.conftest import Fetch, generate, generate_body
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer, serving_in_thread
 from tests.support.user_kernel import user_kernel
 
 from .conftest import scripted_argv, write_dataset

@@ -25,8 +25,8 @@ from jupyter_pachinco.backends.llamacpp_backend import LlamaCppBackend
 from jupyter_pachinco.backends.transformers_backend import TransformersBackend
 from jupyter_pachinco.cli import main
 from tests.server.conftest import Fetch, generate, generate_body, post_json, read_lines
-from tests.support.user_kernel import user_kernel
 from tests.support.chat_models import evaluated_ids, llama_context_ids
+from tests.support.user_kernel import user_kernel
 
 from .conftest import write_dataset
 

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from jupyter_pachinco.cli import main
-from tests.support.fake_openai import Behaviour, FakeOpenAIServer, serving_in_thread
 from tests.server.conftest import Fetch, generate, generate_body, post_json, read_lines
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer, serving_in_thread
 
 from .conftest import scripted_argv, write_dataset
 

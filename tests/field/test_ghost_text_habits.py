@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.fake_openai import Behaviour, FakeOpenAIServer
 from tests.server.conftest import Fetch, post_json, read_lines
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer
 
 CASES = {
     "fenced": ("x = ", "", "```python\nsales.groupby('city')['total'].sum()\n```\n"),

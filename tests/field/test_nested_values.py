@@ -21,8 +21,8 @@ import pytest
 
 from jupyter_pachinco.cli import main
 from jupyter_pachinco.execution.official_matching import ComparisonError, fuzzy_match
-from tests.support.fake_openai import Behaviour, FakeOpenAIServer
 from tests.server.conftest import Fetch, generate, generate_body, post_json
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer
 from tests.support.user_kernel import user_kernel
 
 from .conftest import write_dataset
