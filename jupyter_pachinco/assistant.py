@@ -16,13 +16,14 @@ stringing the rooms together::
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from traitlets.config import Config
 
 from .backends import (
+    PREFIX_END,
     Backend,
     CandidateFinished,
     ChatMessage,
@@ -54,6 +55,18 @@ CELL_STOP = "# In[ ]:"
 Prompt = str | tuple[ChatMessage, ...]
 #: Prompt tokens for the notebook context, unless the model's context length allows fewer.
 DEFAULT_BUDGET = 1536
+#: The sampling temperature when several candidates are asked for and no temperature is
+#: given: above 0, so that the candidates can differ and their vote means something (one
+#: candidate, or a temperature of 0, is greedy decoding).
+SAMPLING_TEMPERATURE = 0.7
+
+
+def sampling_temperature(n: int, temperature: float | None) -> float:
+    """The temperature a request samples with: the one given, else 0 (greedy) for one
+    candidate and `SAMPLING_TEMPERATURE` for several."""
+    if temperature is not None:
+        return temperature
+    return SAMPLING_TEMPERATURE if n > 1 else 0.0
 
 
 def approximate_token_count(text: str) -> int:
@@ -120,7 +133,8 @@ class GenerateOptions:
     style: str | None = None
     form: PromptForm | None = None
     max_new_tokens: int = 384
-    temperature: float = 0.0
+    #: None: `sampling_temperature` decides (greedy for one candidate, sampled for several).
+    temperature: float | None = None
     top_p: float = 1.0
     seed: int | None = None
     include_outputs: bool = False
@@ -199,6 +213,28 @@ class Assistant:
             for m in build_chat_messages(packed, chosen)
         )
 
+    def fixed_prefix(
+        self, *, style: str | None = None, form: PromptForm | None = None
+    ) -> GenerationRequest:
+        """The part every prompt of this style and form begins with (the system text and the
+        worked examples), as a prefix for `Backend.prepare`."""
+        empty = pack_context(PREFIX_END, (), budget=1_000_000, count_tokens=approximate_token_count)
+        prompt = self.prompt_for(empty, style=style, form=form)
+        if isinstance(prompt, str):
+            return GenerationRequest(prompt=prompt.split(PREFIX_END, 1)[0] + PREFIX_END)
+        fixed = (*prompt[:-1], ChatMessage(role="user", content=PREFIX_END))
+        return GenerationRequest(messages=fixed)
+
+    def context_prefix(
+        self, packed: PackedContext, *, style: str | None = None, form: PromptForm | None = None
+    ) -> GenerationRequest:
+        """The prompt for ``packed`` up to where its question begins, as a prefix for
+        `Backend.prepare`: what the notebook's first question would otherwise evaluate."""
+        prompt = self.prompt_for(replace(packed, intent=PREFIX_END), style=style, form=form)
+        if isinstance(prompt, str):
+            return GenerationRequest(prompt=prompt)
+        return GenerationRequest(messages=prompt)
+
     def build_prompt(
         self,
         intent: str,
@@ -271,7 +307,7 @@ def request_for(prompt: Prompt, options: GenerateOptions) -> GenerationRequest:
     common: dict[str, Any] = {
         "n": options.n,
         "max_new_tokens": options.max_new_tokens,
-        "temperature": options.temperature,
+        "temperature": sampling_temperature(options.n, options.temperature),
         "top_p": options.top_p,
         "seed": options.seed,
     }

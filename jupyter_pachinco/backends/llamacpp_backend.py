@@ -20,13 +20,20 @@ from __future__ import annotations
 import dataclasses
 import math
 import random
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .errors import GenerationError, InvalidRequest
 from .llamacpp_loading import LoadedGGUF, resolve_gguf, shared_gguf
 from .llamacpp_tokens import GGUFTokenCounter
-from .protocol import Backend, Cancellation, CandidateFinished, Event, GenerationRequest
+from .protocol import (
+    PREFIX_END,
+    Backend,
+    Cancellation,
+    CandidateFinished,
+    Event,
+    GenerationRequest,
+)
 from .threaded import Emit, events_from_thread
 from .transformers_backend import CandidateTracker
 
@@ -60,13 +67,20 @@ def chat_prompt(loaded: LoadedGGUF, request: GenerationRequest) -> tuple[str, bo
     return formatted.prompt, bool(formatted.added_special)
 
 
-def encode_request(loaded: LoadedGGUF, request: GenerationRequest) -> list[int]:
-    """Prompt token ids: raw text as is (with BOS), chat through the model's template."""
+def encode_request(
+    loaded: LoadedGGUF, request: GenerationRequest, *, up_to: str | None = None
+) -> list[int]:
+    """Prompt token ids: raw text as is (with BOS), chat through the model's template; with
+    ``up_to``, only the text before its first occurrence (a prefix, see `Backend.prepare`)."""
     llama = loaded.llama
     if request.messages is None:
-        return list(llama.tokenize((request.prompt or "").encode("utf-8"), add_bos=True))
-    text, has_bos = chat_prompt(loaded, request)
-    return list(llama.tokenize(text.encode("utf-8"), add_bos=not has_bos, special=True))
+        text, has_bos = request.prompt or "", False
+    else:
+        text, has_bos = chat_prompt(loaded, request)
+    if up_to is not None:
+        text = text.split(up_to, 1)[0]
+    special = request.messages is not None
+    return list(llama.tokenize(text.encode("utf-8"), add_bos=not has_bos, special=special))
 
 
 class LlamaCppBackend(Backend):
@@ -137,10 +151,25 @@ class LlamaCppBackend(Backend):
             lambda emit: self._generate(request, cancellation, emit), cancellation
         )
 
+    def prepare(self, prefixes: Sequence[GenerationRequest] = ()) -> AsyncIterator[Event]:
+        """Load the model, then evaluate each prefix once and keep its state (the first
+        prefix given is pinned: the fixed part of every prompt; later ones are notebook
+        contexts, the most recent few kept)."""
+        return events_from_thread(lambda emit: self._prepare(prefixes, emit), Cancellation())
+
+    def _prepare(self, prefixes: Sequence[GenerationRequest], emit: Emit) -> None:
+        loaded = self.loaded(emit)
+        for position, prefix in enumerate(prefixes):
+            with loaded.lock:
+                tokens = encode_request(loaded, prefix, up_to=PREFIX_END)
+                pinned = position == 0
+                loaded.prefixes.evaluate(loaded.llama, tokens, pinned=pinned)
+
     def _generate(self, request: GenerationRequest, cancellation: Cancellation, emit: Emit) -> None:
         loaded = self.loaded(emit)
         with loaded.lock:
             prompt = encode_request(loaded, request)
+            loaded.prefixes.restore_for(loaded.llama, prompt)
             max_new = min(request.max_new_tokens, loaded.n_ctx - len(prompt))
             if max_new < 1:
                 raise InvalidRequest(

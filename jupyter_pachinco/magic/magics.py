@@ -153,7 +153,9 @@ class PachincoMagics(Magics):
     def _use_answer(self, options: CellOptions, done: Done, *, fixing: bool = False) -> None:
         chosen = _first_with_code(done.candidates)
         if chosen is not None and (fixing or len(done.candidates) > 1):
-            chosen = self._tried_choice(done.candidates, fixing=fixing)
+            chosen = self._tried_choice(
+                done.candidates, fixing=fixing, failing_code=options.failing_code
+            )
         if chosen is None:
             if "length" in done.finish_reasons:
                 raise MagicFailure(
@@ -178,11 +180,12 @@ class PachincoMagics(Magics):
             run_cell(code, store_history=False)
 
     def _tried_choice(
-        self, candidates: list[Candidate], *, fixing: bool
+        self, candidates: list[Candidate], *, fixing: bool, failing_code: str | None = None
     ) -> tuple[int, Candidate] | None:
         """Trial-run the candidates on a snapshot of the user's variables; the one to use."""
         codes = [candidate.code for candidate in candidates]
-        choice = choose(rank_here(self._shell().user_ns, codes), codes, fixing=fixing)
+        ranking = rank_here(self._shell().user_ns, codes)
+        choice = choose(ranking, codes, fixing=fixing, failing_code=failing_code)
         for line in choice.lines:
             print(line)
         for warning in choice.warnings:
@@ -232,8 +235,9 @@ class PachincoMagics(Magics):
             print(self._config_text())
         else:
             options, note = parse_fix_options(command.rest)
-            intent, summary = self._fix_request(note)
-            self.ask(replace(options, intent=intent, history_intent=summary), fixing=True)
+            intent, summary, failing = self._fix_request(note)
+            fixed = replace(options, intent=intent, history_intent=summary, failing_code=failing)
+            self.ask(fixed, fixing=True)
 
     def _config_text(self) -> str:
         try:
@@ -245,8 +249,9 @@ class PachincoMagics(Magics):
         key_is_set = bool(os.environ.get(settings.api_key_env, "").strip())
         return render_rows(public_settings(values, key_is_set, loaded.files))
 
-    def _fix_request(self, note: str) -> tuple[str, str]:
-        """The request that asks for a repair of the last failing cell, and its history line."""
+    def _fix_request(self, note: str) -> tuple[str, str, str | None]:
+        """The request that asks for a repair of the last failing cell, its history line, and
+        the failing code (None when it was not found)."""
         error = self._user_error
         if error is None:
             raise MagicFailure("there is no error to fix: run the failing cell first.")
@@ -258,6 +263,7 @@ class PachincoMagics(Magics):
         return (
             fix_intent(error_report(error, frames), failing_code, note),
             fix_summary(error, note),
+            failing_code,
         )
 
 

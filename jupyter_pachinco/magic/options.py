@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn
 
+from ..assistant import SAMPLING_TEMPERATURE
 from ..prompting import DEFAULT_LAYOUT, DEFAULT_STYLE, LAYOUTS, style_names
 
 CELL_USAGE = (
@@ -45,10 +46,13 @@ class CellOptions:
     backend: str | None = None
     base_url: str | None = None
     max_new_tokens: int = 384
-    temperature: float = 0.0
+    #: None: greedy for one candidate, sampled for several (`assistant.sampling_temperature`).
+    temperature: float | None = None
     # What `%pachinco history` and later prompts keep as this turn's intent, when it is not
     # `intent` itself (a fix's request holds the whole traceback; its history line does not).
     history_intent: str | None = None
+    # For a fix: the code of the cell that failed, to check the fix still does what it meant.
+    failing_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,7 @@ def _cell_parser() -> _Parser:
     parser.add_argument("--backend")
     parser.add_argument("--base-url")
     parser.add_argument("--max-new-tokens", type=_bounded_int(1, MAX_NEW_TOKENS), default=384)
-    parser.add_argument("--temperature", type=_temperature, default=0.0)
+    parser.add_argument("--temperature", type=_temperature, default=None)
     return parser
 
 
@@ -265,7 +269,8 @@ Options:
   --show-prompt        show the exact prompt instead of asking the model
   --model, --backend, --base-url   override the configured model for this call
   --max-new-tokens N   longest answer, in tokens (1-{MAX_NEW_TOKENS})
-  --temperature T      sampling temperature (0-2); 0 is greedy
+  --temperature T      sampling temperature (0-2); 0 is greedy; by default greedy for one
+                       answer and {SAMPLING_TEMPERATURE} for several, so that they can differ
 
 Line commands:
   %pachinco config     the effective model configuration (no secrets)

@@ -30,6 +30,7 @@ def public_status(services: PachincoServices) -> dict[str, Any]:
         if loading is None
         else {"stage": loading.stage, "message": loading.message, "fraction": loading.fraction},
         "error": model.error,
+        **services.models.public(),
     }
 
 
