@@ -14,6 +14,7 @@ Scripts per request and per choice:
   request's last user message (chat) or prompt (completions) answers with its own script
   (its own counter); requests no rule matches use the default script.
 
+``GET /v1/models`` lists `FakeOpenAIServer.models` (what the model picker asks a server).
 What the server saw is kept in `FakeOpenAIServer.requests` (each with its `state`:
 ``streaming``, ``done`` or ``closed_by_client``) and served as JSON at ``GET /_script/status``.
 ``POST /_script/down`` closes the model listener (connections are refused, open streams cut)
@@ -109,6 +110,7 @@ class FakeOpenAIServer:
     port: int = 0  # 0: a free port, chosen on entry
     rules: tuple[Rule, ...] = ()
     control_port: int | None = None  # a second listener for /_script/* only (0: free port)
+    models: tuple[str, ...] = ("scripted",)  # what GET /v1/models lists
     _server: asyncio.Server | None = None
     _control: asyncio.Server | None = None
     _stalled: list[asyncio.Event] = field(default_factory=list)
@@ -186,6 +188,9 @@ class FakeOpenAIServer:
                 if seen.path.startswith("/_script/"):
                     await self._control_answer(seen, writer)
                     continue
+                if seen.path.rstrip("/").endswith("/models"):
+                    await self._list_models(writer)
+                    continue
                 self.requests.append(seen)
                 (behaviour,) = self._script_for(seen)
                 try:
@@ -220,6 +225,12 @@ class FakeOpenAIServer:
             await writer.drain()
             return
         payload = json.dumps(self.status()).encode()
+        writer.write(_head(200, "application/json", (), len(payload)) + payload)
+        await writer.drain()
+
+    async def _list_models(self, writer: asyncio.StreamWriter) -> None:
+        listed = [{"id": name, "object": "model", "owned_by": "scripted"} for name in self.models]
+        payload = json.dumps({"object": "list", "data": listed}).encode()
         writer.write(_head(200, "application/json", (), len(payload)) + payload)
         await writer.drain()
 

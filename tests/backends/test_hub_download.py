@@ -5,7 +5,6 @@ model's name: progress events, a broken-off transfer resumed, a corrupt file ref
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,8 +42,8 @@ def serve(monkeypatch: pytest.MonkeyPatch, **faults: object) -> HubServer:
 
 
 @pytest.fixture
-def progress() -> Iterator[list[LoadingProgress]]:
-    yield []
+def progress() -> list[LoadingProgress]:
+    return []
 
 
 def test_the_default_model_downloads_once_with_progress(
@@ -66,7 +65,8 @@ def test_the_default_model_downloads_once_with_progress(
         server.__exit__()
     assert path.read_bytes() == smollm2_bytes
     assert hub_cache in path.parents
-    assert again == path and len(server.requests) == asked_first  # the cache answered
+    assert again == path
+    assert len(server.requests) == asked_first  # the cache answered
     fractions = [p.fraction for p in progress if p.message.startswith("Downloading")]
     assert len(fractions) >= 3
     assert fractions == sorted(fractions)  # type: ignore[type-var]
@@ -88,7 +88,8 @@ def test_a_broken_off_download_resumes_where_it_stopped(
         asked for method, path, asked in server.requests if method == "GET" and "/resolve/" in path
     ]
     assert gets[0] is None
-    assert gets[1] is not None and gets[1].startswith("bytes=")
+    assert gets[1] is not None
+    assert gets[1].startswith("bytes=")
     resumed_at = int(gets[1].removeprefix("bytes=").rstrip("-"))
     assert 0 < resumed_at <= cut  # resumed, not downloaded again from the start
     assert hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(smollm2_bytes).digest()
@@ -99,7 +100,7 @@ def test_a_corrupt_download_is_refused_and_removed(
 ) -> None:
     server = serve(monkeypatch, corrupt=True)
     try:
-        with pytest.raises(ModelLoadError, match="corrupt.*SHA-256 does not match"):
+        with pytest.raises(ModelLoadError, match=r"corrupt.*SHA-256 does not match"):
             download_hub_file(DEFAULT_REPO, DEFAULT_FILE, local_files_only=False, report=print)
     finally:
         server.__exit__()
