@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.backends.sse_server import Behaviour, FakeOpenAIServer
-from tests.ranking.kernels import user_kernel
+from tests.server.kernels.kernels import user_kernel
 
 from .conftest import Fetch, generate, generate_body
 from .test_ranking_stream import codes_by_index, lines_of, one_choice, ranking_of
