@@ -14,6 +14,7 @@ export interface IGenerateOptions {
   layout?: InsertionLayout;
   include_outputs?: boolean;
   max_new_tokens?: number;
+  /** Omitted: greedy for one candidate, sampled (0.7) for several. */
   temperature?: number;
   /** Trial-run the candidates in the notebook's kernel and rank them. */
   rank?: boolean;
@@ -101,6 +102,8 @@ export interface IAnswerEvent {
   index: number;
   finish_reason: FinishReason;
   candidate: ICandidate;
+  /** False for prose or comments alone: such an answer is never insertable. */
+  has_code?: boolean;
   cells: IInsertionCell[];
 }
 
@@ -112,7 +115,7 @@ export interface IRankingStartedEvent {
   candidates: number;
 }
 
-export type TrialStatus = 'ok' | 'error' | 'not_run' | 'timeout';
+export type TrialStatus = 'ok' | 'error' | 'not_run' | 'timeout' | 'no_code';
 
 /**
  * One candidate's trial run: its output's summary or its error, and its votes.
@@ -130,6 +133,10 @@ export interface IRankedCandidate {
   error: string | null;
   /** Why a candidate was not trial-run (it writes files, spawns processes…). */
   side_effects: string[];
+  /** For a copy: the index of the first candidate with the same code. */
+  same_as?: number | null;
+  /** For a fix that ran: 'kept', or what it no longer does of the cell's intent. */
+  verdict?: string | null;
 }
 
 /**
@@ -139,6 +146,8 @@ export interface IRankingEvent {
   type: 'ranking';
   notice: string | null;
   summary: string;
+  /** For a fix: what the failing cell meant to do. */
+  intent?: string | null;
   order: number[];
   candidates: IRankedCandidate[];
 }
@@ -179,6 +188,60 @@ export interface IServerStatus {
   loading?: LoadingProgress | null;
   /** Why the model could not load, when `model_state` is `error`. */
   error?: string | null;
+  /** The model answering now, as the picker names it. */
+  choice?: IModelChoice;
+  /** Whether it was chosen in the picker (else: the server's configuration). */
+  chosen?: boolean;
+  /** Whether the model was given explicitly when the server started. */
+  explicit?: boolean;
+}
+
+/**
+ * A model to answer with; `api_key_env` is the NAME of the variable holding the key.
+ */
+export interface IModelChoice {
+  backend: string;
+  model: string;
+  base_url?: string;
+  gguf_file?: string;
+  api_key_env?: string;
+  label?: string;
+}
+
+/**
+ * A model the picker offers (`GET /pachinco/models`).
+ */
+export interface IFoundModel {
+  id: string;
+  label: string;
+  source:
+    | 'packaged'
+    | 'ollama-folder'
+    | 'lmstudio'
+    | 'hf-cache'
+    | 'ollama'
+    | 'server';
+  choice: IModelChoice;
+  size_bytes: number | null;
+  note: string;
+}
+
+export interface IModelsAnswer {
+  models: IFoundModel[];
+  notes: string[];
+  active: IModelChoice;
+  configured: IModelChoice;
+  default_download: string;
+  explicit: boolean;
+}
+
+/**
+ * An OpenAI-compatible server the user added in the picker.
+ */
+export interface IServerEntry {
+  base_url: string;
+  api_key_env?: string;
+  name?: string;
 }
 
 /**
@@ -186,7 +249,18 @@ export interface IServerStatus {
  */
 export interface IStoredTurn {
   intent: string;
+  /** The answer's code (the one shown first), inserted or not. */
   code: string;
   explanation: string;
   time: string;
+  /** One entry per request: storing it again replaces the entry. */
+  request_id?: string;
+  /** False: not inserted, or its insertion was undone (absent: an older, inserted turn). */
+  inserted?: boolean;
+  outcome?: TurnOutcome;
+  /** What went into the notebook. */
+  inserted_code?: string;
+  undone?: boolean;
 }
+
+export type TurnOutcome = 'answered' | 'no code' | 'failed' | 'stopped';
