@@ -48,19 +48,28 @@ def tiny_model_dir() -> Path:
     return build_tiny_model(folder)
 
 
-def start_scripted_model(port: int, control_port: int) -> str:
-    """Run the scripted OpenAI-compatible server (``scripted_answers.RULES``) in a thread on
-    `port`, with its control listener (``/_script/status``, ``down``, ``up``) on
-    `control_port`; its base URL."""
+def start_scripted_model(
+    port: int,
+    control_port: int | None,
+    *,
+    rules: Any = None,
+    models: tuple[str, ...] = ("scripted",),
+) -> str:
+    """Run the scripted OpenAI-compatible server (``scripted_answers.RULES``, or ``rules``)
+    in a thread on `port`, with its control listener (``/_script/status``, ``down``, ``up``)
+    on `control_port`; ``models`` is what it lists at ``/v1/models``; its base URL."""
     from scripted_answers import DEFAULT, RULES
 
     from tests.backends.sse_server import FakeOpenAIServer
 
     ready = threading.Event()
     found: dict[str, str] = {}
+    chosen_rules = RULES if rules is None else rules
 
     async def serve() -> None:
-        server = FakeOpenAIServer(DEFAULT, port=port, rules=RULES, control_port=control_port)
+        server = FakeOpenAIServer(
+            DEFAULT, port=port, rules=chosen_rules, control_port=control_port, models=models
+        )
         async with server:
             found["base_url"] = server.base_url
             ready.set()

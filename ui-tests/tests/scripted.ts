@@ -12,7 +12,10 @@ export const INTENTS = {
   ranked: 'city of the most expensive order',
   broken: 'price with tax',
   slow: 'count the orders slowly',
-  markup: 'show the data'
+  markup: 'show the data',
+  whichModel: 'which model answers',
+  long: 'a long answer, please',
+  gentle: 'tally the orders gently'
 };
 
 const controlPort = process.env.PACHINCO_UI_MODEL_CONTROL_PORT || '8895';
