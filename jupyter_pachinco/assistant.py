@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from traitlets.config import Config
 
 from .backends import (
+    PREFIX_END,
     Backend,
     CandidateFinished,
     ChatMessage,
@@ -38,7 +39,7 @@ from .context import HuggingFaceTokenCounter, PackedContext, TokenCounter, Turn,
 from .context.cells import CELL_MARKER
 from .context.safe_text import safe_text
 from .execution.ranking import Ranking
-from .options import GenerateOptions, PromptForm
+from .options import GenerateOptions, PromptForm, sampling_temperature
 from .prompting import (
     DEFAULT_STYLE,
     Candidate,
@@ -190,6 +191,28 @@ class Assistant:
             return backend_prompt(build_completion_prompt(packed, chosen))
         return backend_prompt(build_chat_messages(packed, chosen))
 
+    def fixed_prefix(
+        self, *, style: str | None = None, form: PromptForm | None = None
+    ) -> GenerationRequest:
+        """The part every prompt of this style and form begins with (the system text and the
+        worked examples), as a prefix for `Backend.prepare`."""
+        empty = pack_context(PREFIX_END, (), budget=1_000_000, count_tokens=approximate_token_count)
+        prompt = self.prompt_for(empty, style=style, form=form)
+        if isinstance(prompt, str):
+            return GenerationRequest(prompt=prompt.split(PREFIX_END, 1)[0] + PREFIX_END)
+        fixed = (*prompt[:-1], ChatMessage(role="user", content=PREFIX_END))
+        return GenerationRequest(messages=fixed)
+
+    def context_prefix(
+        self, packed: PackedContext, *, style: str | None = None, form: PromptForm | None = None
+    ) -> GenerationRequest:
+        """The prompt for ``packed`` up to where its question begins, as a prefix for
+        `Backend.prepare`: what the notebook's first question would otherwise evaluate."""
+        prompt = self.prompt_for(replace(packed, intent=PREFIX_END), style=style, form=form)
+        if isinstance(prompt, str):
+            return GenerationRequest(prompt=prompt)
+        return GenerationRequest(messages=prompt)
+
     def build_prompt(
         self,
         intent: str,
@@ -294,7 +317,7 @@ def request_for(
     common: dict[str, Any] = {
         "n": options.n,
         "max_new_tokens": options.max_new_tokens,
-        "temperature": options.temperature,
+        "temperature": sampling_temperature(options.n, options.temperature),
         "top_p": options.top_p,
         "seed": options.seed,
     }

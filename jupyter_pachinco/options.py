@@ -18,6 +18,19 @@ MAX_NEW_TOKENS = 2048
 MAX_INTENT_CHARS = 10_000
 MAX_TEMPERATURE = 2.0
 DEFAULT_MAX_NEW_TOKENS = 384
+#: The sampling temperature when several candidates are asked for and no temperature is
+#: given: above 0, so that the candidates can differ and their vote means something (one
+#: candidate, or a temperature of 0, is greedy decoding).
+SAMPLING_TEMPERATURE = 0.7
+
+
+def sampling_temperature(n: int, temperature: float | None) -> float:
+    """The temperature a request samples with: the one given, else 0 (greedy) for one
+    candidate and `SAMPLING_TEMPERATURE` for several."""
+    if temperature is not None:
+        return temperature
+    return SAMPLING_TEMPERATURE if n > 1 else 0.0
+
 
 PromptForm = Literal["chat", "completion"]
 
@@ -30,7 +43,8 @@ class GenerateOptions:
     style: str | None = None
     form: PromptForm | None = None
     max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
-    temperature: float = 0.0
+    #: None: `sampling_temperature` decides (greedy for one candidate, sampled for several).
+    temperature: float | None = None
     top_p: float = 1.0
     seed: int | None = None
     include_outputs: bool = False
@@ -49,7 +63,8 @@ class AskOptions:
     layout: str = DEFAULT_LAYOUT
     include_outputs: bool = False
     max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
-    temperature: float = 0.0
+    #: None: `sampling_temperature` decides (greedy for one candidate, sampled for several).
+    temperature: float | None = None
     rank: bool | None = None
 
     def ranked(self, *, fixing: bool) -> bool:

@@ -10,7 +10,13 @@ import { RenderedMarkdown } from './markdown';
 import { PachincoModel } from './model';
 import { InsertMode } from './session';
 import { IRankedCandidate } from './protocol';
-import { describeTrial, rankedOrder, shownIndex, trialOf } from './ranking';
+import {
+  copiesOf,
+  describeTrial,
+  rankedOrder,
+  shownIndex,
+  trialOf
+} from './ranking';
 
 /**
  * One answer at a time, best first, with previous/next buttons (and the arrow keys).
@@ -65,7 +71,19 @@ export function RankedAnswers(props: {
           </button>
         </div>
       )}
-      {trial !== null && <TrialView trial={trial} />}
+      {trial !== null && (
+        <TrialView
+          trial={trial}
+          total={turn.candidates.length}
+          intent={turn.ranking?.intent ?? null}
+        />
+      )}
+      {copiesOf(turn, index) > 1 && (
+        <p className="jp-Pachinco-hint jp-Pachinco-copies">
+          {copiesOf(turn, index)} of the {turn.candidates.length} answers are
+          this same code.
+        </p>
+      )}
       <CandidateView
         candidate={turn.candidates[index]}
         index={index}
@@ -83,11 +101,19 @@ export function RankedAnswers(props: {
 /**
  * What the trial run of an answer gave, as plain text (React escapes it).
  */
-function TrialView(props: { trial: IRankedCandidate }): JSX.Element {
-  const { trial } = props;
-  const text = describeTrial(trial);
+function TrialView(props: {
+  trial: IRankedCandidate;
+  total: number;
+  intent: string | null;
+}): JSX.Element {
+  const { trial, total, intent } = props;
+  const text = describeTrial(trial, total, intent);
+  const lost = trial.verdict && trial.verdict !== 'kept';
   return (
-    <div className="jp-Pachinco-trial" data-status={trial.status}>
+    <div
+      className="jp-Pachinco-trial"
+      data-status={lost ? 'lost' : trial.status}
+    >
       <p className="jp-Pachinco-trial-headline">{text.headline}</p>
       {text.detail && <pre className="jp-Pachinco-preview">{text.detail}</pre>}
     </div>
@@ -140,7 +166,8 @@ export function CandidateView(props: {
   // Streamed thinking, or (for thinking found in the answer's text) the parsed candidate's.
   const reasoning = candidate.reasoning || (answer?.candidate.reasoning ?? '');
   const hasSteps = candidate.steps.length > 0 || prose.trim().length > 0;
-  const canInsert = answer !== null && answer.cells.length > 0;
+  const canInsert =
+    answer !== null && answer.has_code !== false && answer.cells.length > 0;
   return (
     <div
       className="jp-Pachinco-answer"
@@ -171,8 +198,9 @@ export function CandidateView(props: {
         </p>
       )}
       {answer !== null && !canInsert && (
-        <p className="jp-Pachinco-hint">
-          This answer holds no code to insert. Try rephrasing the request.
+        <p className="jp-Pachinco-hint jp-Pachinco-no-code">
+          No code: this answer holds nothing to insert. Try rephrasing the
+          request.
         </p>
       )}
       {canInsert && (
@@ -196,14 +224,39 @@ export function CandidateView(props: {
           >
             Replace cell
           </button>
-          <button
-            className="jp-mod-styled jp-Pachinco-copy"
-            onClick={() => Clipboard.copyToSystem(answer.candidate.code)}
-          >
-            Copy
-          </button>
+          <CopyButton code={answer.candidate.code} />
         </div>
       )}
     </div>
+  );
+}
+
+/**
+ * Copy the code, and say so for a moment.
+ */
+function CopyButton(props: { code: string }): JSX.Element {
+  const [said, setSaid] = React.useState<string | null>(null);
+  React.useEffect(() => {
+    if (said === null) {
+      return;
+    }
+    const timer = window.setTimeout(() => setSaid(null), 2000);
+    return () => window.clearTimeout(timer);
+  }, [said]);
+  return (
+    <button
+      className="jp-mod-styled jp-Pachinco-copy"
+      aria-live="polite"
+      onClick={() => {
+        try {
+          Clipboard.copyToSystem(props.code);
+          setSaid('Copied ✓');
+        } catch {
+          setSaid('Could not copy');
+        }
+      }}
+    >
+      {said ?? 'Copy'}
+    </button>
   );
 }

@@ -9,7 +9,8 @@ import {
   IContextEvent,
   IRankingEvent,
   IStep,
-  IStoredTurn
+  IStoredTurn,
+  TurnOutcome
 } from './protocol';
 
 /**
@@ -166,17 +167,34 @@ export function utcTime(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, '+00:00');
 }
 
+/**
+ * A turn as kept in the notebook: what was asked, the answer shown (its code and
+ * explanation, or none), and whether it is in the notebook.
+ */
 export function storedTurnOf(
+  requestId: string,
   intent: string,
-  candidate: ICandidate,
-  when: Date
+  candidate: ICandidate | null,
+  when: Date,
+  outcome: TurnOutcome
 ): IStoredTurn {
   return {
     intent,
-    code: candidate.code,
-    explanation: explanationOf(candidate),
-    time: utcTime(when)
+    code: candidate?.code ?? '',
+    explanation: candidate ? explanationOf(candidate) : '',
+    time: utcTime(when),
+    request_id: requestId,
+    inserted: false,
+    outcome
   };
+}
+
+/**
+ * Whether a stored turn's answer is in the notebook (older entries without the field were
+ * only ever written when inserted).
+ */
+export function isInserted(stored: IStoredTurn): boolean {
+  return stored.inserted !== false;
 }
 
 /**
@@ -199,15 +217,38 @@ export function readStoredTurns(ours: unknown): IStoredTurn[] {
         code: entry.code,
         explanation:
           typeof entry.explanation === 'string' ? entry.explanation : '',
-        time: typeof entry.time === 'string' ? entry.time : ''
+        time: typeof entry.time === 'string' ? entry.time : '',
+        ...optionalFields(entry)
       });
     }
   }
   return kept;
 }
 
+const OUTCOMES: TurnOutcome[] = ['answered', 'no code', 'failed', 'stopped'];
+
+function optionalFields(entry: Record<string, unknown>): Partial<IStoredTurn> {
+  const found: Partial<IStoredTurn> = {};
+  for (const name of ['request_id', 'inserted_code'] as const) {
+    if (typeof entry[name] === 'string') {
+      found[name] = entry[name] as string;
+    }
+  }
+  for (const name of ['inserted', 'undone'] as const) {
+    if (typeof entry[name] === 'boolean') {
+      found[name] = entry[name] as boolean;
+    }
+  }
+  if (OUTCOMES.includes(entry.outcome as TurnOutcome)) {
+    found.outcome = entry.outcome as TurnOutcome;
+  }
+  return found;
+}
+
 /**
- * Our metadata entry with `turn` appended (newest `max` kept); other keys are kept.
+ * Our metadata entry with `turn` in it: in place of the entry with its `request_id` (one
+ * entry per request, however often it is stored), else appended (newest `max` kept);
+ * other keys are kept.
  */
 export function withStoredTurn(
   ours: unknown,
@@ -215,16 +256,26 @@ export function withStoredTurn(
   max = MAX_STORED_TURNS
 ): Record<string, unknown> {
   const base = isRecord(ours) ? { ...ours } : {};
-  const turns = [...readStoredTurns(ours), turn].slice(-max);
-  return { ...base, turns };
+  const turns = readStoredTurns(ours);
+  const at =
+    turn.request_id === undefined
+      ? -1
+      : turns.findIndex(t => t.request_id === turn.request_id);
+  if (at >= 0) {
+    turns[at] = turn;
+  } else {
+    turns.push(turn);
+  }
+  return { ...base, turns: turns.slice(-max) };
 }
 
 /**
- * A stored turn shown again in the sidebar.
+ * A stored turn shown again in the sidebar (its request id kept, so that an undo of its
+ * insertion is still noticed).
  */
 export function turnFromStored(stored: IStoredTurn, index: number): IChatTurn {
   return {
-    ...startTurn(`stored-${index}`, stored.intent),
+    ...startTurn(stored.request_id ?? `stored-${index}`, stored.intent),
     phase: 'done',
     stored
   };

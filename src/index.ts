@@ -11,17 +11,20 @@ import {
 } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStatusBar } from '@jupyterlab/statusbar';
 import { UUID } from '@lumino/coreutils';
 
 import { completionPlugin } from './completionPlugin';
 import { requestAPI } from './handler';
 import { pachincoIcon } from './icon';
 import { PachincoModel } from './model';
-import { DEFAULT_OPTIONS, IAssistantOptions } from './session';
+import { PickerModel, serverModelsAPI } from './models';
 import { NotebookSession } from './notebook';
 import { PachincoPanel } from './panel';
 import { IServerStatus } from './protocol';
 import { failedCellOf, ICellJSON } from './repair';
+import { bindSettings } from './settings';
+import { addProgressItem, whileSolving } from './statusbar';
 import { ServerGenerateClient } from './stream';
 
 /**
@@ -44,7 +47,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     ILayoutRestorer,
     ISettingRegistry,
     INotebookTracker,
-    IRenderMimeRegistry
+    IRenderMimeRegistry,
+    IStatusBar
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -52,15 +56,21 @@ const plugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     settingRegistry: ISettingRegistry | null,
     tracker: INotebookTracker | null,
-    rendermime: IRenderMimeRegistry | null
+    rendermime: IRenderMimeRegistry | null,
+    statusBar: IStatusBar | null
   ) => {
     const model = new PachincoModel({
       fetchStatus: () => requestAPI<IServerStatus>('status'),
       client: new ServerGenerateClient(),
       newId: () => UUID.uuid4()
     });
-    const panel = new PachincoPanel(model, rendermime);
+    const picker = new PickerModel(serverModelsAPI);
+    picker.onChosen = () => {
+      void model.refresh().then(() => model.prepare());
+    };
+    const panel = new PachincoPanel(model, picker, rendermime);
     app.shell.add(panel, 'right', { rank: 1000 });
+    addProgressItem(statusBar, model);
     if (restorer) {
       restorer.add(panel, panel.id);
     }
@@ -82,15 +92,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
     }
     if (settingRegistry) {
       void settingRegistry.load(PLUGIN_ID).then(settings => {
-        const apply = () => {
-          const side = settings.get('sidebar').composite;
-          app.shell.add(panel, side === 'left' ? 'left' : 'right', {
-            rank: 1000
-          });
-          model.options = readOptions(settings);
-        };
-        apply();
-        settings.changed.connect(apply);
+        // Added on the right above; moved only when the `sidebar` setting says otherwise.
+        bindSettings(
+          app,
+          panel,
+          model,
+          picker,
+          serverModelsAPI,
+          settings,
+          'right'
+        );
       });
     }
 
@@ -111,8 +122,10 @@ function bindNotebooks(
   const sessionFor = (panel: NotebookPanel) => {
     let session = sessions.get(panel);
     if (session === undefined) {
-      session = new NotebookSession(panel);
-      sessions.set(panel, session);
+      const created = new NotebookSession(panel);
+      session = created;
+      sessions.set(panel, created);
+      watchNotebook(panel, created, model);
     }
     return session;
   };
@@ -152,11 +165,16 @@ function bindNotebooks(
       const session = sessionFor(current);
       model.setSession(session);
       const index = current.content.activeCellIndex;
-      await model.send(cell.model.sharedModel.getSource(), {
-        cells: session.contextCells(model.options.includeOutputs, index),
-        activeCellIndex: index > 0 ? index - 1 : null,
-        insertBelow: index
-      });
+      // The cell and the status bar show the progress: the sidebar may well be closed.
+      await whileSolving(
+        cell,
+        model,
+        model.send(cell.model.sharedModel.getSource(), {
+          cells: session.contextCells(model.options.includeOutputs, index),
+          activeCellIndex: index > 0 ? index - 1 : null,
+          insertBelow: index
+        })
+      );
     }
   });
   app.contextMenu.addItem({
@@ -186,6 +204,7 @@ function addFixCommand(
 ): void {
   NotebookActions.executed.connect((_, { notebook }) => {
     if (tracker.currentWidget?.content === notebook) {
+      model.dismissNotice();
       model.notebookChanged();
     }
   });
@@ -228,17 +247,27 @@ function addFixCommand(
   }
 }
 
-function readOptions(settings: ISettingRegistry.ISettings): IAssistantOptions {
-  const get = (key: string) => settings.get(key).composite;
-  const n = Number(get('candidates'));
-  return {
-    n: Number.isInteger(n) && n >= 1 && n <= 8 ? n : DEFAULT_OPTIONS.n,
-    style:
-      (get('style') as IAssistantOptions['style']) ?? DEFAULT_OPTIONS.style,
-    layout:
-      (get('layout') as IAssistantOptions['layout']) ?? DEFAULT_OPTIONS.layout,
-    includeOutputs: get('includeOutputs') !== false
+/**
+ * Follow one notebook: cells inserted, deleted or an insertion undone (the kept turns say
+ * whether their answer is still in the notebook), and its kernel restarting (said in the
+ * sidebar: the variables are gone).
+ */
+function watchNotebook(
+  panel: NotebookPanel,
+  session: NotebookSession,
+  model: PachincoModel
+): void {
+  const cellsChanged = () => {
+    if (model.session === session) {
+      model.notebookChanged();
+    }
   };
+  panel.content.model?.cells.changed.connect(cellsChanged);
+  panel.sessionContext.statusChanged.connect((_, status) => {
+    if (status === 'restarting' || status === 'autorestarting') {
+      model.kernelRestarted(session);
+    }
+  });
 }
 
 export default [plugin, completionPlugin];

@@ -4,7 +4,6 @@ import {
   applyEvent,
   IChatTurn,
   startTurn,
-  storedTurnOf,
   turnFromStored
 } from './conversation';
 import {
@@ -12,6 +11,7 @@ import {
   IFixRequest,
   IGenerateOptions,
   IServerStatus,
+  IStoredTurn,
   LoadingProgress
 } from './protocol';
 import { describeError, endedTurn, failedTurn } from './errors';
@@ -19,6 +19,8 @@ import { fixInsertion, fixTarget } from './fixPlacement';
 import { flipped, rankedOrder } from './ranking';
 import { fixRequestOf, fixTitle, IFailedCell } from './repair';
 import { IGenerateClient } from './stream';
+import { endedRecord, insertedRecord, reconciledRecord } from './turnRecords';
+import { progressOf } from './progress';
 
 export { describeError } from './errors';
 export { IServerStatus } from './protocol';
@@ -74,6 +76,22 @@ export class PachincoModel {
   /** The request in flight, if any. */
   get busy(): boolean {
     return this._inFlight !== null;
+  }
+
+  /** What the request in flight is doing, in a few words (for the status bar). */
+  get progress(): string | null {
+    const inFlight = this._inFlight;
+    const session = this._session;
+    if (inFlight === null || session === null) {
+      return null;
+    }
+    const turn = this._find(session, inFlight.requestId);
+    return turn ? progressOf(turn, this._loading) : 'Asking the model…';
+  }
+
+  /** A notice about the bound notebook (its kernel restarted), until dismissed. */
+  get notice(): string | null {
+    return this._session ? (this._notices.get(this._session) ?? null) : null;
   }
 
   options: IAssistantOptions = { ...DEFAULT_OPTIONS };
@@ -158,10 +176,72 @@ export class PachincoModel {
   }
 
   /**
-   * The notebook's cells or outputs changed (a cell ran): the Fix actions may change.
+   * The notebook's cells or outputs changed (a cell ran, cells were inserted, deleted, or
+   * an insertion undone): the Fix actions may change, and so may which kept turns are in
+   * the notebook (an undone insertion is stored as not inserted, and saved, so that the next
+   * prompt does not build on it).
    */
   notebookChanged(): void {
+    const session = this._session;
+    if (session !== null) {
+      for (const turn of this._turnsOf(session)) {
+        const stored = turn.stored;
+        const changed =
+          stored &&
+          reconciledRecord(stored, session.hasCellsOf(turn.requestId));
+        if (changed) {
+          this._update(session, turn.requestId, t => ({
+            ...t,
+            stored: changed
+          }));
+          void session.recordTurn(changed);
+        }
+      }
+    }
     this._changed.emit();
+  }
+
+  /**
+   * The kernel of `session` restarted: its variables are gone, and the sidebar says so.
+   */
+  kernelRestarted(session: INotebookSession): void {
+    this._notices.set(
+      session,
+      'The kernel restarted: its variables are gone. Run your cells again before you ask about your data.'
+    );
+    this._changed.emit();
+  }
+
+  /** Forget the notice of the bound notebook (a cell ran, or the user closed it). */
+  dismissNotice(): void {
+    if (this._session !== null && this._notices.delete(this._session)) {
+      this._changed.emit();
+    }
+  }
+
+  /**
+   * Ask the server to get ready for a question about the bound notebook: load the model and
+   * evaluate the fixed part of the prompt and this notebook's context ahead (never fails).
+   */
+  async prepare(): Promise<void> {
+    const session = this._session;
+    if (session === null || this._inFlight !== null) {
+      return;
+    }
+    const where = session.currentTarget(this.options.includeOutputs);
+    try {
+      await this._client.prepare({
+        notebook_path: session.path,
+        cells: where.cells,
+        active_cell_index: where.activeCellIndex,
+        kernel_id: session.kernelId,
+        options: this._requestOptions(false)
+      });
+    } catch (error) {
+      console.warn('Pachinco could not prepare the model ahead.', error);
+      return;
+    }
+    void this.refresh();
   }
 
   /**
@@ -243,6 +323,10 @@ export class PachincoModel {
       this._changed.emit();
     }
     const finished = this._find(session, requestId);
+    if (finished) {
+      // Every turn is kept, inserted or not: the entry is replaced if it is inserted later.
+      await this._keep(session, requestId, endedRecord(finished, this._now()));
+    }
     if (finished && where.insertBelow !== undefined) {
       await this._insertFirstAnswer(session, finished, where.insertBelow);
     }
@@ -278,20 +362,37 @@ export class PachincoModel {
         ? fixInsertion(session.indexOfCell(turn.fixOf), mode)
         : { below, mode };
     await session.insert(answer.cells, place.mode, tag, place.below);
-    const stored = storedTurnOf(turn.intent, answer.candidate, this._now());
-    this._update(session, turn.requestId, t => ({ ...t, stored }));
+    const current = this._find(session, turn.requestId) ?? turn;
+    const stored = insertedRecord(
+      current,
+      answer.candidate,
+      answer.cells,
+      this._now()
+    );
+    await this._keep(session, turn.requestId, stored);
+  }
+
+  private async _keep(
+    session: INotebookSession,
+    requestId: string,
+    stored: IStoredTurn
+  ): Promise<void> {
+    this._update(session, requestId, t => ({ ...t, stored }));
     this._changed.emit();
     await session.recordTurn(stored);
   }
 
   private _requestOptions(isFix: boolean): IGenerateOptions {
-    const { n, style, layout, includeOutputs } = this.options;
+    const { n, style, layout, includeOutputs, temperature } = this.options;
     const options: IGenerateOptions = {
       n,
       style,
       layout,
       include_outputs: includeOutputs
     };
+    if (temperature !== null) {
+      options.temperature = temperature;
+    }
     // Several answers are trial-run and ranked; a fix is always tried before it is offered.
     if (n > 1 || isFix) {
       options.rank = true;
@@ -375,6 +476,7 @@ export class PachincoModel {
   private _changed = new Signal<this, void>(this);
   private _session: INotebookSession | null = null;
   private _turns = new WeakMap<INotebookSession, IChatTurn[]>();
+  private _notices = new WeakMap<INotebookSession, string>();
   private _loading: LoadingProgress | null = null;
   private _inFlight: {
     requestId: string;

@@ -64,6 +64,15 @@ export class NotebookSession implements INotebookSession {
       .filter((failed): failed is IFailedCell => failed !== null);
   }
 
+  hasCellsOf(requestId: string): boolean {
+    const cells = this.panel.content.model?.sharedModel.cells ?? [];
+    return cells.some(cell => {
+      const tag = cell.getMetadata(METADATA_KEY) as
+        { request_id?: unknown } | undefined;
+      return tag?.request_id === requestId;
+    });
+  }
+
   indexOfCell(cellId: string): number | null {
     const cells = this.panel.content.model?.sharedModel.cells ?? [];
     const at = cells.findIndex(cell => cell.id === cellId);
@@ -113,6 +122,8 @@ export class NotebookSession implements INotebookSession {
       }
     }
     notebook.activeCellIndex = at + cells.length - 1;
+    // Replacing a cell with a long output must not leave the view on blank space.
+    void notebook.scrollToItem(notebook.activeCellIndex, 'smart');
     if (mode === 'run') {
       await NotebookActions.runCells(
         notebook,

@@ -1,32 +1,56 @@
 import { ReactWidget } from '@jupyterlab/apputils';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
-import { Panel } from '@lumino/widgets';
+import { Panel, Widget } from '@lumino/widgets';
 import * as React from 'react';
 
 import { pachincoIcon } from './icon';
 import { PachincoModel } from './model';
-import { ChatView, StatusView } from './view';
+import { PickerModel } from './models';
+import { HeaderView } from './pickerView';
+import { ConversationView, InputView } from './view';
 
 /**
- * The Pachinco sidebar: a Lumino panel that hosts the React views.
+ * The Pachinco sidebar: a fixed header (title, model picker, status), the conversation,
+ * which alone scrolls, and a fixed input at the bottom. Each part is its own widget
+ * (`header`, `conversation`, `input`), so more can go beside them (a mode switch next to
+ * Send: `InputView`'s `controls`).
  */
 export class PachincoPanel extends Panel {
-  constructor(model: PachincoModel, rendermime: IRenderMimeRegistry | null) {
+  constructor(
+    model: PachincoModel,
+    picker: PickerModel,
+    rendermime: IRenderMimeRegistry | null
+  ) {
     super();
     this.id = 'jp-pachinco-panel';
     this.addClass('jp-Pachinco-panel');
     this.title.icon = pachincoIcon;
     this.title.caption = 'Pachinco assistant';
+    this._model = model;
 
-    const header = ReactWidget.create(
-      React.createElement('h2', { className: 'jp-Pachinco-title' }, 'Pachinco')
+    this.header = ReactWidget.create(
+      React.createElement(HeaderView, { model, picker })
     );
-    this.addWidget(header);
-    this.addWidget(
-      ReactWidget.create(React.createElement(StatusView, { model }))
+    this.header.addClass('jp-Pachinco-headerArea');
+    this.conversation = ReactWidget.create(
+      React.createElement(ConversationView, { model, rendermime })
     );
-    this.addWidget(
-      ReactWidget.create(React.createElement(ChatView, { model, rendermime }))
-    );
+    this.conversation.addClass('jp-Pachinco-conversationArea');
+    this.input = ReactWidget.create(React.createElement(InputView, { model }));
+    this.input.addClass('jp-Pachinco-inputArea');
+    this.addWidget(this.header);
+    this.addWidget(this.conversation);
+    this.addWidget(this.input);
   }
+
+  readonly header: Widget;
+  readonly conversation: Widget;
+  readonly input: Widget;
+
+  protected onAfterShow(): void {
+    // The model loads and the prompt's start is evaluated while the user reads and types.
+    void this._model.prepare();
+  }
+
+  private _model: PachincoModel;
 }

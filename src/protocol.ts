@@ -14,6 +14,7 @@ export interface IGenerateOptions {
   layout?: InsertionLayout;
   include_outputs?: boolean;
   max_new_tokens?: number;
+  /** Omitted: greedy for one candidate, sampled (0.7) for several. */
   temperature?: number;
   /** Trial-run the candidates in the notebook's kernel and rank them. */
   rank?: boolean;
@@ -112,6 +113,8 @@ export interface IAnswerEvent {
   index: number;
   finish_reason: FinishReason;
   candidate: ICandidate;
+  /** False for prose or comments alone: such an answer is never insertable. */
+  has_code?: boolean;
   cells: IInsertionCell[];
 }
 
@@ -123,7 +126,7 @@ export interface IRankingStartedEvent {
   candidates: number;
 }
 
-export type TrialStatus = 'ok' | 'error' | 'not_run' | 'timeout';
+export type TrialStatus = 'ok' | 'error' | 'not_run' | 'timeout' | 'no_code';
 
 /**
  * One candidate's trial run: its output's summary or its error, and its votes.
@@ -141,6 +144,10 @@ export interface IRankedCandidate {
   error: string | null;
   /** Why a candidate was not trial-run (it writes files, spawns processes…). */
   side_effects: string[];
+  /** For a copy: the index of the first candidate with the same code. */
+  same_as?: number | null;
+  /** For a fix that ran: 'kept', or what it no longer does of the cell's intent. */
+  verdict?: string | null;
 }
 
 /**
@@ -150,6 +157,8 @@ export interface IRankingEvent {
   type: 'ranking';
   notice: string | null;
   summary: string;
+  /** For a fix: what the failing cell meant to do. */
+  intent?: string | null;
   order: number[];
   candidates: IRankedCandidate[];
 }
@@ -191,6 +200,12 @@ export interface IServerStatus {
   loading?: LoadingProgress | null;
   /** Why the model could not load, when `model_state` is `error`. */
   error?: string | null;
+  /** The model answering now, as the picker names it. */
+  choice?: IModelChoice;
+  /** Whether it was chosen in the picker (else: the server's configuration). */
+  chosen?: boolean;
+  /** Whether the model was given explicitly when the server started. */
+  explicit?: boolean;
   /** How trial runs of candidates are isolated on this machine. */
   trial_isolation?: ITrialIsolation;
 }
@@ -207,11 +222,70 @@ export interface ITrialIsolation {
 }
 
 /**
+ * A model to answer with; `api_key_env` is the NAME of the variable holding the key.
+ */
+export interface IModelChoice {
+  backend: string;
+  model: string;
+  base_url?: string;
+  gguf_file?: string;
+  api_key_env?: string;
+  label?: string;
+}
+
+/**
+ * A model the picker offers (`GET /pachinco/models`).
+ */
+export interface IFoundModel {
+  id: string;
+  label: string;
+  source:
+    | 'packaged'
+    | 'ollama-folder'
+    | 'lmstudio'
+    | 'hf-cache'
+    | 'ollama'
+    | 'server';
+  choice: IModelChoice;
+  size_bytes: number | null;
+  note: string;
+}
+
+export interface IModelsAnswer {
+  models: IFoundModel[];
+  notes: string[];
+  active: IModelChoice;
+  configured: IModelChoice;
+  default_download: string;
+  explicit: boolean;
+}
+
+/**
+ * An OpenAI-compatible server the user added in the picker.
+ */
+export interface IServerEntry {
+  base_url: string;
+  api_key_env?: string;
+  name?: string;
+}
+
+/**
  * One earlier exchange, as stored in `metadata.pachinco.turns`.
  */
 export interface IStoredTurn {
   intent: string;
+  /** The answer's code (the one shown first), inserted or not. */
   code: string;
   explanation: string;
   time: string;
+  /** One entry per request: storing it again replaces the entry. */
+  request_id?: string;
+  /** False: not inserted, or its insertion was undone (absent: an older, inserted turn). */
+  inserted?: boolean;
+  outcome?: TurnOutcome;
+  /** What went into the notebook. */
+  inserted_code?: string;
+  undone?: boolean;
 }
+
+export type TurnOutcome = 'answered' | 'no code' | 'failed' | 'stopped';

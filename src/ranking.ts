@@ -14,10 +14,31 @@ export function rankedOrder(turn: IChatTurn): number[] {
   if (turn.ranking === null) {
     return present;
   }
-  const ranked = turn.ranking.order.filter(
-    (index, at, all) => index in turn.candidates && all.indexOf(index) === at
+  // A copy of an earlier answer's code is not shown again: its original counts it.
+  const copies = new Set(
+    turn.ranking.candidates
+      .filter(c => c.same_as !== null && c.same_as !== undefined)
+      .map(c => c.index)
   );
-  return [...ranked, ...present.filter(index => !ranked.includes(index))];
+  const ranked = turn.ranking.order.filter(
+    (index, at, all) =>
+      index in turn.candidates &&
+      all.indexOf(index) === at &&
+      !copies.has(index)
+  );
+  return [
+    ...ranked,
+    ...present.filter(index => !ranked.includes(index) && !copies.has(index))
+  ];
+}
+
+/**
+ * How many answers of the turn have exactly the code of answer `index` (itself included).
+ */
+export function copiesOf(turn: IChatTurn, index: number): number {
+  const copies =
+    turn.ranking?.candidates.filter(c => c.same_as === index) ?? [];
+  return 1 + copies.length;
 }
 
 /**
@@ -71,14 +92,24 @@ export interface ITrialText {
   detail: string;
 }
 
-export function describeTrial(trial: IRankedCandidate): ITrialText {
+export function describeTrial(
+  trial: IRankedCandidate,
+  total = 1,
+  intent: string | null = null
+): ITrialText {
   switch (trial.status) {
     case 'ok':
       return {
-        headline: resultHeadline(trial),
+        headline: fixVerdict(trial, intent) + resultHeadline(trial, total),
         detail: [trial.preview, trial.stdout]
           .filter((part): part is string => !!part && part.trim().length > 0)
           .join('\n')
+      };
+    case 'no_code':
+      return {
+        headline:
+          'No code: this answer only talks, so there is nothing to run or insert.',
+        detail: ''
       };
     case 'not_run':
       return {
@@ -92,20 +123,34 @@ export function describeTrial(trial: IRankedCandidate): ITrialText {
       };
     default:
       return {
-        headline: 'Raised an error on the copy of your variables:',
+        headline: 'Failed on the copy of your variables:',
         detail: trial.error ?? ''
       };
   }
 }
 
-function resultHeadline(trial: IRankedCandidate): string {
-  const what = trial.type ?? 'a result';
+/**
+ * For a fix: whether it still does what the failing cell meant, said before its result.
+ */
+function fixVerdict(trial: IRankedCandidate, intent: string | null): string {
+  if (!trial.verdict) {
+    return '';
+  }
+  if (trial.verdict === 'kept') {
+    return intent ? `Ran, and still ${intent}. ` : 'Ran. ';
+  }
+  return `Ran, but ${trial.verdict}${intent ? ` (the cell ${intent})` : ''}. `;
+}
+
+function resultHeadline(trial: IRankedCandidate, total: number): string {
+  const what =
+    trial.type === 'NoneType' ? 'no value' : (trial.type ?? 'a result');
   const shape =
     trial.shape !== null && trial.shape.length > 0
       ? ` of shape (${trial.shape.join(', ')}${trial.shape.length === 1 ? ',' : ''})`
       : '';
   const votes =
-    trial.votes > 1 ? ` · ${trial.votes} answers agree` : ' · 1 answer';
+    total > 1 ? ` · ${trial.votes} of ${total} give this output` : '';
   return `Gives ${what}${shape}${votes}`;
 }
 

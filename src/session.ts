@@ -58,8 +58,13 @@ export interface INotebookSession {
     tag: { request_id: string; intent: string },
     below?: number
   ): Promise<void>;
-  /** Append a turn to the notebook's metadata and save the notebook. */
+  /**
+   * Store a turn in the notebook's metadata (in place of the entry with its request id, else
+   * appended) and save the notebook.
+   */
   recordTurn(turn: IStoredTurn): Promise<void>;
+  /** Whether any cell inserted for this request is in the notebook now. */
+  hasCellsOf(requestId: string): boolean;
   /** The code cells whose outputs hold an error, in notebook order. */
   failedCells(): IFailedCell[];
   /** Where the cell with this id is now, or null once it was deleted. */
@@ -74,13 +79,16 @@ export interface IAssistantOptions {
   style: NonNullable<IGenerateOptions['style']>;
   layout: NonNullable<IGenerateOptions['layout']>;
   includeOutputs: boolean;
+  /** null: the server decides (greedy for one answer, sampled for several). */
+  temperature: number | null;
 }
 
 export const DEFAULT_OPTIONS: IAssistantOptions = {
   n: 1,
   style: 'explained',
   layout: 'markdown+code',
-  includeOutputs: true
+  includeOutputs: true,
+  temperature: null
 };
 
 export interface IModelOptions {

@@ -6,6 +6,14 @@ import { asGenerateEvent, NdjsonDecoder } from './ndjson';
 import { GenerateEvent, IGenerateRequest } from './protocol';
 
 /**
+ * A prepare request: a generate request without the question.
+ */
+export type IPrepareRequest = Omit<
+  IGenerateRequest,
+  'request_id' | 'intent' | 'fix'
+>;
+
+/**
  * Talks to the generate endpoints; the model gets it injected, so tests can use a fake.
  */
 export interface IGenerateClient {
@@ -21,6 +29,10 @@ export interface IGenerateClient {
    * Ask the server to stop the generation of `requestId`.
    */
   cancel(requestId: string): Promise<void>;
+  /**
+   * Ask the server to load the model and evaluate the prompt's start for this notebook.
+   */
+  prepare(request: IPrepareRequest): Promise<void>;
 }
 
 /**
@@ -61,6 +73,14 @@ export class ServerGenerateClient implements IGenerateClient {
     await requestAPI<{ cancelled: boolean }>(
       'generate/cancel',
       { method: 'POST', body: JSON.stringify({ request_id: requestId }) },
+      this._settings
+    );
+  }
+
+  async prepare(request: IPrepareRequest): Promise<void> {
+    await requestAPI<unknown>(
+      'prepare',
+      { method: 'POST', body: JSON.stringify(request) },
       this._settings
     );
   }

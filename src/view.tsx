@@ -1,87 +1,22 @@
+/**
+ * The sidebar's conversation (it scrolls between the fixed header and the fixed input, and
+ * follows the stream unless the user scrolled up) and its input box.
+ */
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { IChatTurn, storedMarkdown } from './conversation';
-import { CandidateView, FixActions, RankedAnswers } from './answer';
-import { RenderedMarkdown } from './markdown';
 import { PachincoModel } from './model';
-import { StatusState } from './session';
-import { isolationMissing } from './isolation';
 import { LoadingProgress } from './protocol';
-import { showsOneAtATime } from './ranking';
+import { TurnView } from './turnView';
+
+/** How close to the bottom (px) still counts as "at the bottom" to follow the stream. */
+const FOLLOW_SLACK_PX = 40;
 
 /**
- * The status block at the top of the Pachinco panel.
+ * The conversation with the active notebook, in its own scrolling area.
  */
-export function StatusView(props: { model: PachincoModel }): JSX.Element {
-  const { model } = props;
-  return (
-    <UseSignal signal={model.stateChanged} initialArgs={model.state}>
-      {(_, state) => <StatusBody state={state ?? model.state} model={model} />}
-    </UseSignal>
-  );
-}
-
-function StatusBody(props: {
-  state: StatusState;
-  model: PachincoModel;
-}): JSX.Element {
-  const { state, model } = props;
-  if (state.kind === 'loading') {
-    return (
-      <div className="jp-Pachinco-status" aria-busy="true">
-        Connecting to the assistant…
-      </div>
-    );
-  }
-  if (state.kind === 'error') {
-    return (
-      <div className="jp-Pachinco-status jp-Pachinco-error" role="alert">
-        <p>{state.message}</p>
-        <button
-          className="jp-mod-styled jp-mod-accept"
-          onClick={() => void model.refresh()}
-        >
-          Retry
-        </button>
-      </div>
-    );
-  }
-  const { status } = state;
-  return (
-    <dl className="jp-Pachinco-status" data-status="ready">
-      <dt>Version</dt>
-      <dd className="jp-Pachinco-version">{status.version}</dd>
-      <dt>Backend</dt>
-      <dd className="jp-Pachinco-backend">{status.backend}</dd>
-      <dt>Model</dt>
-      <dd className="jp-Pachinco-model">{status.model}</dd>
-      {status.base_url !== null && (
-        <>
-          <dt>Server</dt>
-          <dd className="jp-Pachinco-server">{status.base_url}</dd>
-        </>
-      )}
-      {status.trial_isolation && (
-        <>
-          <dt>Trial runs</dt>
-          <dd
-            className="jp-Pachinco-isolation"
-            data-missing={isolationMissing(status.trial_isolation)}
-          >
-            {status.trial_isolation.summary}
-          </dd>
-        </>
-      )}
-    </dl>
-  );
-}
-
-/**
- * The conversation with the active notebook and the intent box.
- */
-export function ChatView(props: {
+export function ConversationView(props: {
   model: PachincoModel;
   rendermime: IRenderMimeRegistry | null;
 }): JSX.Element {
@@ -89,30 +24,80 @@ export function ChatView(props: {
   return (
     <UseSignal signal={model.changed}>
       {() => (
-        <div className="jp-Pachinco-chat">
+        <Following>
+          {model.notice !== null && (
+            <div className="jp-Pachinco-banner" role="alert">
+              <span>{model.notice}</span>
+              <button
+                className="jp-mod-styled"
+                aria-label="Dismiss"
+                onClick={() => model.dismissNotice()}
+              >
+                ×
+              </button>
+            </div>
+          )}
           {model.loading !== null && <LoadingBar progress={model.loading} />}
           {model.session === null ? (
             <p className="jp-Pachinco-hint">
               Open a notebook to ask Pachinco about it.
             </p>
           ) : (
-            <>
-              <div className="jp-Pachinco-turns">
-                {model.turns.map(turn => (
-                  <TurnView
-                    key={turn.requestId}
-                    turn={turn}
-                    model={model}
-                    rendermime={rendermime}
-                  />
-                ))}
-              </div>
-              <IntentBox model={model} />
-            </>
+            <div className="jp-Pachinco-turns">
+              {model.turns.map(turn => (
+                <TurnView
+                  key={turn.requestId}
+                  turn={turn}
+                  model={model}
+                  rendermime={rendermime}
+                />
+              ))}
+            </div>
           )}
-        </div>
+        </Following>
       )}
     </UseSignal>
+  );
+}
+
+/**
+ * A scrolling area that stays at the bottom as its content grows, unless the user scrolled
+ * up; then a button brings them back.
+ */
+function Following(props: { children: React.ReactNode }): JSX.Element {
+  const area = React.useRef<HTMLDivElement>(null);
+  const following = React.useRef(true);
+  const [away, setAway] = React.useState(false);
+  React.useLayoutEffect(() => {
+    const node = area.current;
+    if (node !== null && following.current) {
+      node.scrollTop = node.scrollHeight;
+    }
+  });
+  const onScroll = () => {
+    const node = area.current;
+    if (node !== null) {
+      const gap = node.scrollHeight - node.scrollTop - node.clientHeight;
+      following.current = gap <= FOLLOW_SLACK_PX;
+      setAway(!following.current);
+    }
+  };
+  return (
+    <div className="jp-Pachinco-conversation" ref={area} onScroll={onScroll}>
+      {props.children}
+      {away && (
+        <button
+          className="jp-mod-styled jp-Pachinco-latest"
+          onClick={() => {
+            following.current = true;
+            setAway(false);
+            area.current?.scrollTo({ top: area.current.scrollHeight });
+          }}
+        >
+          ↓ Latest
+        </button>
+      )}
+    </div>
   );
 }
 
@@ -128,13 +113,29 @@ function LoadingBar(props: { progress: LoadingProgress }): JSX.Element {
 }
 
 /**
- * Enter sends; Shift+Enter starts a new line.
+ * The input at the bottom: Enter sends, Shift+Enter starts a new line. `controls` go beside
+ * Send (room for a mode switch).
  */
-function IntentBox(props: { model: PachincoModel }): JSX.Element {
-  const { model } = props;
+export function InputView(props: {
+  model: PachincoModel;
+  controls?: React.ReactNode;
+}): JSX.Element {
+  const { model, controls } = props;
+  return (
+    <UseSignal signal={model.changed}>
+      {() => <IntentBox model={model} controls={controls} />}
+    </UseSignal>
+  );
+}
+
+function IntentBox(props: {
+  model: PachincoModel;
+  controls?: React.ReactNode;
+}): JSX.Element {
+  const { model, controls } = props;
   const [text, setText] = React.useState('');
   const send = () => {
-    if (text.trim().length === 0 || model.busy) {
+    if (text.trim().length === 0 || model.busy || model.session === null) {
       return;
     }
     setText('');
@@ -148,6 +149,8 @@ function IntentBox(props: { model: PachincoModel }): JSX.Element {
         placeholder="What do you want to do with your data? (Enter sends, Shift+Enter adds a line)"
         rows={3}
         value={text}
+        disabled={model.session === null}
+        onFocus={() => void model.prepare()}
         onChange={event => setText(event.target.value)}
         onKeyDown={event => {
           if (event.key === 'Enter' && !event.shiftKey) {
@@ -156,90 +159,25 @@ function IntentBox(props: { model: PachincoModel }): JSX.Element {
           }
         }}
       />
-      {model.busy ? (
-        <button
-          className="jp-mod-styled jp-mod-warn jp-Pachinco-stop"
-          onClick={() => void model.stop()}
-        >
-          Stop
-        </button>
-      ) : (
-        <button
-          className="jp-mod-styled jp-mod-accept jp-Pachinco-send"
-          disabled={text.trim().length === 0}
-          onClick={send}
-        >
-          Send
-        </button>
-      )}
+      <div className="jp-Pachinco-ask-controls">
+        {controls}
+        {model.busy ? (
+          <button
+            className="jp-mod-styled jp-mod-warn jp-Pachinco-stop"
+            onClick={() => void model.stop()}
+          >
+            Stop
+          </button>
+        ) : (
+          <button
+            className="jp-mod-styled jp-mod-accept jp-Pachinco-send"
+            disabled={text.trim().length === 0 || model.session === null}
+            onClick={send}
+          >
+            Send
+          </button>
+        )}
+      </div>
     </div>
-  );
-}
-
-function TurnView(props: {
-  turn: IChatTurn;
-  model: PachincoModel;
-  rendermime: IRenderMimeRegistry | null;
-}): JSX.Element {
-  const { turn, model, rendermime } = props;
-  const live = turn.candidates.length > 0;
-  return (
-    <section className="jp-Pachinco-turn" data-phase={turn.phase}>
-      <p className="jp-Pachinco-turn-intent">{turn.intent}</p>
-      {turn.context?.notice && (
-        <p className="jp-Pachinco-notice">{turn.context.notice}</p>
-      )}
-      {turn.phase === 'streaming' && !live && (
-        <p className="jp-Pachinco-hint" aria-busy="true">
-          Thinking…
-        </p>
-      )}
-      {turn.checking !== null && turn.ranking === null && (
-        <p className="jp-Pachinco-hint jp-Pachinco-checking" aria-busy="true">
-          Checking the answers on a copy of your variables…
-        </p>
-      )}
-      {turn.ranking?.notice && (
-        <p className="jp-Pachinco-notice">{turn.ranking.notice}</p>
-      )}
-      {turn.ranking !== null && turn.ranking.summary && (
-        <p className="jp-Pachinco-vote">{turn.ranking.summary}</p>
-      )}
-      {showsOneAtATime(turn) ? (
-        <RankedAnswers turn={turn} model={model} rendermime={rendermime} />
-      ) : (
-        turn.candidates.map((candidate, index) => (
-          <CandidateView
-            key={index}
-            candidate={candidate}
-            index={index}
-            count={turn.candidates.length}
-            onInsert={mode => void model.insert(turn, index, mode)}
-            rendermime={rendermime}
-            replaceHint={
-              turn.fixOf !== null ? 'Replace the cell that raised' : null
-            }
-          />
-        ))
-      )}
-      {!live && turn.stored !== null && (
-        <div className="jp-Pachinco-answer" data-stored="true">
-          <RenderedMarkdown
-            text={storedMarkdown(turn.stored)}
-            rendermime={rendermime}
-          />
-        </div>
-      )}
-      {turn.stored !== null && (
-        <p className="jp-Pachinco-kept">Kept in the notebook.</p>
-      )}
-      {turn.phase === 'stopped' && <p className="jp-Pachinco-hint">Stopped.</p>}
-      <FixActions turn={turn} model={model} />
-      {turn.error !== null && (
-        <div className="jp-Pachinco-error jp-Pachinco-turn-error" role="alert">
-          {turn.error.message}
-        </div>
-      )}
-    </section>
   );
 }

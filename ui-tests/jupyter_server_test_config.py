@@ -21,3 +21,17 @@ c.BackendSettings.base_url = start_scripted_model(
 )
 c.BackendSettings.model = "scripted"
 c.BackendSettings.max_retries = 0
+
+# A second scripted server for the model picker, and where the picker's choice is saved.
+from scripted_answers import SECOND_RULES  # noqa: E402
+
+second = start_scripted_model(
+    int(os.environ.get("PACHINCO_UI_MODEL_B_PORT", "8936")),
+    None,
+    rules=SECOND_RULES,
+    models=("second-coder",),
+)
+c.PachincoApp.servers = [{"base_url": second, "name": "second scripted server"}]
+c.PachincoApp.model_choice_file = str(
+    Path(__file__).resolve().parent / "node_modules" / ".cache" / "pachinco-model-choice.json"
+)

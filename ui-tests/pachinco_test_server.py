@@ -7,10 +7,8 @@ model is built (seconds, cached by recipe) from ``tests/support/tiny_model.py``.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -48,12 +46,19 @@ def tiny_model_dir() -> Path:
     return build_tiny_model(folder)
 
 
-def start_scripted_model(port: int, control_port: int) -> str:
-    """Run the scripted OpenAI-compatible server (``scripted_answers.RULES``) in a thread on
-    `port`, with its control listener (``/_script/status``, ``down``, ``up``) on
-    `control_port`; its base URL."""
+def start_scripted_model(
+    port: int,
+    control_port: int | None,
+    *,
+    rules: Any = None,
+    models: tuple[str, ...] = ("scripted",),
+) -> str:
+    """Run the scripted OpenAI-compatible server (``scripted_answers.RULES``, or ``rules``)
+    in a thread on `port`, with its control listener (``/_script/status``, ``down``, ``up``)
+    on `control_port`; ``models`` is what it lists at ``/v1/models``; its base URL."""
     from scripted_answers import DEFAULT, RULES
 
     from tests.support.fake_openai import serve_for_the_process
 
-    return serve_for_the_process(DEFAULT, RULES, port, control_port).base_url
+    chosen_rules = RULES if rules is None else rules
+    return serve_for_the_process(DEFAULT, chosen_rules, port, control_port, models).base_url

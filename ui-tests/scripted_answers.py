@@ -96,6 +96,31 @@ THOUGHTFUL = (
 
 NO_RULE = "This request matched no scripted rule: no code here."
 
+# The model picker's test: each scripted server says which one it is.
+WHICH_MODEL_INTENT = "which model answers"
+FIRST_SERVER = explained(("Say which server answers", "'the first scripted server'"))
+SECOND_SERVER = explained(("Say which server answers", "'the second scripted server'"))
+
+# A long answer streamed for a while (the narrow sidebar's header and input stay put), with a
+# long line of code (it scrolls sideways instead of wrapping).
+LONG_ANSWER = explained(
+    *(
+        (
+            f"Look at step {k} of the orders",
+            f"step_{k} = orders.assign(price_with_tax=orders['price'] * 1.2, "
+            "city_upper=orders['city'].str.upper())",
+        )
+        for k in range(1, 16)
+    ),
+    ("Show the last step", "step_15"),
+)
+
+# "Solve this markdown cell" with the sidebar closed: slow enough to watch its progress.
+GENTLE_TOTAL = explained(
+    ("Take the prices", "prices = orders['price']"),
+    ("Add them up", "prices.sum()"),
+)
+
 #: First match wins: the fix rule comes before the intents its prompt may quote.
 RULES: tuple[Rule, ...] = (
     Rule("KeyError: 'prices'", answer(FIXED)),
@@ -108,6 +133,12 @@ RULES: tuple[Rule, ...] = (
     Rule("Problem: count the orders slowly", answer(SLOW, delay_s=0.25)),
     Rule("Problem: show the data", answer(XSS_ANSWER)),
     Rule("Problem: mean price, after some thought", THOUGHTFUL),
+    Rule(f"Problem: {WHICH_MODEL_INTENT}", answer(FIRST_SERVER)),
+    Rule("Problem: a long answer, please", answer(LONG_ANSWER, delay_s=0.05)),
+    Rule("Problem: tally the orders gently", answer(GENTLE_TOTAL, delay_s=0.4)),
 )
+
+#: The second scripted server, for the model picker: it answers only which one it is.
+SECOND_RULES: tuple[Rule, ...] = (Rule(f"Problem: {WHICH_MODEL_INTENT}", answer(SECOND_SERVER)),)
 
 DEFAULT: list[Behaviour] = [Behaviour(words=(NO_RULE,))]

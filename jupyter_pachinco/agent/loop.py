@@ -46,8 +46,8 @@ from ..context import PackedContext
 from ..execution.ranking import (
     Ranking,
     rank_candidates,
-    runnable,
-    with_answers_without_code,
+    runs_for_all,
+    to_try,
     with_likelihoods,
 )
 from ..options import GenerateOptions, PromptForm
@@ -288,8 +288,8 @@ class Agent:
     async def _trial(self, scratch: ScratchSession, generated: _Generated) -> Ranking:
         codes = [candidate.code for candidate in generated.candidates]
         self._check_cancelled()
-        tried = await scratch.trial([codes[i] for i in runnable(codes)])
-        runs = with_answers_without_code(codes, tried)
+        tried = await scratch.trial([codes[i] for i in to_try(codes)])
+        runs = runs_for_all(codes, tried)
         return rank_candidates(with_likelihoods(runs, generated.likelihoods))
 
     async def _advance(

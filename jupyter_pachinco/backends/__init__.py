@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .errors import BackendError
 from .protocol import (
+    PREFIX_END,
     Backend,
     Cancellation,
     CandidateFinished,
@@ -26,6 +27,7 @@ from .settings import DEFAULT_MODEL, BackendSettings
 
 __all__ = [
     "DEFAULT_MODEL",
+    "PREFIX_END",
     "Backend",
     "BackendError",
     "BackendSettings",

@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import random
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from .control_tokens import EncodedPrompt
@@ -29,7 +29,14 @@ from .errors import BackendError, GenerationError, InvalidRequest
 from .llamacpp_loading import LoadedGGUF, resolve_gguf, shared_gguf
 from .llamacpp_prompts import encode_gguf_prompt
 from .llamacpp_tokens import GGUFTokenCounter, gguf_vocabulary
-from .protocol import Backend, Cancellation, CandidateFinished, Event, GenerationRequest
+from .protocol import (
+    PREFIX_END,
+    Backend,
+    Cancellation,
+    CandidateFinished,
+    Event,
+    GenerationRequest,
+)
 from .threaded import Emit, events_from_thread
 from .transformers_backend import CandidateTracker
 
@@ -43,9 +50,27 @@ if TYPE_CHECKING:
 DEFAULT_N_CTX = 4096
 
 
-def encode_request(loaded: LoadedGGUF, request: GenerationRequest) -> list[int]:
-    """Prompt token ids (see `llamacpp_prompts`): control tokens only from the product."""
-    return encode_gguf_prompt(loaded.vocabulary, request, loaded.path.name).ids
+def encode_request(
+    loaded: LoadedGGUF, request: GenerationRequest, *, up_to: str | None = None
+) -> list[int]:
+    """Prompt token ids (see `llamacpp_prompts`): control tokens only from the product; with
+    ``up_to``, only the tokens before the one where its first occurrence begins (a prefix, see
+    `Backend.prepare`)."""
+    ids = encode_gguf_prompt(loaded.vocabulary, request, loaded.path.name).ids
+    return ids if up_to is None else _ids_before(loaded, ids, up_to.encode("utf-8"))
+
+
+def _ids_before(loaded: LoadedGGUF, ids: list[int], marker: bytes) -> list[int]:
+    """``ids`` up to the token whose bytes begin ``marker``; all of them without one."""
+    seen = b""
+    starts: list[int] = []
+    for token in ids:
+        starts.append(len(seen))
+        seen += loaded.llama.detokenize([token], special=True)
+        found = seen.find(marker)
+        if found >= 0:
+            return ids[: max(i for i, start in enumerate(starts) if start <= found)]
+    return ids
 
 
 class LlamaCppBackend(Backend):
@@ -129,11 +154,26 @@ class LlamaCppBackend(Backend):
             lambda emit: self._generate(request, cancellation, emit), cancellation
         )
 
+    def prepare(self, prefixes: Sequence[GenerationRequest] = ()) -> AsyncIterator[Event]:
+        """Load the model, then evaluate each prefix once and keep its state (the first
+        prefix given is pinned: the fixed part of every prompt; later ones are notebook
+        contexts, the most recent few kept)."""
+        return events_from_thread(lambda emit: self._prepare(prefixes, emit), Cancellation())
+
+    def _prepare(self, prefixes: Sequence[GenerationRequest], emit: Emit) -> None:
+        loaded = self.loaded(emit)
+        for position, prefix in enumerate(prefixes):
+            with loaded.lock:
+                tokens = encode_request(loaded, prefix, up_to=PREFIX_END)
+                pinned = position == 0
+                loaded.prefixes.evaluate(loaded.llama, tokens, pinned=pinned)
+
     def _generate(self, request: GenerationRequest, cancellation: Cancellation, emit: Emit) -> None:
         loaded = self.loaded(emit)
         with loaded.lock:
             encoded = encode_gguf_prompt(loaded.vocabulary, request, loaded.path.name)
             prompt = encoded.ids
+            loaded.prefixes.restore_for(loaded.llama, prompt)
             max_new = min(request.max_new_tokens, loaded.n_ctx - len(prompt))
             if max_new < 1:
                 raise InvalidRequest(

@@ -27,6 +27,7 @@ from typing import Any
 from jinja2 import TemplateError
 
 from .errors import ConfigurationError, ModelLoadError, ModelNotFound, ModelOutOfMemory
+from .llamacpp_prefix import PrefixStates
 from .llamacpp_prompts import GGUFVocabulary
 from .protocol import LoadingProgress
 
@@ -83,18 +84,32 @@ def parse_model(model: str, gguf_file: str = "") -> Path | HubFile:
 
 def how_to_get_a_gguf(model: str) -> str:
     return (
-        f"Point BackendSettings.model (or PACHINCO_MODEL) at a local .gguf file, e.g. one from "
+        f"Choose another model in the Pachinco sidebar's model picker, or point "
+        f"BackendSettings.model (or PACHINCO_MODEL) at a local .gguf file, e.g. one from "
         f"Ollama's ~/.ollama/models/blobs or LM Studio's ~/.lmstudio/models, or download it "
-        f"where the network is reachable with `huggingface-cli download <owner/repo> "
-        f"<file.gguf> --local-dir ./models` and use that path (asked for: {model!r})."
+        f"where the network is reachable with `hf download <owner/repo> <file.gguf> "
+        f"--local-dir ./models` and use that path (asked for: {model!r})."
     )
+
+
+def where_it_looked(path: Path) -> str:
+    """The absolute place a missing model was looked for, and what that folder holds."""
+    place = path if path.is_absolute() else Path.cwd() / path
+    relative = "" if path.is_absolute() else f", relative to the current folder {Path.cwd()}"
+    folder = place.parent
+    if not folder.is_dir():
+        return f"looked at {str(place)!r}{relative}; the folder {folder} does not exist"
+    near = sorted(p.name for p in folder.glob("*.gguf"))[:5]
+    holds = f"it holds {', '.join(near)}" if near else "it holds no .gguf file"
+    return f"looked at {str(place)!r}{relative}; {holds}"
 
 
 def check_gguf_file(path: Path) -> None:
     """Raise `ModelNotFound` / `ModelLoadError` unless ``path`` is a readable GGUF file."""
     if not path.is_file():
         raise ModelNotFound(
-            f"There is no GGUF file at {str(path)!r}. {how_to_get_a_gguf(str(path))}"
+            f"There is no GGUF file at {str(path)!r} ({where_it_looked(path)}). "
+            f"{how_to_get_a_gguf(str(path))}"
         )
     try:
         with path.open("rb") as handle:
@@ -114,20 +129,15 @@ def resolve_gguf(model: str, gguf_file: str, local_files_only: bool, report: Rep
     if isinstance(target, Path):
         check_gguf_file(target)
         return target
-    from huggingface_hub import hf_hub_download
-    from huggingface_hub.errors import HfHubHTTPError
+    from .hub_download import download_hub_file
 
     name = f"{target.repo_id}/{target.filename}"
-    report(LoadingProgress("download", f"Fetching {name} (only the first time)", 0.0))
     try:
-        local = hf_hub_download(target.repo_id, target.filename, local_files_only=local_files_only)
-    except (OSError, HfHubHTTPError, ValueError) as exc:
-        raise ModelNotFound(
-            f"The GGUF file {name!r} is not in the Hugging Face cache and could not be "
-            f"downloaded (offline, or no such repository or file). {how_to_get_a_gguf(name)}"
-        ) from exc
-    report(LoadingProgress("download", f"Fetched {name}", 1.0))
-    path = Path(local)
+        path = download_hub_file(
+            target.repo_id, target.filename, local_files_only=local_files_only, report=report
+        )
+    except ModelNotFound as exc:
+        raise ModelNotFound(f"{exc} {how_to_get_a_gguf(name)}") from exc
     check_gguf_file(path)
     return path
 
@@ -142,6 +152,7 @@ class LoadedGGUF:
     end_tokens: set[int]
     logits_all: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
+    prefixes: PrefixStates = field(default_factory=PrefixStates)
 
     @cached_property
     def vocabulary(self) -> GGUFVocabulary:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Literal
 
@@ -263,6 +263,16 @@ class Generation:
             await aclose()
 
 
+#: Marks where a prefix given to `Backend.prepare` ends (a private-use character, which no
+#: notebook or answer text is expected to hold).
+PREFIX_END = "\ue000"
+
+
+async def _no_events() -> AsyncIterator[Event]:
+    return
+    yield  # an async generator that yields nothing
+
+
 class Backend(abc.ABC):
     """A model backend. Subclasses implement `from_settings` and `stream`."""
 
@@ -292,6 +302,14 @@ class Backend(abc.ABC):
     def token_counter(self) -> Callable[[str], int] | None:
         """Counts tokens with the model's own tokenizer, when the backend has it at hand."""
         return None
+
+    def prepare(self, prefixes: Sequence[GenerationRequest] = ()) -> AsyncIterator[Event]:
+        """Get ready for requests to come: load the model (its `LoadingProgress` events are
+        yielded) and, where the backend can, evaluate each prefix once so that requests that
+        begin with it start from there. A prefix is a request whose prompt, or whose last
+        message, holds `PREFIX_END` where the requests to come begin to differ; what comes
+        after it is ignored. Backends that load nothing and keep no state do nothing."""
+        return _no_events()
 
     # --- what the backend says about itself (nothing outside a backend asks its name) -----
 

@@ -61,4 +61,5 @@ def backend_from_settings(settings: BackendSettings) -> Backend:
             "(or PACHINCO_BASE_URL), e.g. http://127.0.0.1:8000/v1."
         )
     backend_class = load_backend_class(settings.backend)
+    settings.resolve_paths()
     return backend_class.from_settings(settings)

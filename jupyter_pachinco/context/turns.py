@@ -4,6 +4,14 @@ Turns live in ``notebook["metadata"]["pachinco"]["turns"]``: the history travels
 ``.ipynb`` file, so it survives a browser reload, a server restart and a copy of the file. The
 pure functions work on nbformat notebook dicts; ``load_turns`` / ``save_turn`` are the thin
 async shell around the Jupyter server's contents manager.
+
+Every turn is kept, whether its answer was inserted or not: besides the four fields of
+`Turn`, a stored turn may carry ``request_id`` (one entry per request: storing it again
+replaces the entry, never adds a second), ``inserted`` (False for an answer not inserted, or
+whose insertion was undone; entries written before this field existed were all inserted),
+``outcome`` (``answered``, ``no code``, ``failed``, ``stopped``), ``inserted_code`` (what went
+into the notebook) and ``undone``. Prompts learn only from turns whose answer is in the
+notebook (`prompt_turns`).
 """
 
 from __future__ import annotations
@@ -24,6 +32,16 @@ class Turn(TypedDict):
     code: str
     explanation: str
     time: str
+
+
+#: The optional fields of a stored turn and the types they must have (others are dropped).
+STORED_FIELDS: dict[str, type] = {
+    "request_id": str,
+    "inserted": bool,
+    "outcome": str,
+    "inserted_code": str,
+    "undone": bool,
+}
 
 
 class PriorExample(TypedDict):
@@ -65,10 +83,30 @@ def append_turn(
     metadata = dict(metadata) if isinstance(metadata, Mapping) else {}
     ours = metadata.get(METADATA_KEY)
     ours = dict(ours) if isinstance(ours, Mapping) else {}
-    turns = [*read_turns(notebook), turn][-max_turns:]
+    turns = with_turn(read_turns(notebook), turn)[-max_turns:]
     ours["turns"] = [dict(t) for t in turns]
     metadata[METADATA_KEY] = ours
     return {**notebook, "metadata": metadata}
+
+
+def with_turn(turns: list[Turn], turn: Turn) -> list[Turn]:
+    """``turns`` with ``turn``: in place of the entry with its ``request_id``, else appended."""
+    request_id = turn.get("request_id")
+    if isinstance(request_id, str) and request_id:
+        for position, earlier in enumerate(turns):
+            if earlier.get("request_id") == request_id:
+                return [*turns[:position], turn, *turns[position + 1 :]]
+    return [*turns, turn]
+
+
+def is_inserted(turn: Turn) -> bool:
+    """Whether the turn's answer is in the notebook (entries without ``inserted`` were)."""
+    return turn.get("inserted", True) is not False
+
+
+def prompt_turns(turns: list[Turn]) -> list[Turn]:
+    """The turns a prompt learns from: those whose answer is in the notebook, with code."""
+    return [turn for turn in turns if is_inserted(turn) and turn["code"].strip()]
 
 
 def prior_examples(turns: list[Turn]) -> list[PriorExample]:
@@ -85,12 +123,15 @@ def _as_turn(entry: object) -> Turn | None:
         return None
     explanation = entry.get("explanation")
     when = entry.get("time")
-    return {
+    turn: Turn = {
         "intent": intent,
         "code": code,
         "explanation": explanation if isinstance(explanation, str) else "",
         "time": when if isinstance(when, str) else "",
     }
+    extra = {k: entry[k] for k, kind in STORED_FIELDS.items() if isinstance(entry.get(k), kind)}
+    turn.update(extra)  # type: ignore[typeddict-item]
+    return turn
 
 
 async def load_turns(contents_manager: Any, path: str) -> list[Turn]:

@@ -50,9 +50,13 @@ def add_eval_commands(subparsers: Any) -> None:
     )
     score.add_argument("--quiet", action="store_true", help="No progress bar.")
     score.set_defaults(run=run_score)
-    report = commands.add_parser("report", help="Render a scoring result as HTML.")
+    report = commands.add_parser(
+        "report", help="Summarize a scoring result on the console (and as an HTML page)."
+    )
     report.add_argument("result", type=Path, help="R.json written by 'eval score'.")
-    report.add_argument("--html", type=Path, required=True, help="Where to write the page.")
+    report.add_argument(
+        "--html", type=Path, default=None, help="Also write an HTML page with plots, here."
+    )
     report.add_argument(
         "--dataset", type=Path, default=None, help="The dataset: adds results by notebook and kind."
     )
@@ -110,6 +114,7 @@ def run_score(args: argparse.Namespace) -> int:
 
 def run_report(args: argparse.Namespace) -> int:
     from ..output_paths import check_apart
+    from .console_report import console_summary
     from .dataset import read_json
     from .report import mode_disagreements, render_html_report
 
@@ -119,6 +124,7 @@ def run_report(args: argparse.Namespace) -> int:
     result = read_json(args.result)
     if not isinstance(result, dict) or "metrics" not in result or "episodes" not in result:
         raise EvaluationError(f"{args.result}: not a result written by 'eval score'")
+    print(console_summary(result))
     extra: list[str] = []
     if args.dataset is not None:
         from .breakdown import breakdown, breakdown_html
@@ -126,8 +132,6 @@ def run_report(args: argparse.Namespace) -> int:
         table = breakdown(result, read_json(args.dataset))
         extra = breakdown_html(table)
         print(json.dumps(table["kind"], indent=1))
-    args.html.parent.mkdir(parents=True, exist_ok=True)
-    args.html.write_text(render_html_report(result, extra=extra), encoding="utf-8")
     for problem in mode_disagreements(result["episodes"]):
         differing = ", ".join(
             f"#{h['index']} official={'correct' if h['official'] else 'wrong'}"
@@ -137,5 +141,8 @@ def run_report(args: argparse.Namespace) -> int:
         print(
             f"modes disagree: {problem['notebook_name']} turn {problem['turn_index']}: {differing}"
         )
-    print(f"wrote {args.html}")
+    if args.html is not None:
+        args.html.parent.mkdir(parents=True, exist_ok=True)
+        args.html.write_text(render_html_report(result, extra=extra), encoding="utf-8")
+        print(f"wrote {args.html}")
     return 0

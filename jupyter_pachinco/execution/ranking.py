@@ -1,6 +1,9 @@
 """Ranking candidates by what running them gave: the answer most candidates agree on first.
 
-Pure logic. Successful candidates are grouped by fuzzy-equal outputs. Groups are ordered
+Pure logic. Candidates with the same code (`code_key`: the same statements, whatever the
+comments and layout) are one distinct answer: only the first of each is trial-run, its copies
+share its run (``same_as``), and the vote says how many answers were distinct. Successful
+candidates are grouped by fuzzy-equal outputs. Groups are ordered
 largest first; ties go to the group holding the likelier candidate (model likelihood, when the
 backend gives one), then to the one sampled first. Candidates that were not trial-run because
 of their side effects come next, then failures with their errors.
@@ -70,6 +73,10 @@ class CandidateRun:
     seconds: float | None = None
     #: What the candidate produced, for the agent (``observations``); None in plain ranking.
     observation: dict[str, Any] | None = None
+    #: The sample index of the first candidate with the same code, for a copy.
+    same_as: int | None = None
+    #: For a fix that ran: "kept", or what it no longer does of the failing cell's intent.
+    verdict: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,10 +89,12 @@ class RankedCandidate:
 
 @dataclass(frozen=True)
 class Ranking:
-    """Ranked candidates, best first; ``notice`` says why none could be run, if so."""
+    """Ranked candidates, best first; ``notice`` says why none could be run, if so; for a fix,
+    ``intent`` is what the failing cell meant to do (see `fix_judging`)."""
 
     candidates: list[RankedCandidate]
     notice: str | None = None
+    intent: str | None = None
 
     @property
     def chosen(self) -> RankedCandidate | None:
@@ -132,8 +141,7 @@ def rank_candidates(runs: Sequence[CandidateRun], notice: str | None = None) -> 
     succeeded = [run for run in runs if run.status == "ok"]
     members: dict[int, list[CandidateRun]] = {}
     for run in succeeded:
-        key = run.group if run.group is not None else -1 - run.index
-        members.setdefault(key, []).append(run)
+        members.setdefault(_output_key(run), []).append(run)
     ordered_groups = sorted(members.values(), key=_group_order)
     ranked = [
         RankedCandidate(run, votes=len(group))
@@ -144,6 +152,13 @@ def rank_candidates(runs: Sequence[CandidateRun], notice: str | None = None) -> 
     failed = sorted((r for r in runs if r.status == "error"), key=lambda r: r.index)
     ranked += [RankedCandidate(run, votes=0) for run in [*not_run, *failed]]
     return Ranking(ranked, notice)
+
+
+def _output_key(run: CandidateRun) -> int:
+    """Which output a successful run gave: its group, else its own (a copy: its original's)."""
+    if run.group is not None:
+        return run.group
+    return -1 - (run.same_as if run.same_as is not None else run.index)
 
 
 def _likelihood(run: CandidateRun) -> float:
@@ -159,27 +174,64 @@ def _group_order(group: list[CandidateRun]) -> tuple[int, float, int]:
     return (-len(group), -best, min(run.index for run in group))
 
 
-def runnable(codes: Sequence[str]) -> list[int]:
-    """The sample indices of the ``codes`` that hold code (`holds_code`): those are trial-run."""
-    return [i for i, code in enumerate(codes) if holds_code(code)]
+def code_key(code: str) -> str:
+    """What two candidates must share to be the same answer: their statements (``ast.dump``,
+    so comments, blank lines and spacing do not count), or their stripped text when the code
+    does not parse."""
+    try:
+        return ast.dump(ast.parse(code))
+    except (SyntaxError, ValueError):
+        return "\n".join(line.rstrip() for line in code.strip().splitlines())
 
 
-def with_answers_without_code(
-    codes: Sequence[str], runs: Sequence[CandidateRun]
-) -> list[CandidateRun]:
-    """``runs`` of the `runnable` codes (indexed among them) back in sample indices, plus a
+def first_of_kind(codes: Sequence[str]) -> list[int]:
+    """For each candidate, the sample index of the first one with the same code."""
+    seen: dict[str, int] = {}
+    return [seen.setdefault(code_key(code), index) for index, code in enumerate(codes)]
+
+
+def to_try(codes: Sequence[str]) -> list[int]:
+    """The sample indices that are trial-run: those that hold code (`holds_code`), the first
+    of each distinct code only."""
+    first = first_of_kind(codes)
+    return [i for i, code in enumerate(codes) if first[i] == i and holds_code(code)]
+
+
+def runs_for_all(codes: Sequence[str], runs: Sequence[CandidateRun]) -> list[CandidateRun]:
+    """``runs`` of the codes `to_try` gave (indexed among them) back in sample indices, with
+    a copy of its run for every later candidate with the same code (``same_as``), and a
     failure with error `NO_CODE` for each answer without code."""
-    indices = runnable(codes)
-    return [replace(run, index=indices[run.index]) for run in runs] + [
-        CandidateRun(index=i, code=code, status="error", error=NO_CODE)
-        for i, code in enumerate(codes)
-        if not holds_code(code)
-    ]
+    tried = to_try(codes)
+    by_index = {tried[run.index]: replace(run, index=tried[run.index]) for run in runs}
+    first = first_of_kind(codes)
+    result = []
+    for index, code in enumerate(codes):
+        if not holds_code(code):
+            same = first[index] if first[index] != index else None
+            result.append(
+                CandidateRun(index=index, code=code, status="error", error=NO_CODE, same_as=same)
+            )
+        elif first[index] == index:
+            if index in by_index:
+                result.append(by_index[index])
+        elif first[index] in by_index:
+            result.append(replace(by_index[first[index]], index=index, same_as=first[index]))
+    return result
+
+
+def distinct_count(codes: Sequence[str]) -> int:
+    return len(set(first_of_kind(codes)))
 
 
 def unranked(codes: Sequence[str], notice: str) -> Ranking:
     """Candidates in sample order, none run, with the reason: ranking was not possible."""
-    runs = [CandidateRun(index=i, code=code, status="not_run") for i, code in enumerate(codes)]
+    first = first_of_kind(codes)
+    runs = [
+        CandidateRun(
+            index=i, code=code, status="not_run", same_as=first[i] if first[i] != i else None
+        )
+        for i, code in enumerate(codes)
+    ]
     return Ranking([RankedCandidate(run, votes=0) for run in runs], notice)
 
 
@@ -205,34 +257,57 @@ def ranking_as_json(ranking: Ranking) -> dict[str, Any]:
 
 
 def summarize_vote(ranking: Ranking) -> str:
-    """The magic's one-line summary of the vote."""
+    """One line that says what happened, e.g. ``3 answers, 2 distinct: 2 of 3 give the same
+    output (#1 chosen); 1 failed.`` (the sidebar and the magic show it)."""
     runs = [c.run for c in ranking.candidates]
     if not runs:
         return "No candidates to rank."
+    head = _distinct_part(runs)
+    if len(runs) == 1:
+        return _single(runs[0], ranking.notice)
     if all(run.status == "not_run" and not run.side_effects for run in runs):
-        return ranking.notice or "No candidate was run."
+        told = ranking.notice or "None was run."
+        return told if head == f"{len(runs)} answers" else f"{head}. {told}"
     parts = [_chosen_part(ranking, len(runs))]
-    not_run = sum(run.status == "not_run" for run in runs)
-    failed = sum(run.status == "error" for run in runs)
-    if not_run:
-        parts.append(f"{not_run} not run (side effects)")
-    if failed:
-        parts.append(f"{failed} failed")
+    counts = [
+        (sum(run.status == "not_run" for run in runs), "not run (side effects)"),
+        (sum(run.status == "error" and run.error != NO_CODE for run in runs), "failed"),
+        (sum(run.error == NO_CODE for run in runs), "without code"),
+    ]
+    parts += [f"{count} {what}" for count, what in counts if count]
     if ranking.notice:
         parts.append(ranking.notice)
-    return "; ".join(parts) + "."
+    return f"{head}: " + "; ".join(parts) + "."
+
+
+def _single(run: CandidateRun, notice: str | None) -> str:
+    if run.status == "ok":
+        text = "1 answer: it ran"
+    elif run.error == NO_CODE:
+        text = "1 answer: it has no code"
+    elif run.status == "error":
+        text = "1 answer: it failed"
+    elif run.side_effects:
+        text = "1 answer: not run (side effects)"
+    else:
+        return notice or "1 answer: not run."
+    return f"{text}; {notice}" if notice else f"{text}."
+
+
+def _distinct_part(runs: Sequence[CandidateRun]) -> str:
+    total = len(runs)
+    distinct = sum(run.same_as is None for run in runs)
+    if distinct == 1:
+        return f"{total} answers, all the same code"
+    return f"{total} answers, {distinct} distinct" if distinct < total else f"{total} answers"
 
 
 def _chosen_part(ranking: Ranking, total: int) -> str:
     chosen = ranking.candidates[0]
     if chosen.run.status != "ok":
-        return f"none of {total} candidates ran successfully"
-    outputs = {
-        run.group if run.group is not None else -1 - run.index
-        for run in (c.run for c in ranking.candidates)
-        if run.status == "ok"
-    }
-    text = f"{chosen.votes} of {total} candidates agree (#{chosen.run.index + 1} chosen)"
+        return f"none of {total} ran successfully"
+    outputs = {_output_key(c.run) for c in ranking.candidates if c.run.status == "ok"}
+    text = f"{chosen.votes} of {total} give the same output (#{chosen.run.index + 1} chosen)"
     others = len(outputs) - 1
     if others:
         text += f"; {others} other output{'s' if others > 1 else ''}"

@@ -37,6 +37,7 @@ from ..agent.scratch_client import ScratchError, session_on_socket
 from ..assistant import Assistant, Loading
 from ..context import Turn, make_turn
 from ..execution.scratch import open_local_scratch
+from ..options import sampling_temperature
 from .options import CellOptions
 from .runner import Failed, GenerationThread
 
@@ -59,7 +60,7 @@ def agent_options(options: CellOptions) -> AgentOptions:
         max_steps=options.max_steps,
         max_repairs=options.max_repairs,
         max_new_tokens=options.ask.max_new_tokens,
-        temperature=options.ask.temperature,
+        temperature=sampling_temperature(options.ask.n, options.ask.temperature),
         style=options.ask.style,
         layout=options.ask.layout,
     )

@@ -183,7 +183,9 @@ class PachincoMagics(Magics):
     def _use_answer(self, options: CellOptions, done: Done, *, fixing: bool = False) -> None:
         chosen = _first_with_code(done.candidates)
         if chosen is not None and options.ask.ranked(fixing=fixing):
-            chosen = self._tried_choice(done.candidates, fixing=fixing)
+            chosen = self._tried_choice(
+                done.candidates, fixing=fixing, failing_code=options.failing_code
+            )
         if chosen is None:
             if "length" in done.finish_reasons:
                 raise MagicFailure(
@@ -208,11 +210,12 @@ class PachincoMagics(Magics):
             run_cell(code, store_history=False)
 
     def _tried_choice(
-        self, candidates: list[Candidate], *, fixing: bool
+        self, candidates: list[Candidate], *, fixing: bool, failing_code: str | None = None
     ) -> tuple[int, Candidate] | None:
         """Trial-run the candidates on a snapshot of the user's variables; the one to use."""
         codes = [candidate.code for candidate in candidates]
-        choice = choose(rank_here(self._shell().user_ns, codes), codes, fixing=fixing)
+        ranking = rank_here(self._shell().user_ns, codes)
+        choice = choose(ranking, codes, fixing=fixing, failing_code=failing_code)
         for line in choice.lines:
             print(line)
         for warning in choice.warnings:
@@ -284,7 +287,12 @@ class PachincoMagics(Magics):
         cell = failing_cell(error, cells)
         code = "".join(linecache.getlines(cell.filename)) if cell.filename else None
         intent = fix_request(code, shown_traceback(shell, error, cells), note)
-        fixed = replace(options, intent=intent, history_intent=fix_summary(error, note))
+        fixed = replace(
+            options,
+            intent=intent,
+            history_intent=fix_summary(error, note),
+            failing_code=code,
+        )
         self.ask(fixed, fixing=True, cells_before=cell.execution_count)
 
 

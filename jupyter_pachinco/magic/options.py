@@ -18,6 +18,7 @@ from ..options import (
     MAX_INTENT_CHARS,
     MAX_NEW_TOKENS,
     MAX_TEMPERATURE,
+    SAMPLING_TEMPERATURE,
     AskOptions,
 )
 from ..prompting import DEFAULT_LAYOUT, DEFAULT_STYLE, LAYOUTS, style_names
@@ -61,6 +62,8 @@ class CellOptions:
     max_steps: int = 8
     max_repairs: int = 2
     insert: bool = False
+    # For a fix: the code of the cell that failed, to check the fix still does what it meant.
+    failing_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -246,14 +249,12 @@ def _options(parsed: argparse.Namespace, intent: str) -> CellOptions:
             f"--insert, --max-steps and --max-repairs go with --agent\nusage: {CELL_USAGE}"
         )
     default_n = AGENT_CANDIDATES if parsed.agent else 1
-    # Several agent candidates are sampled (0.7) unless a temperature is given.
-    default_temperature = 0.7 if parsed.agent else 0.0
     ask = AskOptions(
         n=parsed.candidates if parsed.candidates is not None else default_n,
         style=parsed.style,
         layout=parsed.layout,
         max_new_tokens=parsed.max_new_tokens,
-        temperature=parsed.temperature if parsed.temperature is not None else default_temperature,
+        temperature=parsed.temperature,
     )
     return CellOptions(
         intent=intent,
@@ -301,7 +302,9 @@ Options:
   --show-prompt        show the exact prompt instead of asking the model
   --model, --backend, --base-url   override the configured model for this call
   --max-new-tokens N   longest answer, in tokens (1-{MAX_NEW_TOKENS})
-  --temperature T      sampling temperature (0-{MAX_TEMPERATURE:g}); 0 is greedy
+  --temperature T      sampling temperature (0-{MAX_TEMPERATURE:g}); 0 is greedy; by default
+                       greedy for one answer and {SAMPLING_TEMPERATURE} for several, so that
+                       they can differ
   --agent              work through the request step by step on a scratch copy of this
                        kernel: a plan, then each step's candidates tried there (-n, default
                        {AGENT_CANDIDATES}), failures repaired with their traceback; the timeline is

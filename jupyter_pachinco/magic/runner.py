@@ -28,6 +28,7 @@ from traitlets.config.loader import (
 from ..agent.scratch_client import ScratchError
 from ..assistant import Assistant, AssistantEvent
 from ..backends import BackendError
+from ..backends.choice import ACTIVE_MODEL_ENV, active_model_overrides
 from ..backends.errors import ConfigurationError
 
 CONFIG_NAME = "jupyter_server_config"
@@ -69,6 +70,13 @@ def load_server_config(path: Sequence[str] | None = None) -> LoadedConfig:
                 ) from exc
             merged.merge(loaded)
             files.append(loader.full_filename)
+    # The model the Jupyter server that started this kernel answers with now (chosen in the
+    # sidebar's picker, paths resolved where they were given) wins over the files.
+    active = active_model_overrides()
+    if active:
+        for name, value in active.items():
+            setattr(merged.BackendSettings, name, value)
+        files.append(os.environ[ACTIVE_MODEL_ENV])
     return LoadedConfig(merged, files)
 
 

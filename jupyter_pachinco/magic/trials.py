@@ -12,15 +12,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..execution.fix_judging import KEPT, judge_fixes
 from ..execution.forks import Limits
 from ..execution.kernel_trials import DEFAULT_LIMITS, FORK_UNAVAILABLE, fork_available, trial_run
 from ..execution.ranking import (
     Ranking,
     holds_code,
     rank_candidates,
-    runnable,
+    runs_for_all,
+    to_try,
     unranked,
-    with_answers_without_code,
 )
 
 
@@ -41,15 +42,20 @@ def rank_here(
     if not fork_available():
         return unranked(codes, FORK_UNAVAILABLE)
     try:
-        tried = trial_run(namespace, [codes[i] for i in runnable(codes)], limits)
+        tried = trial_run(namespace, [codes[i] for i in to_try(codes)], limits)
     except OSError as exc:  # no more processes, pipes or memory to fork with
         return unranked(codes, f"Candidates were not trial-run ({exc}).")
-    return rank_candidates(with_answers_without_code(codes, tried))
+    return rank_candidates(runs_for_all(codes, tried))
 
 
-def choose(ranking: Ranking, codes: Sequence[str], *, fixing: bool) -> Choice:
+def choose(
+    ranking: Ranking, codes: Sequence[str], *, fixing: bool, failing_code: str | None = None
+) -> Choice:
     """The best-ranked candidate with code, the vote line for several candidates, and for a fix
-    whether it ran (a fix that still fails is offered, but said to fail)."""
+    whether it ran and still does what the failing cell meant (``failing_code``, see
+    `fix_judging`); a fix that fails or lost the intent is offered, but said so."""
+    if fixing and failing_code is not None:
+        ranking = judge_fixes(ranking, failing_code)
     chosen = ranking.chosen
     if chosen is None or not holds_code(codes[chosen.run.index]):
         index = next((i for i, code in enumerate(codes) if holds_code(code)), None)
@@ -60,8 +66,21 @@ def choose(ranking: Ranking, codes: Sequence[str], *, fixing: bool) -> Choice:
     warnings: list[str] = []
     if fixing and chosen is not None:
         run = chosen.run
-        if run.status == "ok":
-            lines.append("The fix ran without an error on a copy of your variables.")
+        if run.status == "ok" and failing_code is None:
+            lines.append(
+                "The fix ran without an error on a copy of your variables (the failing "
+                "cell's code was not found, so what it meant to do was not checked)."
+            )
+        elif run.status == "ok" and run.verdict == KEPT:
+            lines.append(
+                "The fix ran on a copy of your variables and still does what the cell meant: "
+                f"it {ranking.intent or 'runs'}."
+            )
+        elif run.status == "ok":
+            warnings.append(
+                f"the fix runs, but not as the cell meant: it {run.verdict} "
+                f"(the cell {ranking.intent})."
+            )
         elif run.status == "error":
             warnings.append(f"the fix still fails when tried: {_last_line(run.error)}")
         elif run.side_effects:

@@ -139,7 +139,7 @@ def read_agent_options(value: object) -> AgentOptions:
         max_repairs=_int_in(value, "max_repairs", 0, MAX_REPAIRS, defaults.max_repairs),
         max_new_tokens=_int_in(value, "max_new_tokens", 1, MAX_NEW_TOKENS, defaults.max_new_tokens),
         plan_tokens=_int_in(value, "plan_tokens", 1, MAX_NEW_TOKENS, defaults.plan_tokens),
-        temperature=_temperature(value, defaults.temperature),
+        temperature=_agent_temperature(value, defaults.temperature),
         observation_tokens=_int_in(
             value,
             "observation_tokens",
@@ -151,3 +151,9 @@ def read_agent_options(value: object) -> AgentOptions:
         layout=layout,
         include_outputs=include_outputs,
     )
+
+
+def _agent_temperature(data: Mapping[str, Any], default: float) -> float:
+    """``options.temperature`` (0 to the limit), the agent's default when null or absent."""
+    found = _temperature(data, default)
+    return default if found is None else found

@@ -4,12 +4,17 @@ alike."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
+from pathlib import Path
 
+from jupyter_core.paths import jupyter_data_dir, jupyter_runtime_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Float
+from traitlets import Dict, Float, List, Unicode
 
 from ..backends import Backend
+from ..backends.choice import ChoiceError
+from ..backends.discovery_servers import ServerEntry
 from ..backends.settings import BackendSettings
 from ..execution.kernel_trials import DEFAULT_LIMITS
 from .agent_handlers import agent_handlers
@@ -25,6 +30,8 @@ from .kernels.inspection import DEFAULT_WAIT_S, KernelInspector
 from .kernels.ranking import DEFAULT_BUSY_WAIT_S, KernelRanker
 from .kernels.scratch import DEFAULT_BUSY_WAIT_S as SCRATCH_BUSY_WAIT_S
 from .kernels.scratch import KernelScratches
+from .model_handlers import model_handlers
+from .model_service import ModelService
 from .services import PachincoServices
 from .shared_assistant import SharedAssistant
 from .status_handlers import status_handlers
@@ -38,6 +45,7 @@ def pachinco_handlers() -> list[tuple[str, type[PachincoHandler]]]:
         *completion_handlers,
         *history_handlers,
         *agent_handlers,
+        *model_handlers,
     ]
 
 
@@ -89,6 +97,24 @@ class PachincoApp(ExtensionApp):
         help="How long (seconds) one agent run may take; past it, it stops and its scratch ends.",
     ).tag(config=True)
 
+    model_choice_file = Unicode(
+        "",
+        help=(
+            "Where the model chosen in the sidebar's picker is saved, so that it survives a "
+            "restart (JSON; default: <jupyter data dir>/pachinco/model-choice.json). A model "
+            "given explicitly at start (PACHINCO_MODEL, config, command line) wins over it."
+        ),
+    ).tag(config=True)
+
+    servers = List(
+        Dict(),
+        help=(
+            "OpenAI-compatible servers the model picker lists the models of, each "
+            '{"base_url": "http://host:8000/v1", "api_key_env": "NAME_OF_KEY_VARIABLE", '
+            '"name": "..."}: the key is read from that environment variable, never stored.'
+        ),
+    ).tag(config=True)
+
     def initialize_settings(self) -> None:
         if self.serverapp is None:  # pragma: no cover - ExtensionApp always links one
             raise RuntimeError("jupyter_pachinco must be loaded by a Jupyter server")
@@ -101,6 +127,14 @@ class PachincoApp(ExtensionApp):
         ranker = KernelRanker(kernels, limits=limits, busy_wait_s=self.ranking_busy_wait_s)
         # One assistant per server, built on first use: starting the server stays fast.
         shared = SharedAssistant(backend_settings)
+        models = ModelService(
+            backend_settings,
+            shared,
+            choice_file=Path(self.model_choice_file or default_choice_file()),
+            runtime_file=Path(jupyter_runtime_dir()) / f"pachinco-model-{os.getpid()}.json",
+            servers=self._configured_servers(),
+        )
+        models.start()
 
         async def chat_backend() -> Backend:
             return (await shared.get()).backend
@@ -123,7 +157,9 @@ class PachincoApp(ExtensionApp):
                 CompletionModel(completion_settings, backend_settings, chat_backend),
                 completion_settings,
             ),
+            models=models,
         )
+        models.before_switch = self.services.stop_model_work
         self.settings["pachinco"] = self.services
         self.log.info(
             "jupyter_pachinco: backend=%s model=%s",
@@ -131,8 +167,21 @@ class PachincoApp(ExtensionApp):
             backend_settings.model,
         )
 
+    def _configured_servers(self) -> list[ServerEntry]:
+        entries = []
+        for server in self.servers:
+            try:
+                entries.append(ServerEntry.from_json(server))
+            except ChoiceError as exc:
+                self.log.warning("jupyter_pachinco: PachincoApp.servers: %s (left out)", exc)
+        return entries
+
     def initialize_handlers(self) -> None:
         self.handlers.extend(pachinco_handlers())
 
     async def stop_extension(self) -> None:
         await self.services.close()
+
+
+def default_choice_file() -> Path:
+    return Path(jupyter_data_dir()) / "pachinco" / "model-choice.json"

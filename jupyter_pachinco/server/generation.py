@@ -22,6 +22,8 @@ from tornado import web
 from ..assistant import Assistant, AssistantEvent, Done, Prompt
 from ..backends import BackendError, Cancellation
 from ..context import PackedContext, Turn, load_turns
+from ..context.turns import prompt_turns
+from ..execution.fix_judging import judge_fixes
 from ..execution.ranking import unranked
 from ..prompting.fixes import fix_request
 from .kernels.inspection import KernelInspector, KernelSnapshot
@@ -94,12 +96,33 @@ class GenerationService:
         if not path:
             return [], None
         try:
-            return await load_turns(self.contents_manager, path), None
+            return prompt_turns(await load_turns(self.contents_manager, path)), None
         except web.HTTPError as exc:
             reason = exc.log_message or f"HTTP {exc.status_code}"
             return [], f"Earlier questions could not be read from {path} ({reason})."
         except (OSError, ValueError, KeyError) as exc:
             return [], f"Earlier questions could not be read from {path} ({exc})."
+
+    async def prepare(self, body: GenerateBody) -> None:
+        """Load the model and evaluate, ahead of the first question, the fixed part of the
+        prompt and this notebook's context up to where the question goes (`Backend.prepare`);
+        never raises (the model's state tells how it went)."""
+        inputs = await self.gather(body)
+
+        def prefixes(assistant: Assistant) -> list[Any]:
+            style = body.options.style
+            packed = assistant.pack(
+                body.intent,
+                inputs.cells,
+                inputs.snapshot.variables,
+                inputs.history,
+                style=style,
+                include_outputs=body.options.include_outputs,
+            )
+            fixed = assistant.fixed_prefix(style=style)
+            return [fixed, assistant.context_prefix(packed, style=style)]
+
+        await self.shared.prepare(prefixes)
 
     async def prompt(self, body: GenerateBody) -> Prompt:
         """The exact prompt a generation of ``body`` would send now."""
@@ -183,4 +206,6 @@ class GenerationService:
         if not await send(ranking_started_line(len(codes))):
             return False
         ranking = await self.ranker.rank(body.kernel_id, codes, likelihoods=done.likelihoods)
+        if body.fix is not None:  # a fix must still do what the failing cell meant to do
+            ranking = judge_fixes(ranking, body.fix.code)
         return await send(ranking_line(ranking))

@@ -1,6 +1,7 @@
 """``/pachinco/history``: the earlier turns kept in a saved notebook's metadata.
 
-``GET`` reads ``metadata.pachinco.turns`` of the saved file; ``POST`` appends one turn through
+``GET`` reads ``metadata.pachinco.turns`` of the saved file; ``POST`` stores one turn (in place
+of the entry with its ``request_id``, else appended) through
 the contents manager, for clients that do not hold the notebook open (the sidebar writes turns
 into the open notebook's model and saves it instead).
 """
@@ -42,6 +43,7 @@ class HistoryHandler(PachincoHandler):
             self.refuse(error)
             return
         turn = make_turn(entry.intent, entry.code, entry.explanation)
+        turn.update(entry.extra)  # type: ignore[typeddict-item]
         try:
             turns = await save_turn(self.contents_manager, entry.path, turn)
         except web.HTTPError as error:

@@ -6,8 +6,11 @@ handler module needs the application class, and the application alone collects t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import os
+from dataclasses import dataclass, field
 
+from ..backends.choice import ACTIVE_MODEL_ENV
 from ..backends.settings import BackendSettings
 from .agent_service import AgentService
 from .completion_service import CompletionService
@@ -15,6 +18,7 @@ from .generation import GenerationService
 from .kernels.inspection import KernelInspector
 from .kernels.ranking import KernelRanker
 from .kernels.scratch import KernelScratches
+from .model_service import ModelService
 from .shared_assistant import SharedAssistant
 
 
@@ -30,14 +34,26 @@ class PachincoServices:
     scratches: KernelScratches
     agent: AgentService
     completions: CompletionService
+    models: ModelService
+    #: Work a request started that outlives it (preparing the model ahead of a question).
+    background: set[asyncio.Task[None]] = field(default_factory=set)
 
-    async def close(self) -> None:
-        """Stop what runs and let go of models and kernel connections (server shutdown)."""
+    async def stop_model_work(self) -> None:
+        """Before the model changes: stop what runs on the old one."""
         self.generation.sessions.cancel_all()
         self.agent.sessions.cancel_all()
         self.completions.sessions.cancel_all()
         await self.completions.model.close()
+
+    async def close(self) -> None:
+        """Stop what runs and let go of models and kernel connections (server shutdown)."""
+        for task in list(self.background):
+            task.cancel()
+        await self.stop_model_work()
         await self.shared_assistant.close()
         await self.inspector.close()
         await self.ranker.close()
         await self.scratches.close()
+        self.models.runtime_file.unlink(missing_ok=True)
+        if os.environ.get(ACTIVE_MODEL_ENV) == str(self.models.runtime_file):
+            del os.environ[ACTIVE_MODEL_ENV]

@@ -10,18 +10,22 @@ generation; its ``Loading`` events, seen by every generation, are kept here so t
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from traitlets.config import Config
 
 from ..assistant import Answer, Assistant, AssistantEvent, Delta, Loading, Reasoning
-from ..backends import BackendError, Cancellation
+from ..backends import BackendError, Cancellation, GenerationRequest, LoadingProgress
 from ..backends.errors import ConfigurationError, ModelError
 from ..backends.settings import BackendSettings
 from .sessions import FollowingBackend, RequestBackend
 
 ModelState = Literal["not-loaded", "loading", "ready", "error"]
+PrefixesFor = Callable[[Assistant], Sequence[GenerationRequest]]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -97,10 +101,27 @@ class SharedAssistant:
         )
 
     async def close(self) -> None:
-        """Release the backend's connections (the server is stopping)."""
-        if self._assistant is not None:
-            await self._assistant.backend.aclose()
-            self._assistant = None
+        """Release the backend's connections (the server is stopping, or the model changes:
+        the next request builds the assistant afresh from the settings)."""
+        async with self._building:
+            if self._assistant is not None:
+                await self._assistant.backend.aclose()
+                self._assistant = None
+            self._status = ModelStatus("not-loaded", None)
+
+    async def prepare(self, prefixes_for: PrefixesFor) -> None:
+        """Load the model and evaluate the prefixes ``prefixes_for(assistant)`` gives (see
+        `Backend.prepare`), with the progress in `status`; never raises (a failure is the
+        model's state, as for a generation)."""
+        try:
+            assistant = await self.get()
+            async for event in assistant.backend.prepare(prefixes_for(assistant)):
+                if isinstance(event, LoadingProgress):
+                    self.observe(Loading(event.stage, event.message, event.fraction))
+        except Exception as exc:
+            self.failed(exc)
+            if not isinstance(exc, BackendError):
+                log.exception("jupyter_pachinco: preparing the model failed")
 
     def observe(self, event: AssistantEvent) -> None:
         """Keep the model's state up to date from a generation's events."""

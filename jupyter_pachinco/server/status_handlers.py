@@ -35,6 +35,7 @@ def public_status(services: PachincoServices) -> dict[str, Any]:
         "error": model.error,
         # How trial runs are isolated on this machine (the kernel's, when it runs here).
         "trial_isolation": isolation_here(),
+        **services.models.public(),
     }
 
 

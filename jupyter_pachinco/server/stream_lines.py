@@ -12,7 +12,7 @@ from typing import Any
 
 from ..assistant import Answer, AssistantEvent, Delta, Done, Loading, Reasoning, StepsUpdate
 from ..backends import BackendError
-from ..execution.ranking import Ranking, ranking_as_json
+from ..execution.ranking import NO_CODE, Ranking, holds_code, ranking_as_json
 from ..prompting import insertion_cells
 from .kernels.inspection import KernelSnapshot
 
@@ -49,12 +49,16 @@ def event_line(event: AssistantEvent, layout: str) -> dict[str, Any]:
         steps = [{"explanation": s.explanation, "code": s.code} for s in event.steps]
         return {"type": "steps", "index": event.index, "steps": steps}
     if isinstance(event, Answer):
+        # An answer of prose or comments alone is never insertable: nothing in it runs.
+        has_code = holds_code(event.candidate.code)
+        cells = insertion_cells(event.candidate, layout) if has_code else []
         return {
             "type": "answer",
             "index": event.index,
             "finish_reason": event.finish_reason,
             "candidate": event.candidate.as_dict(),
-            "cells": [dict(cell) for cell in insertion_cells(event.candidate, layout)],
+            "has_code": has_code,
+            "cells": [dict(cell) for cell in cells],
         }
     done: Done = event
     return {"type": "done", "finish_reasons": list(done.finish_reasons)}
@@ -73,6 +77,7 @@ def ranking_line(ranking: Ranking) -> dict[str, Any]:
         "type": "ranking",
         "notice": described["notice"],
         "summary": described["summary"],
+        "intent": ranking.intent,
         "order": [candidate["index"] for candidate in candidates],
         "candidates": candidates,
     }
@@ -84,6 +89,8 @@ def _ranked_candidate(found: dict[str, Any]) -> dict[str, Any]:
     # The engine reports a run past its wall time as an error; the sidebar tells it apart.
     if status == "error" and isinstance(error, str) and error.startswith("timed out"):
         status = "timeout"
+    if status == "error" and error == NO_CODE:
+        status = "no_code"
     return {
         "index": found["index"],
         "status": status,
@@ -95,6 +102,8 @@ def _ranked_candidate(found: dict[str, Any]) -> dict[str, Any]:
         "stdout": found["stdout"] or None,
         "error": error,
         "side_effects": list(found["side_effects"]),
+        "same_as": found["same_as"],
+        "verdict": found["verdict"],
     }
 
 

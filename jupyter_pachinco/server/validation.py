@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..context.turns import STORED_FIELDS
 from ..options import (
     MAX_CANDIDATES,
     MAX_INTENT_CHARS,
@@ -96,6 +97,8 @@ class HistoryEntry:
     intent: str
     code: str
     explanation: str
+    #: The optional fields of a stored turn (`context.turns.STORED_FIELDS`) that were given.
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def read_json_object(body: bytes) -> dict[str, Any]:
@@ -121,7 +124,22 @@ def read_json_object(body: bytes) -> dict[str, Any]:
 
 def read_generate_body(body: bytes) -> GenerateBody:
     """A generate request, or `BadRequest` saying what is wrong with it."""
+    return generate_body_from(read_json_object(body))
+
+
+def read_prepare_body(body: bytes) -> GenerateBody:
+    """A ``/pachinco/prepare`` request: a generate body without the question (``intent``,
+    ``request_id`` and ``fix`` are not needed: the notebook's context is what is prepared)."""
     data = read_json_object(body)
+    if "fix" in data:
+        raise BadRequest("`fix` is not prepared ahead; send the notebook's cells only.")
+    data.setdefault("request_id", "prepare")
+    data.setdefault("intent", "(prepare)")
+    return generate_body_from(data)
+
+
+def generate_body_from(data: dict[str, Any]) -> GenerateBody:
+    """A generate request from its parsed JSON, or `BadRequest`."""
     _no_unknown_fields(data, GENERATE_FIELDS, "")
     fix = read_fix(data.get("fix"))
     cells = read_cells(data.get("cells", []))
@@ -226,7 +244,15 @@ def read_history_body(body: bytes) -> HistoryEntry:
     turn = data.get("turn")
     if not isinstance(turn, dict):
         raise BadRequest("`turn` must be an object with `intent`, `code` and `explanation`.")
-    _no_unknown_fields(turn, frozenset({"intent", "code", "explanation"}), "turn.")
+    _no_unknown_fields(turn, frozenset({"intent", "code", "explanation", *STORED_FIELDS}), "turn.")
+    extra = {}
+    for name, kind in STORED_FIELDS.items():
+        if turn.get(name) is not None:
+            if not isinstance(turn[name], kind):
+                raise BadRequest(
+                    f"`turn.{name}` must be a {'boolean' if kind is bool else 'string'}."
+                )
+            extra[name] = turn[name]
     explanation = _optional_text(turn, "explanation", "turn.") or ""
     code = _text(turn, "code", 0, MAX_BODY_BYTES, "turn.")
     for name, text in (("code", code), ("explanation", explanation)):
@@ -241,6 +267,7 @@ def read_history_body(body: bytes) -> HistoryEntry:
         intent=_text(turn, "intent", 1, MAX_INTENT_CHARS, "turn."),
         code=code,
         explanation=explanation,
+        extra=extra,
     )
 
 
@@ -301,10 +328,14 @@ def _int_in(data: Mapping[str, Any], name: str, least: int, most: int, default: 
     return value
 
 
-def _temperature(data: Mapping[str, Any], default: float) -> float:
+def _temperature(data: Mapping[str, Any], default: float | None) -> float | None:
     value = data.get("temperature", default)
+    if value is None:
+        return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise BadRequest(f"`options.temperature` must be a number from 0 to {MAX_TEMPERATURE:g}.")
+        raise BadRequest(
+            f"`options.temperature` must be a number from 0 to {MAX_TEMPERATURE:g}, or null."
+        )
     if not math.isfinite(value) or not 0 <= value <= MAX_TEMPERATURE:
         raise BadRequest(f"`options.temperature` must be a number from 0 to {MAX_TEMPERATURE:g}.")
     return float(value)

@@ -11,7 +11,7 @@ import {
   IStoredTurn
 } from '../protocol';
 import { IFailedCell } from '../repair';
-import { IGenerateClient } from '../stream';
+import { IGenerateClient, IPrepareRequest } from '../stream';
 
 export const status: IServerStatus = {
   version: '1.2.3',
@@ -71,6 +71,11 @@ export class ScriptedClient implements IGenerateClient {
   async cancel(requestId: string): Promise<void> {
     this.cancelled.push(requestId);
   }
+
+  prepared: IPrepareRequest[] = [];
+  async prepare(request: IPrepareRequest): Promise<void> {
+    this.prepared.push(request);
+  }
 }
 
 /** An in-memory notebook: cells, metadata turns, and what was inserted. */
@@ -108,7 +113,19 @@ export class FakeSession implements INotebookSession {
     this.inserted.push({ cells, mode, tag, below });
   }
   async recordTurn(turn: IStoredTurn): Promise<void> {
-    this.stored.push(turn);
+    const at = this.stored.findIndex(
+      t => t.request_id !== undefined && t.request_id === turn.request_id
+    );
+    if (at >= 0) {
+      this.stored[at] = turn;
+    } else {
+      this.stored.push(turn);
+    }
+  }
+  /** The request ids of the cells the notebook holds now. */
+  tagged = new Set<string>();
+  hasCellsOf(requestId: string): boolean {
+    return this.tagged.has(requestId);
   }
   failed: IFailedCell[] = [];
   cellIds = ['c0', 'c1', 'c2'];

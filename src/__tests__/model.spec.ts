@@ -77,7 +77,8 @@ describe('PachincoModel conversation', () => {
       n: 2,
       style: 'stepwise',
       layout: 'comments',
-      includeOutputs: false
+      includeOutputs: false,
+      temperature: null
     };
     await model.send('  mean price  ');
     expect(client.requests).toEqual([
@@ -266,7 +267,12 @@ describe('PachincoModel conversation', () => {
         intent: 'mean price',
         code: "df['price'].mean()",
         explanation: '1. Average the price.',
-        time: '2026-01-02T03:04:05+00:00'
+        time: '2026-01-02T03:04:05+00:00',
+        request_id: 'req-1',
+        outcome: 'answered',
+        inserted: true,
+        inserted_code: "# Step 1: Average the price.\ndf['price'].mean()",
+        undone: false
       }
     ]);
     expect(model.turns[0].stored).toEqual(session.stored[0]);
@@ -298,5 +304,124 @@ describe('PachincoModel conversation', () => {
     expect(model.turns).toEqual([]);
     model.setSession(null);
     expect(model.turns).toEqual([]);
+  });
+});
+
+describe('every turn kept', () => {
+  it('keeps a turn that was answered but not inserted', async () => {
+    const model = makeModel(new ScriptedClient([answer, done]));
+    const session = new FakeSession();
+    model.setSession(session);
+    await model.send('mean price');
+    expect(session.stored).toHaveLength(1);
+    expect(session.stored[0]).toMatchObject({
+      intent: 'mean price',
+      request_id: 'req-1',
+      inserted: false,
+      outcome: 'answered',
+      code: "df['price'].mean()"
+    });
+  });
+
+  it('keeps a turn whose answer had no code, labelled so', async () => {
+    const words: GenerateEvent = {
+      type: 'answer',
+      index: 0,
+      finish_reason: 'stop',
+      candidate: { steps: [], code: '', prose: 'Group by city.' },
+      has_code: false,
+      cells: []
+    };
+    const model = makeModel(new ScriptedClient([words, done]));
+    const session = new FakeSession();
+    model.setSession(session);
+    await model.send('by city');
+    expect(session.stored[0]).toMatchObject({
+      outcome: 'no code',
+      inserted: false
+    });
+  });
+
+  it('stores one entry per turn however often it is inserted', async () => {
+    const model = makeModel(new ScriptedClient([answer, done]));
+    const session = new FakeSession();
+    model.setSession(session);
+    const turn = (await model.send('mean price')) as IChatTurn;
+    await model.insert(turn, 0, 'run');
+    await model.insert(model.turns[0], 0, 'replace');
+    expect(session.stored).toHaveLength(1);
+    expect(session.stored[0].inserted).toBe(true);
+  });
+
+  it('marks an undone insertion as not inserted, and a redone one again', async () => {
+    const model = makeModel(new ScriptedClient([answer, done]));
+    const session = new FakeSession();
+    model.setSession(session);
+    const turn = (await model.send('mean price')) as IChatTurn;
+    session.tagged.add('req-1');
+    await model.insert(turn, 0, 'below');
+    session.tagged.delete('req-1'); // the user pressed undo
+    model.notebookChanged();
+    expect(session.stored[0]).toMatchObject({ inserted: false, undone: true });
+    expect(model.turns[0].stored?.undone).toBe(true);
+    session.tagged.add('req-1'); // and redo
+    model.notebookChanged();
+    expect(session.stored[0]).toMatchObject({ inserted: true, undone: false });
+  });
+
+  it('leaves older entries, written before insertions were tracked, alone', () => {
+    const model = makeModel(new ScriptedClient([]));
+    const session = new FakeSession();
+    session.stored = [{ intent: 'old', code: 'x', explanation: '', time: 't' }];
+    model.setSession(session);
+    model.notebookChanged();
+    expect(session.stored).toEqual([
+      { intent: 'old', code: 'x', explanation: '', time: 't' }
+    ]);
+  });
+});
+
+describe('around the conversation', () => {
+  it('says when the kernel restarted until a cell runs', () => {
+    const model = makeModel(new ScriptedClient([]));
+    const session = new FakeSession();
+    model.setSession(session);
+    model.kernelRestarted(session);
+    expect(model.notice).toMatch(/kernel restarted/);
+    model.dismissNotice();
+    expect(model.notice).toBeNull();
+  });
+
+  it('prepares the model for the bound notebook, without the question', async () => {
+    const client = new ScriptedClient([]);
+    const model = makeModel(client);
+    model.setSession(new FakeSession());
+    await model.prepare();
+    expect(client.prepared).toHaveLength(1);
+    expect(client.prepared[0]).not.toHaveProperty('intent');
+    expect(client.prepared[0].kernel_id).toBe('kernel-1');
+  });
+
+  it('sends the temperature only when one is set', async () => {
+    const client = new ScriptedClient([answer, done]);
+    const model = makeModel(client);
+    model.setSession(new FakeSession());
+    await model.send('a');
+    expect(client.requests[0].options).not.toHaveProperty('temperature');
+    model.options = { ...model.options, n: 3, temperature: 0.9 };
+    await model.send('b');
+    expect(client.requests[1].options.temperature).toBe(0.9);
+  });
+
+  it('tells the status bar what the request in flight does', async () => {
+    const client = new ScriptedClient([answer]);
+    client.hold = new Promise(() => undefined);
+    const model = makeModel(client);
+    model.setSession(new FakeSession());
+    expect(model.progress).toBeNull();
+    void model.send('a');
+    await Promise.resolve();
+    expect(model.progress).toMatch(/Writing the answer/);
+    await model.stop();
   });
 });

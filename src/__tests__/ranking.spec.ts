@@ -1,6 +1,7 @@
 import { applyEvent, IChatTurn, startTurn } from '../conversation';
 import { GenerateEvent, IRankingEvent } from '../protocol';
 import {
+  copiesOf,
   describeTrial,
   flipped,
   rankedOrder,
@@ -112,17 +113,18 @@ describe('trial run descriptions', () => {
         votes: 5,
         preview: '   a  b\n0  1  2',
         stdout: 'done'
-      })
+      }),
+      8
     );
     expect(text.headline).toBe(
-      'Gives DataFrame of shape (3, 2) · 5 answers agree'
+      'Gives DataFrame of shape (3, 2) · 5 of 8 give this output'
     );
     expect(text.detail).toBe('   a  b\n0  1  2\ndone');
   });
 
   it('writes a one-dimensional shape as a Python tuple', () => {
     const text = describeTrial(ranked(0, { type: 'Series', shape: [4] }));
-    expect(text.headline).toBe('Gives Series of shape (4,) · 1 answer');
+    expect(text.headline).toBe('Gives Series of shape (4,)');
   });
 
   it('says why an answer was not run', () => {
@@ -147,6 +149,52 @@ describe('trial run descriptions', () => {
     expect(
       describeTrial(ranked(0, { status: 'error', error: 'ZeroDivisionError' }))
         .headline
-    ).toContain('Raised an error');
+    ).toContain('Failed on the copy');
+  });
+
+  it('labels an answer without code as such, never as an error', () => {
+    const text = describeTrial(ranked(0, { status: 'no_code' }));
+    expect(text.headline).toMatch(/^No code/);
+    expect(text.headline).not.toMatch(/error|Failed/);
+  });
+
+  it('says whether a fix still does what the cell meant', () => {
+    const intent = "sets df['total'] and shows its result";
+    expect(
+      describeTrial(ranked(0, { verdict: 'kept' }), 2, intent).headline
+    ).toMatch(
+      /^Ran, and still sets df\['total'\] and shows its result\. Gives int · 1 of 2/
+    );
+    const lost = describeTrial(
+      ranked(0, { verdict: "no longer sets df['total']" }),
+      1,
+      intent
+    );
+    expect(lost.headline).toMatch(
+      /^Ran, but no longer sets df\['total'\] \(the cell sets/
+    );
+  });
+});
+
+describe('identical answers', () => {
+  it('shows each distinct code once and counts its copies', () => {
+    let turn = startTurn('r', 'q');
+    for (const index of [0, 1, 2]) {
+      turn = applyEvent(turn, answerLine(index, index === 1 ? 'b' : 'a'));
+    }
+    turn = applyEvent(turn, {
+      type: 'ranking',
+      notice: null,
+      summary: '3 answers, 2 distinct',
+      order: [0, 2, 1],
+      candidates: [
+        ranked(0, { votes: 2 }),
+        ranked(2, { same_as: 0, votes: 2 }),
+        ranked(1)
+      ]
+    });
+    expect(rankedOrder(turn)).toEqual([0, 1]);
+    expect(copiesOf(turn, 0)).toBe(2);
+    expect(copiesOf(turn, 1)).toBe(1);
   });
 });

@@ -65,7 +65,9 @@ async def test_a_hub_file_offline_says_what_to_do(
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     backend = LlamaCppBackend("someone/Some-GGUF", gguf_file="some.Q4_K_M.gguf")
-    with pytest.raises(ModelNotFound, match="huggingface-cli download"):
+    with pytest.raises(
+        ModelNotFound, match=r"not in the Hugging Face cache \(.*hf/hub\).*hf download"
+    ):
         await backend.generate(REQUEST).collect()
 
 

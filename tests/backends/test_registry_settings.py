@@ -39,7 +39,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 def test_defaults_match_the_server_extension(clean_env: pytest.MonkeyPatch) -> None:
     settings = BackendSettings()
     assert (settings.backend, settings.model, settings.base_url) == (
-        "transformers",
+        "llamacpp",
         DEFAULT_MODEL,
         "",
     )

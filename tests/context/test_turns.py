@@ -88,3 +88,23 @@ async def test_turns_survive_a_round_trip_through_the_server_contents_manager(
     on_disk = nbformat.read(jp_root_dir / "work.ipynb", as_version=4)
     assert read_turns(on_disk) == [first, second]
     assert on_disk.cells[0].source == "df = load()"
+
+
+def test_a_turn_stored_again_replaces_its_entry() -> None:
+    from jupyter_pachinco.context.turns import prompt_turns
+
+    first = {**make_turn("a", "x = 1", when=WHEN), "request_id": "r1", "inserted": False}
+    notebook = append_turn(nbformat.v4.new_notebook(), first)  # type: ignore[arg-type]
+    notebook = append_turn(notebook, make_turn("old style", "y = 2", when=WHEN))
+    inserted = {**first, "inserted": True, "inserted_code": "x = 1"}
+    notebook = append_turn(notebook, inserted)  # type: ignore[arg-type]
+    turns = read_turns(notebook)
+    assert [t["intent"] for t in turns] == ["a", "old style"]
+    assert turns[0].get("inserted") is True
+    assert turns[0].get("inserted_code") == "x = 1"
+    undone = {**inserted, "inserted": False, "undone": True}
+    notebook = append_turn(notebook, undone)  # type: ignore[arg-type]
+    # entries written before `inserted` existed were inserted; an undone one is not
+    assert [t["intent"] for t in prompt_turns(read_turns(notebook))] == ["old style"]
+    odd = append_turn(notebook, {**make_turn("b", ""), "inserted": "yes"})  # type: ignore[typeddict-item]
+    assert "inserted" not in read_turns(odd)[-1]  # a field of the wrong type is dropped

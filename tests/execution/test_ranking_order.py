@@ -47,10 +47,11 @@ def test_largest_group_first_ties_by_likelihood_then_sample_order() -> None:
     liked = rank_candidates(with_likelihoods(runs, [0.1, 0.2, 0.9, 0.3, 0.2, 0.99, 0.5]))
     assert [c.run.index for c in liked.candidates] == [2, 3, 1, 4, 0, 6, 5]
     assert liked.summary() == (
-        "2 of 7 candidates agree (#3 chosen); 2 other outputs; 1 not run (side effects); 1 failed."
+        "7 answers: 2 of 7 give the same output (#3 chosen); 2 other outputs; "
+        "1 not run (side effects); 1 failed."
     )
 
 
 def test_all_failures_say_so() -> None:
     runs = [CandidateRun(index=0, code="1/0", status="error", error="ZeroDivisionError")]
-    assert rank_candidates(runs).summary() == "none of 1 candidates ran successfully; 1 failed."
+    assert rank_candidates(runs).summary() == "1 answer: it failed."

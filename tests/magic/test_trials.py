@@ -37,6 +37,8 @@ def test_a_run_past_its_time_is_a_timeout_in_the_stream() -> None:
         "stdout",
         "error",
         "side_effects",
+        "same_as",
+        "verdict",
     }
 
 
@@ -57,7 +59,7 @@ def test_an_answer_without_code_is_never_chosen(empty: str) -> None:
     assert ranking.candidates[1].run.error == NO_CODE
     choice = choose(ranking, codes, fixing=False)
     assert choice.index == 1
-    assert choice.lines == ["1 of 2 candidates agree (#2 chosen); 1 failed."]
+    assert choice.lines == ["2 answers: 1 of 2 give the same output (#2 chosen); 1 without code."]
 
 
 @pytest.mark.parametrize("empty", NO_CODE_ANSWERS)

@@ -108,9 +108,43 @@ async def test_openapi_describes_every_endpoint(jp_fetch: Fetch) -> None:
         "/pachinco/complete/cancel",
         "/pachinco/agent",
         "/pachinco/agent/cancel",
+        "/pachinco/models",
+        "/pachinco/model",
+        "/pachinco/prepare",
     }
     options = spec["components"]["schemas"]["GenerateOptions"]["properties"]
     assert options["n"]["maximum"] == 8
     assert spec["components"]["schemas"]["GenerateRequest"]["properties"]["cells"]["maxItems"] == (
         2000
     )
+
+
+async def test_every_turn_is_kept_once_and_only_inserted_ones_feed_the_prompt(
+    jp_fetch: Fetch, notebook_file: str
+) -> None:
+    asked = {"intent": "plot the fares", "code": "fares.plot()", "explanation": "Plot."}
+    kept = {"intent": "count the rows", "code": "len(fares)", "explanation": "Count."}
+    for turn in (
+        {**asked, "request_id": "r1", "inserted": False, "outcome": "answered"},
+        {**kept, "request_id": "r2", "inserted": True, "inserted_code": "len(fares)"},
+        # Insert & run, then Replace: the same request stored again replaces its entry
+        {**kept, "request_id": "r2", "inserted": True, "inserted_code": "len(fares) # again"},
+    ):
+        response = await post_json(
+            jp_fetch, "pachinco", "history", body={"path": notebook_file, "turn": turn}
+        )
+        assert response.code == 200, response.body
+    stored = json.loads(response.body)["turns"]
+    assert [(t["request_id"], t["inserted"]) for t in stored] == [("r1", False), ("r2", True)]
+    assert stored[1]["inserted_code"] == "len(fares) # again"
+    prompt = await post_json(
+        jp_fetch, "pachinco", "prompt", body=generate_body(notebook_path=notebook_file)
+    )
+    everything = json.dumps(json.loads(prompt.body)["prompt"])
+    assert "len(fares)" in everything
+    assert "fares.plot()" not in everything  # not inserted: the prompt does not learn from it
+    bad = {**kept, "inserted": "yes"}
+    refused = await post_json(
+        jp_fetch, "pachinco", "history", body={"path": notebook_file, "turn": bad}
+    )
+    assert refused.code == 400

@@ -14,7 +14,7 @@ import pytest
 from jupyter_pachinco.backends.llamacpp_loading import forget_shared_ggufs
 from tests.support.user_kernel import evaluate, user_kernel
 
-from .conftest import Fetch, generate_body, read_lines
+from .conftest import Fetch, generate_body, read_lines, until
 
 SETUP = ["import pandas as pd\nfares = pd.DataFrame({'pclass': [1, 3], 'fare': [71, 7]})"]
 N_CTX = 1024
@@ -102,3 +102,23 @@ async def test_the_prompt_budget_fits_the_models_context(jp_serverapp: Any) -> N
     text = "fares.groupby('pclass')['fare'].mean()"
     llama_tokens = assistant.backend.loaded().llama.tokenize(text.encode(), add_bos=False)
     assert assistant.count_tokens(text) == len(llama_tokens)  # the model's own tokenizer
+
+
+async def test_prepare_loads_the_model_and_evaluates_the_prompts_start_ahead(
+    jp_fetch: Fetch, jp_serverapp: Any
+) -> None:
+    body = generate_body(options={"max_new_tokens": 16})
+    del body["intent"], body["request_id"]
+    response = await jp_fetch("pachinco", "prepare", method="POST", body=json.dumps(body))
+    assert response.code == 202
+    app = jp_serverapp.web_app.settings["pachinco"]
+    await until(lambda: not app.background)
+    status = json.loads((await jp_fetch("pachinco", "status")).body)
+    assert status["model_state"] == "ready"
+    assistant = await app.shared_assistant.get()
+    loaded = assistant.backend.loaded()
+    # the fixed part of the prompt (kept), and this notebook's context up to the question
+    assert (len(loaded.prefixes.pinned), len(loaded.prefixes.recent)) == (1, 1)
+    lines = await generate(jp_fetch, generate_body(options={"max_new_tokens": 8}))
+    assert lines[-1]["type"] == "done"
+    assert loaded.prefixes.last_reused >= len(loaded.prefixes.recent[0].tokens) - 2

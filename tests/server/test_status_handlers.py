@@ -27,7 +27,9 @@ async def test_status_with_token_returns_version_and_backend(jp_fetch: Fetch) ->
     assert response.headers["Content-Type"].startswith("application/json")
     body = json.loads(response.body)
     assert body["version"] == jupyter_pachinco.__version__
-    assert body["backend"] in {"transformers", "openai"}
+    assert body["backend"] in {"llamacpp", "transformers", "openai"}
+    assert body["choice"]["backend"] == body["backend"]  # the picker names the same model
+    assert "api_key" not in json.dumps(body["choice"]).replace("api_key_env", "")
     assert isinstance(body["model"], str)
     assert body["model"]
 

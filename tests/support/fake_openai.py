@@ -19,6 +19,7 @@ Scripts per request and per choice:
   prompt ends with (the text before a completion's cursor), answers with its own script (its
   own counter); requests no rule matches use the default script.
 
+``GET /v1/models`` lists `FakeOpenAIServer.models` (what the model picker asks a server).
 What the server saw is kept in `FakeOpenAIServer.requests` (each with its `state`:
 ``streaming``, ``done`` or ``closed_by_client``, its times and how many events it was sent) and
 served as JSON at ``GET /_script/status``; `FakeOpenAIServer.wait_ended` waits for a request
@@ -136,6 +137,7 @@ class FakeOpenAIServer:
     port: int = 0  # 0: a free port, chosen on entry
     rules: tuple[Rule, ...] = ()
     control_port: int | None = None  # a second listener for /_script/* only (0: free port)
+    models: tuple[str, ...] = ("scripted",)  # what GET /v1/models lists
     _server: asyncio.Server | None = None
     _control: asyncio.Server | None = None
     _stalled: list[asyncio.Event] = field(default_factory=list)
@@ -229,6 +231,9 @@ class FakeOpenAIServer:
                 if seen.path.startswith("/_script/"):
                     await self._control_answer(seen, writer)
                     continue
+                if seen.path.rstrip("/").endswith("/models"):
+                    await self._list_models(writer)
+                    continue
                 self.requests.append(seen)
                 (behaviour,) = self._script_for(seen)
                 try:
@@ -265,6 +270,12 @@ class FakeOpenAIServer:
             await writer.drain()
             return
         payload = json.dumps(self.status()).encode()
+        writer.write(_head(200, "application/json", (), len(payload)) + payload)
+        await writer.drain()
+
+    async def _list_models(self, writer: asyncio.StreamWriter) -> None:
+        listed = [{"id": name, "object": "model", "owned_by": "scripted"} for name in self.models]
+        payload = json.dumps({"object": "list", "data": listed}).encode()
         writer.write(_head(200, "application/json", (), len(payload)) + payload)
         await writer.drain()
 
@@ -424,11 +435,14 @@ def serve_for_the_process(
     rules: tuple[Rule, ...] = (),
     port: int = 0,
     control_port: int | None = None,
+    models: tuple[str, ...] = ("scripted",),
 ) -> FakeOpenAIServer:
     """The server on an event loop of its own in a daemon thread, for the rest of the process
-    (a test web server's model); started when this returns."""
+    (a test web server's model); started when this returns. ``models``: what it lists."""
     ready = threading.Event()
-    server = FakeOpenAIServer(script, port=port, rules=rules, control_port=control_port)
+    server = FakeOpenAIServer(
+        script, port=port, rules=rules, control_port=control_port, models=models
+    )
 
     async def serve() -> None:
         async with server:

@@ -35,7 +35,7 @@ test.describe('Pachinco ranking', () => {
     const trial = ranked.locator('.jp-Pachinco-trial');
     await expect(trial).toHaveAttribute('data-status', 'ok');
     await expect(trial.locator('.jp-Pachinco-trial-headline')).toContainText(
-      '2 answers agree'
+      '2 of 4 give this output'
     );
     await expect(trial.locator('.jp-Pachinco-preview')).toContainText('Paris');
     await expect(ranked.locator('.jp-Pachinco-answer')).toContainText(

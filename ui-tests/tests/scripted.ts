@@ -13,7 +13,10 @@ export const INTENTS = {
   broken: 'price with tax',
   slow: 'count the orders slowly',
   markup: 'show the data',
-  thinking: 'mean price, after some thought'
+  thinking: 'mean price, after some thought',
+  whichModel: 'which model answers',
+  long: 'a long answer, please',
+  gentle: 'tally the orders gently'
 };
 
 const controlPort = process.env.PACHINCO_UI_MODEL_CONTROL_PORT || '8895';

@@ -31,9 +31,9 @@ from ...execution.ranking import (
     CandidateRun,
     Ranking,
     rank_candidates,
-    runnable,
+    runs_for_all,
+    to_try,
     unranked,
-    with_answers_without_code,
     with_likelihoods,
 )
 from .channels import (
@@ -137,15 +137,15 @@ class KernelRanker:
         likelihoods: Sequence[float | None] | None = None,
     ) -> Ranking:
         """Candidates best first: the output most of them agree on leads. Answers without
-        code are not run; they rank with the failures."""
+        code are not run; they rank with the failures. Copies of one code run once."""
         if not codes:
             return Ranking([])
-        ranking = await self._rank_runnable(kernel_id, [codes[i] for i in runnable(codes)])
+        ranking = await self._rank_runnable(kernel_id, [codes[i] for i in to_try(codes)])
         if ranking.notice is not None and not any(
             c.run.status != "not_run" for c in ranking.candidates
         ):
             return unranked(codes, ranking.notice)
-        runs = with_answers_without_code(codes, [c.run for c in ranking.candidates])
+        runs = runs_for_all(codes, [c.run for c in ranking.candidates])
         return rank_candidates(with_likelihoods(runs, likelihoods), ranking.notice)
 
     async def _rank_runnable(self, kernel_id: str | None, codes: Sequence[str]) -> Ranking:

@@ -50,7 +50,9 @@ async def test_the_majority_answer_is_chosen(jp_serverapp: Any) -> None:
     assert "4.0" in chosen.run.preview
     assert ranking.candidates[-1].run.status == "error"
     assert "KeyError" in (ranking.candidates[-1].run.error or "")
-    assert ranking.summary() == ("5 of 9 candidates agree (#4 chosen); 1 other output; 1 failed.")
+    assert ranking.summary() == (
+        "9 answers: 5 of 9 give the same output (#4 chosen); 1 other output; 1 failed."
+    )
     as_json = ranking_as_json(ranking)
     assert as_json["candidates"][0]["votes"] == 5
     assert as_json["candidates"][0]["preview"] == chosen.run.preview
