@@ -48,8 +48,15 @@ _STRICT_EVENTS = {
     },
     "opens network connections": {"socket.__new__"},
 }  # fmt: skip
-# Attributes whose change would rewrite a function (the hook among them).
+# Attributes whose change would rewrite a function (the hook among them). Only our own
+# functions are guarded (the hook, the message silencer, the wire format: this package's files,
+# or its kernel-side modules as the bootstrap compiles them); other code may set them, as
+# ``collections.namedtuple`` does for its defaults (pandas' plotting imports one).
 _FUNCTION_PARTS = frozenset({"__code__", "__defaults__", "__kwdefaults__", "__globals__"})
+_HERE = globals().get("__file__")  # none when the kernel bootstrap compiled this module
+_OWN_CODE = ("<pachinco kernel:",) + (
+    (os.path.dirname(os.path.dirname(os.path.abspath(_HERE))) + os.sep,) if _HERE else ()
+)
 _WRITING_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
 
@@ -94,6 +101,8 @@ def _bind(reasons: types.MappingProxyType[str, str], strict: bool) -> Any:
         _reasons: Any = reasons,
         _strict: bool = strict,
         _parts: frozenset[str] = _FUNCTION_PARTS,
+        _own: tuple[str, ...] = _OWN_CODE,
+        _getattr: Any = getattr,
         _flags: int = _WRITING_FLAGS,
         _null: str = os.devnull,
         _refused: type = SideEffectRefused,
@@ -115,7 +124,10 @@ def _bind(reasons: types.MappingProxyType[str, str], strict: bool) -> Any:
             if (writing and not by_number) or (_strict and by_number):
                 reason = "writes or deletes files"
         elif event == "object.__setattr__" and _len(args) >= 2 and args[1] in _parts:
-            reason = "rewrites a function"
+            code = _getattr(args[0], "__code__", None)
+            filename = _getattr(code, "co_filename", "")
+            if not _isinstance(filename, _str) or filename.startswith(_own):
+                reason = "rewrites a function"
         if reason is not None:
             raise _refused("a trial run may not do this: " + reason + " (" + event + ")")
 

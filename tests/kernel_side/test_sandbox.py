@@ -301,7 +301,10 @@ def test_the_audit_hook_holds_when_its_module_and_builtins_are_cleared(
             results = [_attempt(lambda: _write(target))]
         finally:
             builtins.isinstance = real_isinstance
-        results.append(_attempt(lambda: setattr(_attempt, "__code__", _thread.__code__)))
+        # Our own functions (the silencer, the wire format, ...) cannot be rewritten.
+        results.append(
+            _attempt(lambda: setattr(forks.describe_exception, "__code__", _thread.__code__))
+        )
         results.append(_attempt(lambda: os.kill(os.getpid(), 0)))
         return results
 
@@ -310,6 +313,33 @@ def test_the_audit_hook_holds_when_its_module_and_builtins_are_cleared(
     assert outcome.ok, outcome.error
     assert all("may not do this" in result for result in outcome.value), outcome.value
     assert not os.path.exists(target)
+
+
+def test_code_that_sets_its_own_functions_defaults_still_runs(
+    kernel_trials: types.ModuleType,
+) -> None:
+    """``collections.namedtuple`` sets ``__new__.__defaults__`` (pandas' plotting imports one):
+    only this package's functions are guarded against rewriting."""
+    forks = shipped(kernel_trials, "forks")
+    audit = shipped(kernel_trials, "audit")
+
+    def job() -> list[Any]:
+        import collections
+
+        audit.refuse_side_effects(strict=True)
+        point = collections.namedtuple("Point", "x y", defaults=(0,))
+
+        def mine(a: int = 1) -> int:
+            return a
+
+        mine.__defaults__ = (2,)
+        refused = _attempt(lambda: setattr(audit.make_hook, "__defaults__", (True, True)))
+        return [point(1).y, mine(), refused]
+
+    [outcome] = forks.run_in_forks([job], forks.Limits(wall_time_s=30), 1)
+    assert outcome.ok, outcome.error
+    assert outcome.value[:2] == [0, 2]
+    assert "rewrites a function" in outcome.value[2]
 
 
 def test_the_seccomp_filter_builds_for_each_known_architecture(
