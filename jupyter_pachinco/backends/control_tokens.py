@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .protocol import ControlToken, PromptPart
+from .prompt_parts import ControlToken, PromptPart
 
 
 class Vocabulary(Protocol):

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..backends.protocol import ControlToken, PromptPart
+from .prompt_parts import ControlToken, PromptPart
 
 
 @dataclass(frozen=True)

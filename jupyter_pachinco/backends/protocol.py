@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from .errors import InvalidRequest
 from .fim import FimFamily, detect_fim_family
+from .prompt_parts import ControlToken, PromptPart
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -37,20 +38,6 @@ class ChatMessage:
 
     role: str
     content: str
-
-
-@dataclass(frozen=True)
-class ControlToken:
-    """A control token that the product writes into a raw prompt (a FIM marker), by its text.
-
-    In-process backends send it as the model's one control token of that text; every other
-    part of a prompt is plain text, tokenized with special-token parsing off, so that text
-    from cells or values can never become a control token (see `control_tokens`)."""
-
-    text: str
-
-
-PromptPart = str | ControlToken
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..backends.fim import FimFamily
-from ..backends.protocol import PromptPart
+from ..backends.prompt_parts import PromptPart
 from ..context.cells import CELL_HEADER, CELL_MARKER, ContextCell, format_cell, structure_cells
 from ..context.schema import SCHEMA_HEADER, place_schema_cells, render_schema_text
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from jupyter_pachinco.backends.protocol import ControlToken
+from jupyter_pachinco.backends.prompt_parts import ControlToken
 from jupyter_pachinco.completion import (
     DEEPSEEK,
     FIM_FAMILIES,
