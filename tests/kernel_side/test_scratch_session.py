@@ -103,6 +103,41 @@ def test_trials_run_in_forks_of_the_scratch_and_side_effects_are_refused(
     assert ended(pid)
 
 
+def test_the_scratch_itself_is_sandboxed_by_the_kernel(
+    scratch: types.ModuleType, tmp_path: Path
+) -> None:
+    """A step runs in the scratch, not in a trial child: below the audit hook (which allows
+    ctypes there) Landlock still refuses the file and the signal to the process that forked it."""
+    isolation = load_kernel_module("execution.sandbox").isolation_here()
+    if isolation["landlock_abi"] < 6:
+        pytest.skip(f"needs Landlock ABI 6 or later (signal scoping); here: {isolation['summary']}")
+    target = tmp_path / "through-libc.txt"
+    code = textwrap.dedent(
+        f"""
+        import ctypes, os
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = libc.open({str(target).encode()!r}, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            os.kill(os.getppid(), 0)
+            signal_sent = "sent"
+        except PermissionError:
+            signal_sent = "refused"
+        (fd, signal_sent)
+        """
+    )
+    channel, pid = scratch.open_local_scratch({}, token="t")
+    try:
+        scratch.receive_frame(channel)
+        observation = ask(scratch, channel, {"op": "advance", "code": code})["observation"]
+        ask(scratch, channel, {"op": "close"})
+    finally:
+        channel.close()
+    assert observation["status"] == "ok", observation["error"]
+    assert observation["value"]["preview"] == "(-1, 'refused')"
+    assert not target.exists()
+    assert ended(pid)
+
+
 def test_observations_are_bounded_whatever_the_step_prints(scratch: types.ModuleType) -> None:
     channel, pid = scratch.open_local_scratch({}, token="t")
     try:
