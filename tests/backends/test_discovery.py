@@ -23,7 +23,7 @@ from jupyter_pachinco.backends.discovery_servers import (
     openai_models,
     served_models,
 )
-from tests.backends.sse_server import FakeOpenAIServer
+from tests.support.fake_openai import FakeOpenAIServer
 from tests.support.model_folders import (
     FAKE_GGUF,
     fake_ollama_api,

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.backends.sse_server import Behaviour, FakeOpenAIServer
-from tests.server.kernels.kernels import user_kernel
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer
+from tests.support.user_kernel import user_kernel
 
 from .conftest import Fetch, generate, generate_body
 from .test_ranking_stream import codes_by_index, lines_of, one_choice, ranking_of

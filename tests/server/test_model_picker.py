@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from jupyter_pachinco.backends.choice import ACTIVE_MODEL_ENV, active_model_overrides, read_choice
-from tests.backends.sse_server import Behaviour, FakeOpenAIServer
 from tests.server.conftest import Fetch, generate, generate_body, post_json
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer
 from tests.support.model_folders import lmstudio_file, ollama_folder
 
 OTHER_WORDS = ("```python\n", "fares['fare'].max()  # from the other server\n", "```\n")
