@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigurationError
+from .urls import public_url
 
 #: Where a server names its runtime model file for its kernels (and the magic looks).
 ACTIVE_MODEL_ENV = "PACHINCO_ACTIVE_MODEL"
@@ -48,7 +49,13 @@ class ModelChoice:
     label: str = ""
 
     def as_json(self) -> dict[str, str]:
+        """Every field as it is (for the server's own files, never for the browser)."""
         return asdict(self)
+
+    def public_json(self) -> dict[str, str]:
+        """The fields as they may be shown: ``base_url`` without user, password or query
+        (`public_url`), which may carry secrets."""
+        return {**asdict(self), "base_url": public_url(self.base_url)}
 
     def settings(self) -> dict[str, str]:
         """The `BackendSettings` values this choice sets (``base_url`` always: a local model

@@ -50,7 +50,7 @@ class FoundModel:
 
     def as_json(self) -> dict[str, Any]:
         found = asdict(self)
-        found["choice"] = self.choice.as_json()
+        found["choice"] = self.choice.public_json()
         return found
 
 

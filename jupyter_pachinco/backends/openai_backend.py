@@ -34,8 +34,8 @@ from .protocol import (
     Usage,
 )
 from .reasoning import ReasoningSplitter
-from .settings import public_url
 from .stops import StopTrimmer
+from .urls import public_url
 
 if TYPE_CHECKING:
     from typing_extensions import Self

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from traitlets import Bool, Enum, Float, Int, Unicode, default
 from traitlets.config import Configurable
@@ -29,16 +28,6 @@ DEFAULT_MODEL = f"{DEFAULT_REPO}/{DEFAULT_FILE}"
 def is_gguf_model(model: str) -> bool:
     """Whether a model setting names a GGUF file (local path or ``owner/repo/file.gguf``)."""
     return model.strip().lower().endswith(".gguf")
-
-
-def public_url(url: str) -> str:
-    """A server URL as it may be shown (status, ``%pachinco config``, error messages, logs):
-    without user name, password, query or fragment, which may carry secrets."""
-    if not url.strip():
-        return ""
-    parts = urlsplit(url.strip())
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def _from_env(name: str, fallback: str) -> str:

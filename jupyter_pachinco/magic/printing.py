@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from ..backends import BackendError, BackendSettings, load_backend_class
 from ..backends.protocol import ChatMessage
-from ..backends.settings import public_url
+from ..backends.urls import public_url
 from ..context import Turn
 
 

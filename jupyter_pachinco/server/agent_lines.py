@@ -51,7 +51,8 @@ def agent_line(event: AgentEvent) -> dict[str, Any]:
         return {"type": "delta", "phase": event.phase, "step": event.number,
                 "attempt": event.attempt, "index": event.index, "text": event.text}  # fmt: skip
     if isinstance(event, TrialDone):
-        ranked = ranking_line(event.ranking)
+        # A step's trial is not a fix, so the ranking's fix intent has no place in it.
+        ranked = {k: v for k, v in ranking_line(event.ranking).items() if k != "intent"}
         return {**ranked, "type": "trial", "step": event.number, "attempt": event.attempt,
                 "chosen": event.chosen, "failure": event.failure}  # fmt: skip
     if isinstance(event, RepairStarted):

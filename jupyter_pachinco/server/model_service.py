@@ -33,6 +33,7 @@ from ..backends.errors import ModelNotFound
 from ..backends.llamacpp_loading import check_gguf_file, forget_shared_ggufs, parse_model
 from ..backends.registry import available_backends
 from ..backends.settings import DEFAULT_MODEL, BackendSettings
+from ..backends.urls import public_url
 from .shared_assistant import SharedAssistant
 
 DEFAULT_API_KEY_ENV = "OPENAI_API_KEY"
@@ -128,7 +129,10 @@ class ModelService:
     async def choose(self, choice: ModelChoice | None) -> None:
         """Answer with ``choice`` from now on (None: the configured model again)."""
         if choice is not None:
-            choice = ModelChoice(**{**choice.as_json(), "model": self._resolved(choice)})
+            base_url = self._known_url(choice.base_url)
+            choice = ModelChoice(
+                **{**choice.as_json(), "model": self._resolved(choice), "base_url": base_url}
+            )
             check_choice(choice)
         async with self._switching:
             if self.before_switch is not None:
@@ -139,6 +143,15 @@ class ModelService:
             self.chosen = choice
             write_choice(self.choice_file, choice)
             self._write_runtime()
+
+    def _known_url(self, url: str) -> str:
+        """The configured URL behind ``url`` as the browser was shown it (`public_url`: no
+        credentials), so that choosing a server the picker listed keeps its credentials;
+        any other URL as it is."""
+        for entry in self._servers(()):
+            if url and public_url(entry.base_url) == url:
+                return entry.base_url
+        return url
 
     def _resolved(self, choice: ModelChoice) -> str:
         probe = BackendSettings(config=None)
@@ -159,8 +172,8 @@ class ModelService:
         return {
             "models": [model.as_json() for model in models],
             "notes": [*found.notes, *served.notes],
-            "active": self.active.as_json(),
-            "configured": self.configured.as_json(),
+            "active": self.active.public_json(),
+            "configured": self.configured.public_json(),
             "default_download": DEFAULT_MODEL,
             "explicit": self.explicit,
         }
@@ -181,7 +194,7 @@ class ModelService:
     def public(self) -> dict[str, Any]:
         """What `/status` says about the choice (never a key: only its variable's name)."""
         return {
-            "choice": self.active.as_json(),
+            "choice": self.active.public_json(),
             "chosen": self.chosen is not None,
             "explicit": self.explicit,
         }

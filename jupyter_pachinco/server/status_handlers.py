@@ -10,7 +10,7 @@ from typing import Any
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..backends.settings import public_url
+from ..backends.urls import public_url
 from ..execution.sandbox import isolation_here
 from ..version import __version__
 from .handlers import PachincoHandler

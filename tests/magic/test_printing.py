@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from jupyter_pachinco.backends import BackendSettings
-from jupyter_pachinco.backends.settings import public_url
+from jupyter_pachinco.backends.urls import public_url
 from jupyter_pachinco.magic.printing import public_settings
 
 

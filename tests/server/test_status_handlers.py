@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from tornado.httpclient import HTTPClientError
 
 import jupyter_pachinco
+from jupyter_pachinco.backends.choice import read_choice
 from jupyter_pachinco.execution.sandbox import isolation_here
+from tests.server.conftest import post_json
 
 Fetch = Callable[..., Awaitable[Any]]
 
@@ -81,19 +84,45 @@ class TestConfiguredModel:
 class TestServerURLWithCredentials:
     """A server URL with a user, a password or a query reaches the browser without them."""
 
+    URL = "https://alice:url-s3cret@models.example:8443/v1?api_key=query-k3y"
+    HIDDEN = ("alice", "url-s3cret", "query-k3y")
+
     @pytest.fixture
-    def jp_server_config(self) -> dict[str, Any]:
+    def choice_file(self, tmp_path: Path) -> Path:
+        return tmp_path / "model-choice.json"
+
+    @pytest.fixture
+    def jp_server_config(self, choice_file: Path) -> dict[str, Any]:
         return {
             "ServerApp": {"jpserver_extensions": {"jupyter_pachinco": True}},
-            "BackendSettings": {
-                "model": "served-model",
-                "base_url": "https://alice:url-s3cret@models.example:8443/v1?api_key=query-k3y",
-            },
+            "BackendSettings": {"model": "served-model", "base_url": self.URL},
+            "PachincoApp": {"model_choice_file": str(choice_file)},
         }
 
     async def test_status_shows_the_url_without_credentials(self, jp_fetch: Fetch) -> None:
         response = await jp_fetch("pachinco", "status")
         body = json.loads(response.body)
         assert body["base_url"] == "https://models.example:8443/v1"
-        for hidden in ("alice", "url-s3cret", "query-k3y"):
+        assert body["choice"]["base_url"] == "https://models.example:8443/v1"
+        for hidden in self.HIDDEN:
             assert hidden not in response.body.decode()
+
+    async def test_the_picker_lists_the_server_without_credentials(self, jp_fetch: Fetch) -> None:
+        response = await jp_fetch("pachinco", "models")
+        assert json.loads(response.body)["configured"]["base_url"] == (
+            "https://models.example:8443/v1"
+        )
+        for hidden in self.HIDDEN:
+            assert hidden not in response.body.decode()
+
+    async def test_choosing_the_server_as_shown_keeps_its_credentials(
+        self, jp_fetch: Fetch, choice_file: Path
+    ) -> None:
+        shown = json.loads((await jp_fetch("pachinco", "status")).body)["choice"]
+        response = await post_json(jp_fetch, "pachinco", "model", body={"choice": shown})
+        assert response.code == 200, response.body
+        for hidden in self.HIDDEN:
+            assert hidden not in response.body.decode()
+        saved = read_choice(choice_file)
+        assert saved is not None
+        assert saved.base_url == self.URL  # the server still reaches it as configured

@@ -7,7 +7,10 @@ open objects, raise its limits, or flood its result pipe. Most hide their import
 static check (``importlib`` with split names), so that the run-time layers must stop them.
 
 ``expected`` is the status the candidate's run must end with; "error" runs must also name
-the refusal in their error when ``says`` is given. The user's kernel holds ``df``, ``total``,
+the refusal in their error when ``says`` is given. "stopped": the run was ended by its wall time
+(status "timeout") or by the CPU limit it could not raise (``SIGXCPU``); the trial time is the
+limit of both, so which comes first depends on how much CPU the child got in that time. The
+user's kernel holds ``df``, ``total``,
 ``records``, an open file ``notes`` (append mode), a sqlite connection ``con``, an anonymous
 shared ``mmap`` ``shared`` and a writable ``np.memmap`` ``mapped`` (see ``USER_CELLS``).
 """
@@ -538,7 +541,7 @@ HOSTILE = [
             "import resource\ntry:\n    resource.setrlimit(resource.RLIMIT_CPU, (-1, -1))\n"
             "except ValueError:\n    pass\nwhile True:\n    pass"
         ),
-        expected="timeout",
+        expected="stopped",
     ),
     Hostile("limits", "maps 8 GiB", "len(bytearray(8 * 1024**3))", says="MemoryError"),
     # -- the result pipe

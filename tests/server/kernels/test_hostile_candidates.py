@@ -97,8 +97,12 @@ def _hostile_run(lines: list[dict[str, Any]], hostile: Hostile) -> dict[str, Any
 
 
 def _check_run(run: dict[str, Any], hostile: Hostile) -> None:
-    if hostile.expected != "any":
-        assert run["status"] == hostile.expected, (run["status"], run["error"], run["preview"])
+    described = (run["status"], run["error"], run["preview"])
+    if hostile.expected == "stopped":
+        by_cpu_limit = run["status"] == "error" and "SIGXCPU" in (run["error"] or "")
+        assert run["status"] == "timeout" or by_cpu_limit, described
+    elif hostile.expected != "any":
+        assert run["status"] == hostile.expected, described
     if hostile.says is not None:
         assert hostile.says in (run["error"] or ""), run["error"]
     if hostile.shows is not None:
