@@ -57,6 +57,11 @@ class ModelChoice:
         (`public_url`), which may carry secrets."""
         return {**asdict(self), "base_url": public_url(self.base_url)}
 
+    @property
+    def server_url(self) -> str:
+        """The OpenAI-compatible server this choice talks to; "" for a model run in process."""
+        return self.base_url if self.backend == "openai" else ""
+
     def settings(self) -> dict[str, str]:
         """The `BackendSettings` values this choice sets (``base_url`` always: a local model
         chosen after a server must not keep talking to the server)."""

@@ -22,11 +22,18 @@ import dataclasses
 import math
 import random
 from collections.abc import AsyncIterator, Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .control_tokens import EncodedPrompt
 from .errors import BackendError, GenerationError, InvalidRequest
-from .llamacpp_loading import LoadedGGUF, resolve_gguf, shared_gguf
+from .llamacpp_loading import (
+    LoadedGGUF,
+    check_gguf_file,
+    parse_model,
+    resolve_gguf,
+    shared_gguf,
+)
 from .llamacpp_prompts import encode_gguf_prompt
 from .llamacpp_tokens import GGUFTokenCounter, gguf_vocabulary
 from .protocol import (
@@ -41,8 +48,6 @@ from .threaded import Emit, events_from_thread
 from .transformers_backend import CandidateTracker
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from typing_extensions import Self
 
     from .settings import BackendSettings
@@ -133,6 +138,12 @@ class LlamaCppBackend(Backend):
     def settings_rows(cls, settings: BackendSettings) -> list[tuple[str, str]]:
         rows = [("gguf_file", settings.gguf_file)] if settings.gguf_file else []
         return [*rows, ("n_ctx", str(settings.n_ctx)), ("n_threads", str(settings.n_threads))]
+
+    @classmethod
+    def check_model(cls, model: str, gguf_file: str = "") -> None:
+        target = parse_model(model, gguf_file)
+        if isinstance(target, Path):
+            check_gguf_file(target)
 
     def gguf_path(self, emit: Emit | None = None) -> Path:
         """The local GGUF file (downloaded first when the model names a hub file)."""

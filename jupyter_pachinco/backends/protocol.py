@@ -322,5 +322,12 @@ class Backend(abc.ABC):
         rows for people to read (``%pachinco config``); never a secret."""
         return []
 
+    @classmethod  # noqa: B027 - most backends have no local files to check
+    def check_model(cls, model: str, gguf_file: str = "") -> None:
+        """Raise a `BackendError` that says what is wrong (`ModelNotFound`, saying where it
+        looked; `ModelLoadError`) when the local file or folder that ``model`` and
+        ``gguf_file`` name is missing or not a model of this backend. Nothing is loaded or
+        downloaded; a hub id or a served name passes. By default nothing is checked."""
+
     async def aclose(self) -> None:  # noqa: B027 - most backends hold nothing to release
         """Release connections or other resources held by the backend."""

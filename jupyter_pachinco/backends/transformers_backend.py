@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .control_tokens import EncodedPrompt
-from .errors import BackendError, GenerationError
+from .errors import BackendError, GenerationError, ModelNotFound
 from .protocol import (
     Backend,
     Cancellation,
@@ -203,6 +203,11 @@ class TransformersBackend(Backend):
     @classmethod
     def settings_rows(cls, settings: BackendSettings) -> list[tuple[str, str]]:
         return [("device", settings.device), ("dtype", settings.dtype)]
+
+    @classmethod
+    def check_model(cls, model: str, gguf_file: str = "") -> None:
+        if model.startswith(("/", ".", "~")) and not Path(model).expanduser().is_dir():
+            raise ModelNotFound(f"There is no model folder at {model!r}.")
 
     def stream(
         self, request: GenerationRequest, cancellation: Cancellation

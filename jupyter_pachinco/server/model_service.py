@@ -29,9 +29,9 @@ from ..backends.choice import (
 )
 from ..backends.discovery import Places, local_models, unique
 from ..backends.discovery_servers import ServerEntry, served_models
-from ..backends.errors import ModelNotFound
-from ..backends.llamacpp_loading import check_gguf_file, forget_shared_ggufs, parse_model
-from ..backends.registry import available_backends
+from ..backends.errors import BackendError
+from ..backends.llamacpp_loading import forget_shared_ggufs
+from ..backends.registry import load_backend_class
 from ..backends.settings import DEFAULT_MODEL, BackendSettings
 from ..backends.urls import public_url
 from .shared_assistant import SharedAssistant
@@ -62,24 +62,12 @@ def apply_choice(settings: BackendSettings, choice: ModelChoice) -> None:
 
 
 def check_choice(choice: ModelChoice) -> None:
-    """`ChoiceError` for a choice that cannot load: an unknown backend, a missing local file
-    (saying where it looked)."""
-    if choice.backend not in available_backends():
-        known = ", ".join(sorted(available_backends()))
-        raise ChoiceError(f"No model backend named {choice.backend!r} (installed: {known}).")
-    if choice.backend == "llamacpp":
-        target = parse_model(choice.model, choice.gguf_file)
-        if isinstance(target, Path):
-            try:
-                check_gguf_file(target)
-            except ModelNotFound as exc:
-                raise ChoiceError(str(exc)) from exc
-    elif (
-        choice.backend == "transformers"
-        and choice.model.startswith(("/", ".", "~"))
-        and not Path(choice.model).expanduser().is_dir()
-    ):
-        raise ChoiceError(f"There is no model folder at {choice.model!r}.")
+    """`ChoiceError` for a choice that cannot load: an unknown backend, or a local file or
+    folder that its backend finds missing or wrong (saying where it looked)."""
+    try:
+        load_backend_class(choice.backend).check_model(choice.model, choice.gguf_file)
+    except BackendError as exc:
+        raise ChoiceError(str(exc)) from exc
 
 
 class ModelService:
@@ -180,9 +168,9 @@ class ModelService:
 
     def _servers(self, extra: Sequence[ServerEntry]) -> list[ServerEntry]:
         entries = [*self.servers, *extra]
-        if self.configured.backend == "openai" and self.configured.base_url:
+        if self.configured.server_url:
             key_env = self.configured.api_key_env
-            entries.insert(0, ServerEntry(self.configured.base_url, key_env, "configured server"))
+            entries.insert(0, ServerEntry(self.configured.server_url, key_env, "configured server"))
         seen: set[str] = set()
         kept = []
         for entry in entries:

@@ -151,6 +151,24 @@ async def test_a_choice_that_cannot_work_is_refused_and_says_why(
     assert status["model"] == "served-model"  # nothing changed
 
 
+@pytest.mark.parametrize(
+    ("backend", "name", "said"),
+    [
+        ("llamacpp", "notes.gguf", "is not a GGUF file"),
+        ("transformers", "notes.txt", "no model folder"),
+    ],
+)
+async def test_a_local_file_that_is_not_a_model_is_refused(
+    jp_fetch: Fetch, tmp_path: Path, backend: str, name: str, said: str
+) -> None:
+    path = tmp_path / name
+    path.write_text("not a model\n")
+    choice = {"backend": backend, "model": str(path)}
+    response = await post_json(jp_fetch, "pachinco", "model", body={"choice": choice})
+    assert response.code == 400, response.body
+    assert said in json.loads(response.body)["message"]
+
+
 async def test_a_found_local_model_can_be_chosen(jp_fetch: Fetch, home: Path) -> None:
     listed = await get_json(jp_fetch, "pachinco", "models")
     demo = next(m for m in listed["models"] if m["source"] == "packaged")
