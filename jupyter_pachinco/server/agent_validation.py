@@ -21,11 +21,11 @@ from .validation import (
     BadRequest,
     _int_in,
     _no_unknown_fields,
-    _optional_int,
     _optional_text,
     _temperature,
     _text,
-    read_cells,
+    cells_up_to,
+    read_cells_and_active,
     read_json_object,
 )
 
@@ -59,22 +59,14 @@ class AgentBody:
     @property
     def context_cells(self) -> list[dict[str, Any]]:
         """The cells the prompts may use: up to and including the active cell."""
-        if self.active_cell_index is None:
-            return self.cells
-        return self.cells[: self.active_cell_index + 1]
+        return cells_up_to(self.cells, self.active_cell_index)
 
 
 def read_agent_body(body: bytes) -> AgentBody:
     """An agent request, or `BadRequest` saying what is wrong with it."""
     data = read_json_object(body)
     _no_unknown_fields(data, AGENT_FIELDS, "")
-    cells = read_cells(data.get("cells", []))
-    index = _optional_int(data, "active_cell_index")
-    if index is not None and not 0 <= index < len(cells):
-        raise BadRequest(
-            f"`active_cell_index` is {index} but there are {len(cells)} cells; "
-            "give the index of one of them, or null."
-        )
+    cells, index = read_cells_and_active(data)
     go = data.get("go", True)
     if not isinstance(go, bool):
         raise BadRequest("`go` must be true (work at once) or false (stop after the plan).")

@@ -84,9 +84,7 @@ class GenerateBody:
     @property
     def context_cells(self) -> list[dict[str, Any]]:
         """The cells the prompt may use: up to and including the active cell."""
-        if self.active_cell_index is None:
-            return self.cells
-        return self.cells[: self.active_cell_index + 1]
+        return cells_up_to(self.cells, self.active_cell_index)
 
 
 @dataclass(frozen=True)
@@ -142,13 +140,7 @@ def generate_body_from(data: dict[str, Any]) -> GenerateBody:
     """A generate request from its parsed JSON, or `BadRequest`."""
     _no_unknown_fields(data, GENERATE_FIELDS, "")
     fix = read_fix(data.get("fix"))
-    cells = read_cells(data.get("cells", []))
-    index = _optional_int(data, "active_cell_index")
-    if index is not None and not 0 <= index < len(cells):
-        raise BadRequest(
-            f"`active_cell_index` is {index} but there are {len(cells)} cells; "
-            "give the index of one of them, or null."
-        )
+    cells, index = read_cells_and_active(data)
     return GenerateBody(
         request_id=_text(data, "request_id", 1, MAX_REQUEST_ID_CHARS),
         intent=_intent(data, fix_given=fix is not None),
@@ -159,6 +151,24 @@ def generate_body_from(data: dict[str, Any]) -> GenerateBody:
         options=read_options(data.get("options", {})),
         fix=fix,
     )
+
+
+def read_cells_and_active(data: dict[str, Any]) -> tuple[list[dict[str, Any]], int | None]:
+    """A body's ``cells`` (`read_cells`) and its ``active_cell_index`` (the index of one of
+    them, or None), or `BadRequest`."""
+    cells = read_cells(data.get("cells", []))
+    index = _optional_int(data, "active_cell_index")
+    if index is not None and not 0 <= index < len(cells):
+        raise BadRequest(
+            f"`active_cell_index` is {index} but there are {len(cells)} cells; "
+            "give the index of one of them, or null."
+        )
+    return cells, index
+
+
+def cells_up_to(cells: list[dict[str, Any]], active: int | None) -> list[dict[str, Any]]:
+    """The cells a prompt may use: up to and including the active one (all without one)."""
+    return cells if active is None else cells[: active + 1]
 
 
 def read_fix(value: object) -> FixRequest | None:
