@@ -107,6 +107,16 @@ export function bindSettings(
   picker.chooser = async choice => {
     await api.choose(choice);
     applied = choice;
-    await settings.set('model', choice as unknown as PartialJSONValue);
+    // Empty fields mean "the configured value"; the settings schema checks the ones given.
+    let given: Record<string, unknown> | null = null;
+    if (choice !== null) {
+      given = {};
+      for (const [field, value] of Object.entries(choice)) {
+        if (value !== '') {
+          given[field] = value;
+        }
+      }
+    }
+    await settings.set('model', given as unknown as PartialJSONValue);
   };
 }

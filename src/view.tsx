@@ -68,12 +68,29 @@ function Following(props: { children: React.ReactNode }): JSX.Element {
   const area = React.useRef<HTMLDivElement>(null);
   const following = React.useRef(true);
   const [away, setAway] = React.useState(false);
+  const resizes = React.useRef<ResizeObserver | null>(null);
   React.useLayoutEffect(() => {
     const node = area.current;
-    if (node !== null && following.current) {
+    if (node === null) {
+      return;
+    }
+    if (following.current) {
       node.scrollTop = node.scrollHeight;
     }
+    // Content also grows after a render (markdown and outputs render asynchronously):
+    // follow that too, while following.
+    if (resizes.current === null && typeof ResizeObserver !== 'undefined') {
+      resizes.current = new ResizeObserver(() => {
+        if (following.current && area.current !== null) {
+          area.current.scrollTop = area.current.scrollHeight;
+        }
+      });
+    }
+    for (const child of Array.from(node.children)) {
+      resizes.current?.observe(child);
+    }
   });
+  React.useEffect(() => () => resizes.current?.disconnect(), []);
   const onScroll = () => {
     const node = area.current;
     if (node !== null) {

@@ -43,7 +43,8 @@ async function finishedAnswer(panel: Locator, text: string): Promise<Locator> {
   const answer = panel
     .locator('.jp-Pachinco-turn')
     .last()
-    .locator('.jp-Pachinco-answer[data-complete="true"]');
+    // Copies of the chosen answer are in the page but not shown.
+    .locator('.jp-Pachinco-answer[data-complete="true"]:visible');
   await expect(answer).toContainText(text);
   return answer;
 }
