@@ -20,6 +20,9 @@ interface IUndoCapture {
 export class NotebookSession implements INotebookSession {
   constructor(readonly panel: NotebookPanel) {}
 
+  /** The save in flight, if any: saves of the turns go one after the other. */
+  private _saving: Promise<void> = Promise.resolve();
+
   get path(): string | null {
     return this.panel.context.path || null;
   }
@@ -142,6 +145,10 @@ export class NotebookSession implements INotebookSession {
       METADATA_KEY,
       withStoredTurn(model.getMetadata(METADATA_KEY), turn)
     );
-    await this.panel.context.save();
+    // A save started while another is in flight finds the file changed on disk by the
+    // first, and JupyterLab would ask the user whether to overwrite it or revert.
+    const save = this._saving.then(() => this.panel.context.save());
+    this._saving = save.catch(() => undefined);
+    await save;
   }
 }

@@ -40,11 +40,10 @@ async function savedTurns(
 }
 
 async function finishedAnswer(panel: Locator, text: string): Promise<Locator> {
-  const answer = panel
-    .locator('.jp-Pachinco-turn')
-    .last()
-    // Copies of the chosen answer are in the page but not shown.
-    .locator('.jp-Pachinco-answer[data-complete="true"]:visible');
+  // The turn has ended (its candidates ranked): while they stream, each shows apart.
+  const turn = panel.locator('.jp-Pachinco-turn').last();
+  await expect(turn).toHaveAttribute('data-phase', 'done');
+  const answer = turn.locator('.jp-Pachinco-answer[data-complete="true"]');
   await expect(answer).toContainText(text);
   return answer;
 }
