@@ -127,7 +127,7 @@ pytest-oldest: setup oldest-env
 	$(OLDEST_VENV)/bin/python -m pytest -m kernel_side tests/kernel_side \
 		--confcutdir=tests/kernel_side -p no:cacheprovider
 
-# Rewrite the README's screenshots (docs/images/*.png) from the quickstart browser test.
+# Rewrite the README's screenshots (docs/images/*.png) from the quickstart and agent browser tests.
 screenshots: setup $(STAMPS)/chromium.stamp ui-tests/node_modules/.installed
 	cd ui-tests && PACHINCO_UPDATE_SCREENSHOTS=1 npx playwright test screenshots
 

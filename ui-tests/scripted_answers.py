@@ -16,6 +16,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from tests.agent import task as agent_task  # noqa: E402
 from tests.support.fake_openai import Behaviour, Rule  # noqa: E402
 
 
@@ -121,8 +122,32 @@ GENTLE_TOTAL = explained(
     ("Add them up", "prices.sum()"),
 )
 
+# The agent's acceptance task of tests/agent/ (task.py), through `%%pachinco --agent` in the
+# browser (the README's picture of a run): a plan of three steps, the code of each, and the
+# repair of step 2, whose first answer misspells a column. Every request of the run also says
+# "Problem: <task>", so the steps and the repair come before the plan, each told apart by the
+# line that asks for that step's code (or by the traceback that only the repair carries).
+AGENT_INTENT = agent_task.TASK
+AGENT_REPAIR = "KeyError: 'Column not found: per_persn'"
+
+
+def agent_step(number: int) -> str:
+    """What a step request of the agent's task ends with: the plan's text of that step."""
+    text = agent_task.PLAN[number - 1].split(". ", 1)[1].strip()
+    return f"Write the code for step {number} only: {text}"
+
+
+AGENT_RULES: tuple[Rule, ...] = (
+    Rule(AGENT_REPAIR, (Behaviour(words=agent_task.STEP_2_FIXED),)),
+    Rule(agent_step(3), (Behaviour(words=agent_task.STEP_3),)),
+    Rule(agent_step(2), (Behaviour(words=agent_task.STEP_2_WRONG),)),
+    Rule(agent_step(1), (Behaviour(words=agent_task.STEP_1),)),
+    Rule(f"Problem: {AGENT_INTENT}", (Behaviour(words=agent_task.PLAN),)),
+)
+
 #: First match wins: the fix rule comes before the intents its prompt may quote.
 RULES: tuple[Rule, ...] = (
+    *AGENT_RULES,
     Rule("KeyError: 'prices'", answer(FIXED)),
     Rule(f"Problem: {QUICKSTART_INTENT}", answer(QUICKSTART_ANSWER)),
     # Paced, so that the browser sees the answer grow (the conversation test checks it).

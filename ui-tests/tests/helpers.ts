@@ -4,25 +4,17 @@ import * as path from 'path';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 
-/** A notebook whose first cell builds a DataFrame, then the given cells. */
-export function notebookWith(
+/** A notebook of the given cells, none of them run yet. */
+export function notebookOf(
   cells: Array<{ cell_type: 'code' | 'markdown'; source: string }>
 ): string {
-  const first = {
-    cell_type: 'code',
-    source:
-      "import pandas as pd\norders = pd.DataFrame({'price': [3.0, 5.0, 10.0], 'city': ['Paris', 'Lyon', 'Paris']})\norders",
-    metadata: {},
-    outputs: [],
-    execution_count: null
-  };
-  const rest = cells.map(cell =>
+  const all = cells.map(cell =>
     cell.cell_type === 'code'
       ? { ...cell, metadata: {}, outputs: [], execution_count: null }
       : { ...cell, metadata: {} }
   );
   return JSON.stringify({
-    cells: [first, ...rest],
+    cells: all,
     metadata: {
       kernelspec: {
         name: 'python3',
@@ -33,6 +25,20 @@ export function notebookWith(
     nbformat: 4,
     nbformat_minor: 5
   });
+}
+
+/** A notebook whose first cell builds a DataFrame, then the given cells. */
+export function notebookWith(
+  cells: Array<{ cell_type: 'code' | 'markdown'; source: string }>
+): string {
+  return notebookOf([
+    {
+      cell_type: 'code',
+      source:
+        "import pandas as pd\norders = pd.DataFrame({'price': [3.0, 5.0, 10.0], 'city': ['Paris', 'Lyon', 'Paris']})\norders"
+    },
+    ...cells
+  ]);
 }
 
 /** Upload, open and run the first cell of a notebook built by `notebookWith`. */
@@ -141,6 +147,39 @@ export async function cellOutputs(
     const cell = current.content.model.toJSON().cells[at];
     return (cell.outputs ?? []) as Array<Record<string, unknown>>;
   }, index);
+}
+
+/** The text of `expression` evaluated in the active notebook's kernel (no cell, no history). */
+export async function kernelValue(
+  page: IJupyterLabPageFixture,
+  expression: string
+): Promise<string> {
+  return page.evaluate(async (asked: string) => {
+    const current = window.jupyterapp.shell.currentWidget as unknown as {
+      sessionContext: {
+        session: {
+          kernel: {
+            requestExecute(content: Record<string, unknown>): {
+              done: Promise<{ content: Record<string, unknown> }>;
+            };
+          };
+        };
+      };
+    };
+    const reply = await current.sessionContext.session.kernel.requestExecute({
+      code: '',
+      silent: true,
+      store_history: false,
+      user_expressions: { x: asked }
+    }).done;
+    const found = (
+      reply.content.user_expressions as Record<
+        string,
+        { status: string; data?: Record<string, string> }
+      >
+    ).x;
+    return found.status === 'ok' ? found.data!['text/plain'] : `error: ${found.status}`;
+  }, expression);
 }
 
 /** The text of an output (stream text, or an execute result's text/plain). */

@@ -4,14 +4,16 @@ import * as path from 'path';
 import {
   ask,
   cellOutputs,
+  kernelValue,
   notebookCells,
+  notebookOf,
   openSidebar,
   outputText,
   repoRoot,
   screenshotPath,
   untilRun
 } from './helpers';
-import { INTENTS } from './scripted';
+import { AGENT_REPAIR, INTENTS, scriptedStatus } from './scripted';
 
 // The README's screenshots: the quickstart notebook and the scripted model's answer to its
 // first suggested question, which is correct. The test checks the answer and its output on
@@ -80,6 +82,91 @@ test.describe('Pachinco on the quickstart notebook', () => {
         .getCellLocator(count + 1)
         .then(cell => cell?.scrollIntoViewIfNeeded());
       await page.screenshot({ path: insertedShot });
+    }
+  });
+});
+
+// The README's picture of an agent run: `%%pachinco --agent` works the acceptance task of
+// tests/agent/ through on a scratch copy of the kernel. The scripted model (scripted_answers.py)
+// answers the plan and each step; its first code for step 2 misspells a column, and the repair
+// sees the traceback. The loop, the kernel, its scratch and the trial runs are the real ones.
+// The test checks the timeline, the inserted cell and the value that cell gives on every run;
+// it writes docs/images/agent-run.png only with PACHINCO_UPDATE_SCREENSHOTS=1.
+test.describe('The agent through the magic', () => {
+  test.use({ viewport: { width: 1024, height: 1440 } });
+
+  test('works a task through, repairs a step and inserts cells that run', async ({
+    page,
+    request,
+    tmpPath
+  }) => {
+    const file = `${tmpPath}/agent.ipynb`;
+    // The same starting state as tests/agent/task.py's SETUP.
+    const setup =
+      'import pandas as pd\n' +
+      "fares = pd.DataFrame({'pclass': [1, 3, 1, 2], 'fare': [71.0, 7.0, 50.0, 20.0]," +
+      " 'people': [1, 2, 2, 1]})\nfares";
+    const content = notebookOf([
+      { cell_type: 'code', source: '%load_ext jupyter_pachinco' },
+      { cell_type: 'code', source: setup },
+      {
+        cell_type: 'code',
+        source: `%%pachinco --agent -n 3 --insert\n${INTENTS.agent}`
+      }
+    ]);
+    await page.contents.uploadContent(content, 'text', file);
+    await page.notebook.openByPath(file);
+    await page.notebook.activate('agent.ipynb');
+    await page.sidebar.close('left');
+    for (const index of [0, 1, 2]) {
+      await page.notebook.runCell(index, true);
+      await untilRun(page, index);
+    }
+
+    // The timeline, in order: the plan, each step, the repair of step 2 with its error.
+    const said = (await cellOutputs(page, 2)).map(outputText).join('\n');
+    const order = [
+      'Plan:',
+      'Step 1: Work out the fare each person paid',
+      'Step 2: Average that per-person fare',
+      'repair 1: every candidate failed (KeyError',
+      'Step 3: Sort the averages from highest to lowest.',
+      'Done: 3 steps ran on a scratch copy of your kernel.'
+    ].map(line => said.indexOf(line));
+    expect(order.every(at => at >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(said).toContain('tried 3 candidates: #1 used, 3 of 3 agree');
+    const repairs = (await scriptedStatus(request)).requests.filter(
+      seen => seen.rule === AGENT_REPAIR
+    );
+    expect(repairs).toHaveLength(1);
+
+    // --insert: the steps that ran, in one new cell below, the misspelt attempt left out.
+    await expect.poll(async () => (await notebookCells(page)).length).toBe(4);
+    const inserted = (await notebookCells(page))[3];
+    expect(inserted.cell_type).toBe('code');
+    expect(inserted.source).toMatch(
+      /# Step 1:[^]*fares\['per_person'\] =[^]*# Step 2:[^]*# Step 3:[^]*sort_values/
+    );
+    expect(inserted.source).not.toContain('per_persn');
+    // Nothing reached the kernel yet: the steps ran on the scratch copy only.
+    expect(await kernelValue(page, "(list(fares.columns), 'means' in globals())")).toBe(
+      "(['pclass', 'fare', 'people'], False)"
+    );
+
+    // Run in the kernel, the inserted cell gives the final value, highest first.
+    await page.notebook.runCell(3, true);
+    await untilRun(page, 3);
+    const value = (await cellOutputs(page, 3)).map(outputText).join('\n');
+    const rows = [/1\s+48\.0/, /2\s+20\.0/, /3\s+3\.5/].map(row =>
+      value.search(row)
+    );
+    expect(rows.every(at => at >= 0)).toBe(true);
+    expect([...rows].sort((a, b) => a - b)).toEqual(rows);
+
+    const shot = screenshotPath('agent-run.png');
+    if (shot) {
+      await page.screenshot({ path: shot });
     }
   });
 });

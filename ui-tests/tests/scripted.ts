@@ -16,8 +16,13 @@ export const INTENTS = {
   thinking: 'mean price, after some thought',
   whichModel: 'which model answers',
   long: 'a long answer, please',
-  gentle: 'tally the orders gently'
+  gentle: 'tally the orders gently',
+  // The agent's acceptance task of tests/agent/task.py (`AGENT_INTENT` there).
+  agent: 'mean fare per person in each passenger class, highest first'
 };
+
+/** The rule that answers the agent's repair of its step 2 (`AGENT_REPAIR`). */
+export const AGENT_REPAIR = "KeyError: 'Column not found: per_persn'";
 
 const controlPort = process.env.PACHINCO_UI_MODEL_CONTROL_PORT || '8895';
 const control = `http://127.0.0.1:${controlPort}/_script`;
