@@ -35,6 +35,8 @@ from .model_service import ModelService
 from .services import PachincoServices
 from .shared_assistant import SharedAssistant
 from .status_handlers import status_handlers
+from .notebook_tools import NotebookTools
+from .tool_handlers import tool_handlers
 
 
 def pachinco_handlers() -> list[tuple[str, type[PachincoHandler]]]:
@@ -46,6 +48,7 @@ def pachinco_handlers() -> list[tuple[str, type[PachincoHandler]]]:
         *history_handlers,
         *agent_handlers,
         *model_handlers,
+        *tool_handlers,
     ]
 
 
@@ -152,6 +155,7 @@ class PachincoApp(ExtensionApp):
             agent=AgentService(
                 inspector, generation, shared, scratches, run_timeout_s=self.agent_timeout_s
             ),
+            tools=NotebookTools(self.serverapp, inspector, ranker, generation, shared),
             completions=CompletionService(
                 inspector,
                 CompletionModel(completion_settings, backend_settings, chat_backend),
