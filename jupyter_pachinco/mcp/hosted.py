@@ -19,9 +19,12 @@ URL (``ServerApp.connection_url``): one implementation, one way to the services.
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
+import httpx
 from fastmcp.exceptions import ToolError
 from fastmcp.server.dependencies import get_http_headers
 from fastmcp.server.middleware import Middleware, MiddlewareContext
@@ -36,7 +39,18 @@ MISSING_TOKEN = (
     "header 'Authorization: token <your Jupyter token>'."
 )
 
-_client = JupyterAPI.make_client()
+#: One connection pool per event loop (a pool is bound to the loop that opened it).
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _client() -> httpx.AsyncClient:
+    loop = asyncio.get_running_loop()
+    client = _clients.get(loop)
+    if client is None:
+        client = _clients[loop] = JupyterAPI.make_client()
+    return client
 
 
 async def _resolve() -> JupyterAPI:
@@ -44,7 +58,7 @@ async def _resolve() -> JupyterAPI:
     scheme, _, credential = header.partition(" ")
     if scheme.lower() not in ("token", "bearer") or not credential.strip():
         raise ToolFailure(MISSING_TOKEN)
-    return JupyterAPI(ServerApp.instance().connection_url, f"token {credential.strip()}", _client)
+    return JupyterAPI(ServerApp.instance().connection_url, f"token {credential.strip()}", _client())
 
 
 _FUNCTIONS: dict[str, ToolFunction] = {spec.name: bind(spec, _resolve, ToolError) for spec in TOOLS}

@@ -47,12 +47,14 @@ class JupyterAPI:
     def url(self, path: str) -> str:
         return self.base_url + path.lstrip("/")
 
-    async def get(self, path: str, **params: str | None) -> dict[str, Any]:
+    async def get(self, endpoint: str, /, **params: str | None) -> dict[str, Any]:
+        """``GET endpoint?params`` (None values left out); its JSON answer."""
         kept = {name: value for name, value in params.items() if value is not None}
-        return await self._call("GET", path, params=kept)
+        return await self._call("GET", endpoint, params=kept)
 
-    async def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        return await self._call("POST", path, content=json.dumps(body))
+    async def post(self, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST endpoint`` with ``body`` as JSON; its JSON answer."""
+        return await self._call("POST", endpoint, content=json.dumps(body))
 
     async def lines(self, path: str, body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         """The JSON objects of an NDJSON stream, one per line, as they arrive."""
@@ -86,16 +88,17 @@ class JupyterAPI:
 
     def _refusal(self, response: httpx.Response) -> ToolFailure:
         status = response.status_code
-        if status in (401, 403):
+        try:
+            message = str(response.json().get("message") or "")
+        except (ValueError, AttributeError):
+            message = ""
+        # A 403 with a message says why (a path outside the root, the permission missing).
+        if status == 401 or (status == 403 and not message):
             return ToolFailure(
                 f"The Jupyter server refused this call ({status}): the Jupyter token is missing, "
                 "wrong, or lacks permission for the Pachinco API. Use the token the server "
                 "printed at start-up (or `jupyter server list`)."
             )
-        try:
-            message = str(response.json().get("message") or "")
-        except ValueError:
-            message = ""
         if status == 404 and not message:
             message = (
                 "not found: is jupyter_pachinco enabled on this Jupyter server "

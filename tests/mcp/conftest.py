@@ -13,13 +13,15 @@ from typing import Any
 import nbformat
 import pytest
 
-from tests.backends.sse_server import Behaviour, FakeOpenAIServer
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer
 from tests.mcp.servings import jupyter_url
 
 ANSWER = (
-    "1. Add up the fares.\n\n",
+    "1. Add up the fares.\n",
+    "2. Show the total.\n\n",
     "```python\n",
-    "fares['fare'].sum()\n",
+    "total_fare = fares['fare'].sum()\n",
+    "total_fare\n",
     "```\n",
 )
 SETUP = (

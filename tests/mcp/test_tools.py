@@ -10,7 +10,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from tests.server.kernels.kernels import evaluate
+from tests.support.user_kernel import evaluate
 
 from .conftest import DIGEST, SETUP, notebook_session, write_notebook
 from .servings import SERVINGS, mcp_client
@@ -227,7 +227,8 @@ async def test_ask_gives_the_assistants_explained_cells(
                     {"intent": "total fare", "notebook_path": "ask.ipynb", "candidates": 2},
                 )
             )
-    assert answer["code"].strip() == "fares['fare'].sum()"
+    assert answer["code"].strip() == "total_fare = fares['fare'].sum()\ntotal_fare"
+    assert [s["explanation"] for s in answer["steps"]] == ["Add up the fares.", "Show the total."]
     assert [c["cell_type"] for c in answer["cells"]] == ["markdown", "code"]
     assert answer["vote"]["candidates"][0]["status"] == "ok"
     assert "86.5" in answer["vote"]["candidates"][0]["preview"]
