@@ -77,17 +77,20 @@ def tool_specs() -> list[str]:
     return [f"{__name__}:{spec.name}" for spec in TOOLS]
 
 
-class ToolAnnotationsMiddleware(Middleware):  # type: ignore[misc]
+class ToolAnnotationsMiddleware(Middleware):
     """Gives our tools, as ``tools/list`` shows them, their titles and annotations."""
 
-    async def on_list_tools(
-        self, context: MiddlewareContext[Any], call_next: Any
-    ) -> Sequence[Any]:
+    async def on_list_tools(self, context: MiddlewareContext[Any], call_next: Any) -> Sequence[Any]:
         listed: Sequence[Any] = await call_next(context)
         specs = {spec.name: spec for spec in TOOLS}
         return [
-            tool.model_copy(update={"annotations": specs[tool.name].annotations,
-                                    "title": specs[tool.name].title})
-            if tool.name in specs else tool
+            tool.model_copy(
+                update={
+                    "annotations": specs[tool.name].annotations,
+                    "title": specs[tool.name].title,
+                }
+            )
+            if tool.name in specs
+            else tool
             for tool in listed
-        ]  # fmt: skip
+        ]

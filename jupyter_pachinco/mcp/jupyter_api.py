@@ -104,7 +104,9 @@ class JupyterAPI:
                 "not found: is jupyter_pachinco enabled on this Jupyter server "
                 "(`jupyter server extension list`)?"
             )
-        return ToolFailure(f"Refused ({status}): {message or response.reason_phrase}"[:MAX_ERROR_CHARS])
+        return ToolFailure(
+            f"Refused ({status}): {message or response.reason_phrase}"[:MAX_ERROR_CHARS]
+        )
 
     def _unreachable(self, exc: httpx.HTTPError) -> ToolFailure:
         return ToolFailure(

@@ -73,14 +73,16 @@ def ask_result(lines: Iterable[Mapping[str, Any]]) -> list[ContentBlock]:
         "cells": chosen.get("cells", []),
         "code": chosen["candidate"].get("code", ""),
         "finish_reason": chosen.get("finish_reason"),
-        "vote": None if ranking is None else {
+        "vote": None
+        if ranking is None
+        else {
             "summary": ranking.get("summary"),
             "notice": ranking.get("notice"),
             "candidates": ranking.get("candidates", []),
         },
         "others": [answers[i]["candidate"].get("code", "") for i in order[1:] if i in answers],
         "notice": notice,
-    }  # fmt: skip
+    }
     return [json_text(result)]
 
 

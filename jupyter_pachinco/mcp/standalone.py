@@ -44,7 +44,10 @@ def build_server(resolve: Resolver, **settings: object) -> MCPServer:
     """An SDK server holding every tool, bound to ``resolve``; ``settings`` go to
     `MCPServer` (``token_verifier`` and ``auth`` for HTTP)."""
     server: MCPServer = MCPServer(
-        SERVER_NAME, instructions=INSTRUCTIONS, version=__version__, **settings  # type: ignore[arg-type]
+        SERVER_NAME,
+        instructions=INSTRUCTIONS,
+        version=__version__,
+        **settings,  # type: ignore[arg-type]
     )
     for spec in TOOLS:
         server.add_tool(
@@ -129,4 +132,3 @@ def serve(
     auth = AuthSettings(issuer_url=base_url, resource_server_url=None)  # type: ignore[arg-type]
     server = build_server(http_resolver(base_url, client), token_verifier=verifier, auth=auth)
     server.run("streamable-http", host=host, port=port)
-

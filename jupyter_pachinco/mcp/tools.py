@@ -77,13 +77,19 @@ async def pachinco_notebook_context(
         str, Field(description="The notebook, relative to the server's root.", max_length=1_000)
     ],
     budget_tokens: Annotated[
-        int, Field(description="The most tokens the context may take.", ge=MIN_BUDGET, le=MAX_BUDGET)
+        int,
+        Field(description="The most tokens the context may take.", ge=MIN_BUDGET, le=MAX_BUDGET),
     ] = 2_048,
     kernel_id: KernelId = None,
     include_outputs: Annotated[bool, Field(description="Keep cell outputs.")] = False,
 ) -> list[ContentBlock]:
-    body = {"intent": intent, "notebook_path": notebook_path, "kernel_id": kernel_id,
-            "budget": budget_tokens, "include_outputs": include_outputs}  # fmt: skip
+    body = {
+        "intent": intent,
+        "notebook_path": notebook_path,
+        "kernel_id": kernel_id,
+        "budget": budget_tokens,
+        "include_outputs": include_outputs,
+    }
     return [json_text(await api.post("pachinco/context", body))]
 
 
@@ -131,8 +137,12 @@ async def pachinco_insert_cells(
         str, Field(description="The request the cells answer (kept in their metadata).")
     ] = "",
 ) -> list[ContentBlock]:
-    body = {"path": notebook_path, "cells": [c.model_dump() for c in cells], "index": index,
-            "intent": intent}  # fmt: skip
+    body = {
+        "path": notebook_path,
+        "cells": [c.model_dump() for c in cells],
+        "index": index,
+        "intent": intent,
+    }
     return [json_text(await api.post("pachinco/cells", body))]
 
 
@@ -154,8 +164,11 @@ async def pachinco_ask(
         "notebook_path": notebook_path,
         "cells": [_cell(c) for c in notebook["cells"]],
         "kernel_id": notebook.get("kernel_id"),
-        "options": {"n": candidates, "max_new_tokens": max_new_tokens,
-                    "temperature": 0.7 if candidates > 1 else 0.0},  # fmt: skip
+        "options": {
+            "n": candidates,
+            "max_new_tokens": max_new_tokens,
+            "temperature": 0.7 if candidates > 1 else 0.0,
+        },
     }
     return ask_result([line async for line in api.lines("pachinco/generate", body)])
 
@@ -183,7 +196,9 @@ class ToolSpec:
         return self.function.__name__
 
 
-def _hints(read_only: bool, destructive: bool, idempotent: bool, open_world: bool) -> ToolAnnotations:
+def _hints(
+    read_only: bool, destructive: bool, idempotent: bool, open_world: bool
+) -> ToolAnnotations:
     return ToolAnnotations(
         read_only_hint=read_only,
         destructive_hint=destructive,
@@ -267,11 +282,9 @@ def bind(spec: ToolSpec, resolve: Resolver, error: type[Exception]) -> ToolFunct
             raise error(str(exc)) from None
 
     tool.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
-    tool.__annotations__ = {
-        p.name: p.annotation for p in parameters
-    } | {"return": signature.return_annotation}
+    tool.__annotations__ = {p.name: p.annotation for p in parameters} | {
+        "return": signature.return_annotation
+    }
     tool.__doc__ = spec.description
-    del tool.__wrapped__  # type: ignore[attr-defined]
+    del tool.__wrapped__
     return tool
-
-

@@ -32,10 +32,10 @@ from .kernels.scratch import DEFAULT_BUSY_WAIT_S as SCRATCH_BUSY_WAIT_S
 from .kernels.scratch import KernelScratches
 from .model_handlers import model_handlers
 from .model_service import ModelService
+from .notebook_tools import NotebookTools
 from .services import PachincoServices
 from .shared_assistant import SharedAssistant
 from .status_handlers import status_handlers
-from .notebook_tools import NotebookTools
 from .tool_handlers import tool_handlers
 
 

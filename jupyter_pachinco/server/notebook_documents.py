@@ -49,8 +49,13 @@ class Insertion:
     via: str
 
     def as_json(self) -> dict[str, Any]:
-        return {"path": self.path, "index": self.index, "cell_ids": self.cell_ids,
-                "inserted": len(self.cell_ids), "via": self.via}  # fmt: skip
+        return {
+            "path": self.path,
+            "index": self.index,
+            "cell_ids": self.cell_ids,
+            "inserted": len(self.cell_ids),
+            "via": self.via,
+        }
 
 
 def new_cells(body: CellsBody) -> list[dict[str, Any]]:
@@ -58,10 +63,9 @@ def new_cells(body: CellsBody) -> list[dict[str, Any]]:
     tag = {"request_id": f"mcp-{uuid.uuid4()}", "intent": body.intent, "source": "mcp"}
     made = []
     for cell in body.cells:
-        maker = nbformat.v4.new_code_cell if cell["cell_type"] == "code" else (
-            nbformat.v4.new_markdown_cell
-        )
-        made.append(dict(maker(cell["source"], metadata={"pachinco": dict(tag)})))
+        code = cell["cell_type"] == "code"
+        maker = nbformat.v4.new_code_cell if code else nbformat.v4.new_markdown_cell
+        made.append(dict(maker(cell["source"], metadata={"pachinco": dict(tag)})))  # type: ignore[no-untyped-call]
     return made
 
 
@@ -125,9 +129,10 @@ class NotebookDocuments:
     async def _insert_in_file(self, body: CellsBody, cells: list[dict[str, Any]]) -> Insertion:
         manager = self.serverapp.contents_manager
         model = await _contents(manager, body.path)
-        notebook = nbformat.from_dict(model["content"])
-        index = len(notebook.cells) if body.index is None else min(body.index, len(notebook.cells))
-        notebook.cells[index:index] = [nbformat.from_dict(cell) for cell in cells]
+        notebook: dict[str, Any] = model["content"]  # the manager's save validates it again
+        present: list[Any] = notebook["cells"]
+        index = len(present) if body.index is None else min(body.index, len(present))
+        present[index:index] = cells
         saved = {"type": "notebook", "format": "json", "content": notebook}
         await _maybe_await(manager.save(saved, body.path))
         return Insertion(body.path, index, [str(c["id"]) for c in cells], "file")
@@ -138,9 +143,7 @@ async def _contents(manager: Any, path: str) -> dict[str, Any]:
     from tornado import web
 
     try:
-        model: dict[str, Any] = await _maybe_await(
-            manager.get(path, content=True, type="notebook")
-        )
+        model: dict[str, Any] = await _maybe_await(manager.get(path, content=True, type="notebook"))
     except web.HTTPError as exc:
         status = exc.status_code if 400 <= exc.status_code < 500 else 409
         reason = exc.log_message or exc.reason or "it could not be read"

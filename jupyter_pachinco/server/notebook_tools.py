@@ -70,8 +70,12 @@ class NotebookTools:
     async def variables(self, target: KernelTarget) -> dict[str, Any]:
         kernel_id = await self.kernel_of(target)
         snapshot = await self.inspector.inspect(kernel_id)
-        return {"kernel_id": kernel_id, "variables": snapshot.variables,
-                "stale": snapshot.stale, "notice": snapshot.notice}  # fmt: skip
+        return {
+            "kernel_id": kernel_id,
+            "variables": snapshot.variables,
+            "stale": snapshot.stale,
+            "notice": snapshot.notice,
+        }
 
     async def context(self, body: ContextBody) -> dict[str, Any]:
         """The context a prompt for ``body.intent`` would hold, within ``body.budget``."""

@@ -14,14 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..options import MAX_CANDIDATES, MAX_INTENT_CHARS
 from ..prompting import style_names
-from .validation import (
-    MAX_CANDIDATES,
-    MAX_INTENT_CHARS,
-    BadRequest,
-    read_cells,
-    read_json_object,
-)
+from .validation import BadRequest, read_cells, read_json_object
 
 MAX_TRIAL_CANDIDATES = MAX_CANDIDATES
 MAX_CODE_CHARS = 100_000

@@ -13,8 +13,8 @@ from typing import Any
 import nbformat
 import pytest
 
-from tests.support.fake_openai import Behaviour, FakeOpenAIServer
 from tests.mcp.servings import jupyter_url
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer
 
 ANSWER = (
     "1. Add up the fares.\n",
@@ -47,7 +47,9 @@ def fake_openai(jp_asyncio_loop: asyncio.AbstractEventLoop) -> Iterator[FakeOpen
 @pytest.fixture
 def jp_server_config(fake_openai: FakeOpenAIServer) -> dict[str, Any]:
     return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_pachinco": True, "jupyter_server_mcp": True}},
+        "ServerApp": {
+            "jpserver_extensions": {"jupyter_pachinco": True, "jupyter_server_mcp": True}
+        },
         "MCPExtensionApp": {"mcp_port": 0},
         "BackendSettings": {
             "base_url": fake_openai.base_url,

@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import os
 import socket
-import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -45,10 +44,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
+async def wait_for_port(
+    port: int, process: asyncio.subprocess.Process, timeout_s: float = 60
+) -> None:
     deadline = asyncio.get_running_loop().time() + timeout_s
     while asyncio.get_running_loop().time() < deadline:
-        if process.poll() is not None:
+        if process.returncode is not None:
             raise RuntimeError(f"the MCP server exited with {process.returncode}")
         with contextlib.suppress(OSError):
             _, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -63,22 +64,23 @@ async def http_server_process(url: str) -> AsyncIterator[str]:
     """``jupyter-pachinco mcp --transport http`` on a free port; its MCP endpoint URL."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "JUPYTER_TOKEN"}
-    process = subprocess.Popen(
-        mcp_command(url, "--transport", "http", "--port", str(port)),
+    process = await asyncio.create_subprocess_exec(
+        *mcp_command(url, "--transport", "http", "--port", str(port)),
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     try:
         await wait_for_port(port, process)
         yield f"http://127.0.0.1:{port}/mcp"
     finally:
-        process.terminate()
+        if process.returncode is None:
+            process.terminate()
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
+            await asyncio.wait_for(process.wait(), timeout=10)
+        except TimeoutError:
             process.kill()
-            process.wait()
+            await process.wait()
 
 
 async def start_hosted(jp_serverapp: Any) -> str:

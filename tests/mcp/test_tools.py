@@ -51,8 +51,12 @@ async def test_the_tools_are_listed_with_schemas_and_truthful_annotations(
     for name, hints in EXPECTED_HINTS.items():
         notes = tools[name].annotations
         assert notes is not None, name
-        found = (notes.read_only_hint, notes.destructive_hint, notes.idempotent_hint,
-                 notes.open_world_hint)  # fmt: skip
+        found = (
+            notes.read_only_hint,
+            notes.destructive_hint,
+            notes.idempotent_hint,
+            notes.open_world_hint,
+        )
         assert found == hints, name
         assert len(tools[name].description or "") > 100
     trial = tools["pachinco_trial_run"]
@@ -105,22 +109,30 @@ async def test_context_for_an_intent_within_the_budget(
     serving: str, jp_serverapp: Any, url: str
 ) -> None:
     cells = [SETUP, *[f"step_{i} = {i}  # " + "words " * 40 for i in range(30)]]
-    async with notebook_session(jp_serverapp, "long.ipynb", cells):
-        async with mcp_client(serving, jp_serverapp, url) as client:
-            small = answer_of(
-                await client.call_tool(
-                    "pachinco_notebook_context",
-                    {"intent": "mean fare of fares", "notebook_path": "long.ipynb",
-                     "budget_tokens": 300},  # fmt: skip
-                )
+    async with (
+        notebook_session(jp_serverapp, "long.ipynb", cells),
+        mcp_client(serving, jp_serverapp, url) as client,
+    ):
+        small = answer_of(
+            await client.call_tool(
+                "pachinco_notebook_context",
+                {
+                    "intent": "mean fare of fares",
+                    "notebook_path": "long.ipynb",
+                    "budget_tokens": 300,
+                },
             )
-            large = answer_of(
-                await client.call_tool(
-                    "pachinco_notebook_context",
-                    {"intent": "mean fare of fares", "notebook_path": "long.ipynb",
-                     "budget_tokens": 8000},  # fmt: skip
-                )
+        )
+        large = answer_of(
+            await client.call_tool(
+                "pachinco_notebook_context",
+                {
+                    "intent": "mean fare of fares",
+                    "notebook_path": "long.ipynb",
+                    "budget_tokens": 8000,
+                },
             )
+        )
     assert small["budget"] <= 300
     assert small["tokens"] <= small["budget"]
     assert small["cells_left_out"] > 0
@@ -148,8 +160,12 @@ async def test_cells_inserted_into_a_notebook_nobody_has_open_are_in_its_file(
         )
     assert (inserted["via"], inserted["index"], inserted["inserted"]) == ("file", 1, 2)
     saved = nbformat.read(root / "closed.ipynb", as_version=4)
-    assert [c.source for c in saved.cells] == ["x = 1", cells[0]["source"], cells[1]["source"],
-                                               "y = 2"]  # fmt: skip
+    assert [c.source for c in saved.cells] == [
+        "x = 1",
+        cells[0]["source"],
+        cells[1]["source"],
+        "y = 2",
+    ]
     assert saved.cells[1].metadata["pachinco"]["intent"] == "total"
     assert [c.id for c in saved.cells[1:3]] == inserted["cell_ids"]
 
@@ -164,8 +180,10 @@ async def test_cells_are_never_written_behind_an_open_editor(
             refused = error_of(
                 await client.call_tool(
                     "pachinco_insert_cells",
-                    {"notebook_path": "open.ipynb", "cells": [{"cell_type": "code",
-                                                               "source": "1"}]},  # fmt: skip
+                    {
+                        "notebook_path": "open.ipynb",
+                        "cells": [{"cell_type": "code", "source": "1"}],
+                    },
                 )
             )
         assert (root / "open.ipynb").read_bytes() == before
@@ -185,8 +203,10 @@ async def test_bad_arguments_are_mcp_errors_that_say_what_was_wrong(
         outside = error_of(
             await client.call_tool(
                 "pachinco_insert_cells",
-                {"notebook_path": "../elsewhere.ipynb",
-                 "cells": [{"cell_type": "code", "source": "1"}]},  # fmt: skip
+                {
+                    "notebook_path": "../elsewhere.ipynb",
+                    "cells": [{"cell_type": "code", "source": "1"}],
+                },
             )
         )
         outside_context = error_of(
@@ -219,14 +239,16 @@ async def test_bad_arguments_are_mcp_errors_that_say_what_was_wrong(
 async def test_ask_gives_the_assistants_explained_cells(
     serving: str, jp_serverapp: Any, url: str
 ) -> None:
-    async with notebook_session(jp_serverapp, "ask.ipynb", [SETUP]):
-        async with mcp_client(serving, jp_serverapp, url) as client:
-            answer = answer_of(
-                await client.call_tool(
-                    "pachinco_ask",
-                    {"intent": "total fare", "notebook_path": "ask.ipynb", "candidates": 2},
-                )
+    async with (
+        notebook_session(jp_serverapp, "ask.ipynb", [SETUP]),
+        mcp_client(serving, jp_serverapp, url) as client,
+    ):
+        answer = answer_of(
+            await client.call_tool(
+                "pachinco_ask",
+                {"intent": "total fare", "notebook_path": "ask.ipynb", "candidates": 2},
             )
+        )
     assert answer["code"].strip() == "total_fare = fares['fare'].sum()\ntotal_fare"
     assert [s["explanation"] for s in answer["steps"]] == ["Add up the fares.", "Show the total."]
     assert [c["cell_type"] for c in answer["cells"]] == ["markdown", "code"]
