@@ -17,6 +17,7 @@ Two transports, one set of tools (``tools.TOOLS``, bound here to this process's 
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 
 import httpx
@@ -122,6 +123,8 @@ def serve(
     port: int = 8765,
 ) -> None:
     """Run until the client goes away (stdio) or the process is stopped (HTTP)."""
+    # One INFO line per call to the Jupyter server would flood the client's log (stderr).
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     client = JupyterAPI.make_client()
     if transport == "stdio":
         if not token:
