@@ -31,7 +31,8 @@ from fastmcp.server.middleware import Middleware, MiddlewareContext
 from jupyter_server.serverapp import ServerApp
 
 from .jupyter_api import JupyterAPI, ToolFailure
-from .tools import TOOLS, ToolFunction, bind
+from .specs import ToolFunction, bind
+from .tools import TOOLS
 
 MISSING_TOKEN = (
     "This MCP server runs outside the Jupyter server's own authentication, so Pachinco's "

@@ -2,8 +2,10 @@
 
 Pure functions over what our HTTP API answered. Text is at most `MAX_TEXT_CHARS` characters
 (long lists lose their last entries first, each cut said in ``"omitted"``), so no answer
-overflows a model's context; at most `MAX_IMAGES` figures come back, each a PNG the trial
-child rendered within its own size bound (``execution.figure_capture``).
+overflows a model's context. A scratch step's figures come back as at most `MAX_IMAGES` image
+blocks, each a PNG the scratch rendered within its own size bound (``execution.figure_capture``)
+and checked here again (a PNG, at most `MAX_IMAGE_BYTES`); the JSON keeps each figure's
+description, with ``"image": true`` for the figures shown, never the base64 text.
 """
 
 from __future__ import annotations
@@ -43,9 +45,27 @@ def json_text(value: Mapping[str, Any]) -> TextContent:
 
 
 def trial_result(answer: Mapping[str, Any]) -> list[ContentBlock]:
-    """A trial run's ranking as JSON, then the candidates' rendered figures as images."""
-    images = list(_figures(answer.get("candidates", [])))
-    return [json_text(answer), *images[:MAX_IMAGES]]
+    """A trial run's ranking as JSON (trial children describe values, they draw nothing)."""
+    return [json_text(answer)]
+
+
+def scratch_result(answer: Mapping[str, Any]) -> list[ContentBlock]:
+    """A scratch step's answer as JSON, its figures' PNGs moved into image blocks."""
+    observation = answer.get("observation")
+    figures = observation.get("figures") if isinstance(observation, Mapping) else None
+    if not isinstance(observation, Mapping) or not isinstance(figures, list):
+        return [json_text(answer)]
+    images: list[ContentBlock] = []
+    described = []
+    for figure in figures:
+        if not isinstance(figure, Mapping):
+            continue
+        image = png_image(figure.get("png")) if len(images) < MAX_IMAGES else None
+        if image is not None:
+            images.append(image)
+        described.append({**{k: v for k, v in figure.items() if k != "png"},
+                          "image": image is not None})  # fmt: skip
+    return [json_text({**answer, "observation": {**observation, "figures": described}}), *images]
 
 
 def ask_result(lines: Iterable[Mapping[str, Any]]) -> list[ContentBlock]:
@@ -84,16 +104,6 @@ def ask_result(lines: Iterable[Mapping[str, Any]]) -> list[ContentBlock]:
         "notice": notice,
     }
     return [json_text(result)]
-
-
-def _figures(candidates: Iterable[Any]) -> Iterable[ImageContent]:
-    for candidate in candidates:
-        observation = candidate.get("observation") if isinstance(candidate, Mapping) else None
-        figures = observation.get("figures", []) if isinstance(observation, Mapping) else []
-        for figure in figures if isinstance(figures, list) else []:
-            image = png_image(figure.get("png") if isinstance(figure, Mapping) else None)
-            if image is not None:
-                yield image
 
 
 def png_image(data: object) -> ImageContent | None:

@@ -29,7 +29,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 
 from ..version import __version__
 from .jupyter_api import JupyterAPI, ToolFailure
-from .tools import TOOLS, Resolver, bind
+from .specs import Resolver, bind
+from .tools import TOOLS
 
 SERVER_NAME = "jupyter-pachinco"
 INSTRUCTIONS = (

@@ -14,14 +14,10 @@ as that server's tool error.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from mcp_types import ContentBlock, ToolAnnotations
+from mcp_types import ContentBlock
 from pydantic import BaseModel, Field
 
 from ..server.tool_validation import (
@@ -32,8 +28,10 @@ from ..server.tool_validation import (
     MAX_TRIAL_CANDIDATES,
     MIN_BUDGET,
 )
-from .jupyter_api import JupyterAPI, ToolFailure
+from .jupyter_api import JupyterAPI
 from .results import ask_result, json_text, trial_result
+from .scratch import SCRATCH_TOOLS
+from .specs import ToolSpec, hints
 
 NO_CHANGE = (
     "Nothing the user has is changed: every candidate runs in its own copy-on-write fork of "
@@ -179,34 +177,6 @@ def _cell(cell: dict[str, Any]) -> dict[str, Any]:
     return {"cell_type": cell.get("cell_type", "code"), "source": text, "outputs": []}
 
 
-ToolFunction = Callable[..., Awaitable[list[ContentBlock]]]
-
-
-@dataclass(frozen=True)
-class ToolSpec:
-    """A tool as MCP lists it: the function, its name, description and annotations."""
-
-    function: ToolFunction
-    title: str
-    description: str
-    annotations: ToolAnnotations
-
-    @property
-    def name(self) -> str:
-        return self.function.__name__
-
-
-def _hints(
-    read_only: bool, destructive: bool, idempotent: bool, open_world: bool
-) -> ToolAnnotations:
-    return ToolAnnotations(
-        read_only_hint=read_only,
-        destructive_hint=destructive,
-        idempotent_hint=idempotent,
-        open_world_hint=open_world,
-    )
-
-
 TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         pachinco_notebook_context,
@@ -216,7 +186,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         "(newest kept first when the budget is short), the live DataFrames' schemas (columns, "
         "dtypes, example values) and other variables of the notebook's kernel, and the earlier "
         "Pachinco turns kept in the notebook. Also the exact prompt text. Read-only.",
-        _hints(True, False, True, False),
+        hints(True, False, True, False),
     ),
     ToolSpec(
         pachinco_variables,
@@ -226,7 +196,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         "a short preview. Read by a silent execute (no execution count, no history); the cost "
         "does not grow with the data. A busy kernel answers with its last snapshot, marked "
         "stale. Read-only: the kernel is not changed.",
-        _hints(True, False, True, False),
+        hints(True, False, True, False),
     ),
     ToolSpec(
         pachinco_trial_run,
@@ -237,7 +207,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         "and a preview, what it printed, the error; and the vote: candidates whose outputs "
         "agree are grouped, the largest group first (summary says e.g. '2 of 3 candidates "
         "agree'). Use it to check code before inserting it.",
-        _hints(True, False, True, False),
+        hints(True, False, True, False),
     ),
     ToolSpec(
         pachinco_insert_cells,
@@ -248,7 +218,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         "nobody has it open, the saved file is changed; when it is open without collaboration "
         "the call is refused rather than write behind the open editor. Nothing is run. "
         "Inserted cells are tagged metadata.pachinco.",
-        _hints(False, True, False, False),
+        hints(False, True, False, False),
     ),
     ToolSpec(
         pachinco_ask,
@@ -259,32 +229,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         "them in forks of the kernel (nothing is changed) and returns the chosen answer's "
         "explained steps and the cells to insert (markdown explanation, then code), with the "
         "vote. Nothing is inserted: use pachinco_insert_cells for that.",
-        _hints(True, False, False, True),
+        hints(True, False, False, True),
     ),
+    *SCRATCH_TOOLS,
 )
-
-
-Resolver = Callable[[], Awaitable[JupyterAPI]]
-
-
-def bind(spec: ToolSpec, resolve: Resolver, error: type[Exception]) -> ToolFunction:
-    """``spec.function`` as a server registers it: without its ``api`` parameter (resolved
-    per call by ``resolve``), named and described, failures raised as ``error``."""
-    function = spec.function
-    signature = inspect.signature(function, eval_str=True)
-    parameters = list(signature.parameters.values())[1:]
-
-    @functools.wraps(function)
-    async def tool(**arguments: Any) -> list[ContentBlock]:
-        try:
-            return await function(await resolve(), **arguments)
-        except ToolFailure as exc:
-            raise error(str(exc)) from None
-
-    tool.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
-    tool.__annotations__ = {p.name: p.annotation for p in parameters} | {
-        "return": signature.return_annotation
-    }
-    tool.__doc__ = spec.description
-    del tool.__wrapped__
-    return tool

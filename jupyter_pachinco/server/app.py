@@ -155,7 +155,7 @@ class PachincoApp(ExtensionApp):
             agent=AgentService(
                 inspector, generation, shared, scratches, run_timeout_s=self.agent_timeout_s
             ),
-            tools=NotebookTools(self.serverapp, inspector, ranker, generation, shared),
+            tools=NotebookTools(self.serverapp, inspector, ranker, generation, shared, scratches),
             completions=CompletionService(
                 inspector,
                 CompletionModel(completion_settings, backend_settings, chat_backend),

@@ -18,7 +18,9 @@ from ..context import PackedContext
 from .generation import GenerationService
 from .kernels.inspection import KernelInspector
 from .kernels.ranking import KernelRanker
+from .kernels.scratch import KernelScratches
 from .notebook_documents import Insertion, NotebookDocuments
+from .scratch_tools import ScratchTools
 from .shared_assistant import SharedAssistant
 from .stream_lines import notices, ranking_line
 from .tool_validation import CellsBody, ContextBody, KernelTarget, TrialBody
@@ -35,6 +37,7 @@ class NotebookTools:
         ranker: KernelRanker,
         generation: GenerationService,
         shared: SharedAssistant,
+        scratches: KernelScratches,
     ) -> None:
         self.serverapp = serverapp
         self.inspector = inspector
@@ -42,6 +45,7 @@ class NotebookTools:
         self.generation = generation
         self.shared = shared
         self.documents = NotebookDocuments(serverapp)
+        self.scratch = ScratchTools(scratches, self.kernel_of)
 
     async def kernel_of(self, target: KernelTarget, *, required: bool = True) -> str | None:
         """The running kernel ``target`` names; `BadRequest` (404) when there is none."""

@@ -55,6 +55,7 @@ class PachincoServices:
         await self.shared_assistant.close()
         await self.inspector.close()
         await self.ranker.close()
+        await self.tools.scratch.close_all()
         await self.scratches.close()
         self.models.runtime_file.unlink(missing_ok=True)
         if os.environ.get(ACTIVE_MODEL_ENV) == str(self.models.runtime_file):

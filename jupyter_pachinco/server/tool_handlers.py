@@ -6,7 +6,10 @@ a Jupyter token) uses to look at a notebook and try code without changing anythi
 - ``POST /pachinco/context``: the context a prompt for an intent would hold, within a budget;
 - ``POST /pachinco/trial``: candidates trial-run in forks of the kernel, ranked by their vote;
 - ``GET /pachinco/cells?path=...``: a notebook's cells as they are now, and its kernel;
-- ``POST /pachinco/cells``: cells inserted into a notebook (its live document when open).
+- ``POST /pachinco/cells``: cells inserted into a notebook (its live document when open);
+- ``POST /pachinco/scratches`` (open, from ``kernel_id`` or ``notebook_path``),
+  ``POST /pachinco/scratches/run``, ``GET /pachinco/scratches/variables?scratch_id=...``,
+  ``POST /pachinco/scratches/close``: scratch sessions (``scratch_tools``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from .handlers import PachincoHandler
 from .tool_validation import (
     read_cells_body,
     read_context_body,
+    read_scratch_body,
+    read_scratch_id,
+    read_scratch_open_body,
     read_target,
     read_trial_body,
     root_path,
@@ -94,9 +100,57 @@ class CellsHandler(ToolHandler):
         await self.run(work)
 
 
+class ScratchOpenHandler(ToolHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        async def work() -> dict[str, Any]:
+            target = read_scratch_open_body(self.request.body)
+            return await self.pachinco.tools.scratch.open(target)
+
+        await self.run(work)
+
+
+class ScratchRunHandler(ToolHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        async def work() -> dict[str, Any]:
+            scratch_id, code = read_scratch_body(self.request.body, with_code=True)
+            return await self.pachinco.tools.scratch.run(scratch_id, code)
+
+        await self.run(work)
+
+
+class ScratchVariablesHandler(ToolHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        async def work() -> dict[str, Any]:
+            scratch_id = read_scratch_id(self.get_query_argument("scratch_id", None))
+            return await self.pachinco.tools.scratch.variables(scratch_id)
+
+        await self.run(work)
+
+
+class ScratchCloseHandler(ToolHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        async def work() -> dict[str, Any]:
+            scratch_id, _ = read_scratch_body(self.request.body, with_code=False)
+            return await self.pachinco.tools.scratch.close(scratch_id)
+
+        await self.run(work)
+
+
 tool_handlers: list[tuple[str, type[PachincoHandler]]] = [
     (r"/pachinco/variables", VariablesHandler),
     (r"/pachinco/context", ContextHandler),
     (r"/pachinco/trial", TrialHandler),
     (r"/pachinco/cells", CellsHandler),
+    (r"/pachinco/scratches", ScratchOpenHandler),
+    (r"/pachinco/scratches/run", ScratchRunHandler),
+    (r"/pachinco/scratches/variables", ScratchVariablesHandler),
+    (r"/pachinco/scratches/close", ScratchCloseHandler),
 ]

@@ -158,6 +158,28 @@ def read_code(value: object, name: str) -> str:
     return value
 
 
+def read_scratch_open_body(raw: bytes) -> KernelTarget:
+    """A ``POST /pachinco/scratches`` body: the kernel to copy."""
+    data = read_json_object(raw)
+    _known(data, {"kernel_id", "notebook_path"})
+    return read_target(data)
+
+
+def read_scratch_id(value: object) -> str:
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_ID_CHARS:
+        raise BadRequest("`scratch_id` must be the id an opened scratch session was given.")
+    return value
+
+
+def read_scratch_body(raw: bytes, *, with_code: bool) -> tuple[str, str]:
+    """A ``POST /pachinco/scratches/run`` (``with_code``) or ``/close`` body:
+    ``(scratch_id, code)``, the code empty for a close."""
+    data = read_json_object(raw)
+    _known(data, {"scratch_id", "code"} if with_code else {"scratch_id"})
+    code = read_code(data.get("code"), "code") if with_code else ""
+    return read_scratch_id(data.get("scratch_id")), code
+
+
 def read_cells_body(raw: bytes) -> CellsBody:
     data = read_json_object(raw)
     _known(data, {"path", "cells", "index", "intent"})

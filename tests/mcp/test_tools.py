@@ -24,6 +24,10 @@ EXPECTED_HINTS = {
     "pachinco_trial_run": (True, False, True, False),
     "pachinco_insert_cells": (False, True, False, False),
     "pachinco_ask": (True, False, False, True),
+    "pachinco_scratch_open": (False, False, False, False),
+    "pachinco_scratch_run": (False, False, False, False),
+    "pachinco_scratch_variables": (True, False, True, False),
+    "pachinco_scratch_close": (False, False, True, False),
 }
 
 
