@@ -92,8 +92,8 @@ class JupyterAPI:
             message = str(response.json().get("message") or "")
         except (ValueError, AttributeError):
             message = ""
-        # A 403 with a message says why (a path outside the root, the permission missing).
-        if status == 401 or (status == 403 and not message):
+        # Our 403s say why (a path outside the root); Jupyter's own say only "Forbidden".
+        if status == 401 or (status == 403 and message in ("", "Forbidden")):
             return ToolFailure(
                 f"The Jupyter server refused this call ({status}): the Jupyter token is missing, "
                 "wrong, or lacks permission for the Pachinco API. Use the token the server "

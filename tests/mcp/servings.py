@@ -95,11 +95,16 @@ async def start_hosted(jp_serverapp: Any) -> str:
 
 @asynccontextmanager
 async def mcp_client(
-    serving: str, jp_serverapp: Any, url: str, *, authorization: str | None = "default"
+    serving: str,
+    jp_serverapp: Any,
+    url: str,
+    *,
+    authorization: str | None = "default",
+    token: str | None = None,
 ) -> AsyncIterator[Client]:
-    """A connected SDK client of ``serving``; ``authorization`` (HTTP ways) overrides the
-    header sent (None: no header)."""
-    token = token_of(jp_serverapp)
+    """A connected SDK client of ``serving``, presenting ``token`` (default: the server's);
+    ``authorization`` (HTTP ways) overrides the header sent (None: no header)."""
+    token = token_of(jp_serverapp) if token is None else token
     if serving == "stdio":
         params = StdioServerParameters(
             command=sys.executable,
