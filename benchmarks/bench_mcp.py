@@ -16,7 +16,7 @@ own HTTP call to the Jupyter server, the forks, the bounded JSON answer. Figures
 over ``--rounds`` rounds after one warm-up round; ``mcp_over_http`` is ``mcp_stdio_ms /
 http_ms`` (goal: at most 1.2), ``mcp_http_over_http`` the same for streamable HTTP.
 
-Usage: ``nice -n 10 .venv/bin/python benchmarks/bench_mcp.py [--rounds 15]``. Ends with one
+Usage: ``nice -n 10 .venv/bin/python benchmarks/bench_mcp.py [--rounds 30]``. Ends with one
 JSON line ``{"benchmark": "bench_mcp", "figures": {...}}``.
 """
 
@@ -230,7 +230,7 @@ async def measure(rounds: int) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=30)
     args = parser.parse_args()
     found = asyncio.run(measure(args.rounds))
     figures = {
