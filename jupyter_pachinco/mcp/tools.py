@@ -118,7 +118,11 @@ async def pachinco_trial_run(
 async def pachinco_insert_cells(
     api: JupyterAPI,
     notebook_path: Annotated[
-        str, Field(description="The notebook to insert into, relative to the server's root.")
+        str,
+        Field(
+            description="The notebook to insert into, relative to the server's root.",
+            max_length=1_000,
+        ),
     ],
     cells: Annotated[
         list[NewCell],
@@ -132,7 +136,11 @@ async def pachinco_insert_cells(
         int | None, Field(description="Insert before this cell position; null: at the end.", ge=0)
     ] = None,
     intent: Annotated[
-        str, Field(description="The request the cells answer (kept in their metadata).")
+        str,
+        Field(
+            description="The request the cells answer (kept in their metadata).",
+            max_length=10_000,
+        ),
     ] = "",
 ) -> list[ContentBlock]:
     body = {
@@ -149,7 +157,9 @@ async def pachinco_ask(
     intent: Annotated[
         str, Field(description="What the code should do, in plain words.", max_length=10_000)
     ],
-    notebook_path: Annotated[str, Field(description="The notebook, relative to the root.")],
+    notebook_path: Annotated[
+        str, Field(description="The notebook, relative to the root.", max_length=1_000)
+    ],
     candidates: Annotated[
         int, Field(description="How many answers to sample and trial-run (vote).", ge=1, le=8)
     ] = 1,

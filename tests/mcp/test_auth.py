@@ -1,6 +1,7 @@
 """Every tool call is authenticated by the Jupyter server: a wrong or missing token gets a
 refusal that says what to configure (or, for the HTTP transport, no session at all), never a
-result; and no answer carries the model's API key."""
+result; no answer carries the model's API key; a Jupyter server that cannot be reached is an
+error, not a hang."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import httpx
 import pytest
 
 from .conftest import SETUP, notebook_session
-from .servings import http_server_process, mcp_client, token_of
+from .servings import free_port, http_server_process, mcp_client, token_of
 from .test_tools import answer_of, error_of
 
 API_KEY = "sk-mcp-never-shown-0123456789"
@@ -84,3 +85,12 @@ async def test_no_answer_carries_the_api_key(
             ),
         ]
     assert API_KEY not in json.dumps(answers)
+
+
+async def test_an_unreachable_jupyter_server_is_an_error_not_a_hang(
+    jp_serverapp: Any, url: str
+) -> None:
+    nobody = f"http://127.0.0.1:{free_port()}/"
+    async with mcp_client("stdio", jp_serverapp, nobody) as client:
+        refused = error_of(await client.call_tool("pachinco_variables", {"kernel_id": "k"}))
+    assert f"The Jupyter server at {nobody} could not be reached" in refused

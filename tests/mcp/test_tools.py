@@ -230,6 +230,15 @@ async def test_bad_arguments_are_mcp_errors_that_say_what_was_wrong(
             )
         )
         missing = error_of(await client.call_tool("pachinco_variables", {}))
+        absolute = error_of(
+            await client.call_tool(
+                "pachinco_insert_cells",
+                {
+                    "notebook_path": "/etc/passwd.ipynb",
+                    "cells": [{"cell_type": "code", "source": "1"}],
+                },
+            )
+        )
     assert "No running kernel has the id" in unknown
     assert "outside the server's root" in outside
     assert "outside the server's root" in outside_context
@@ -238,6 +247,8 @@ async def test_bad_arguments_are_mcp_errors_that_say_what_was_wrong(
     assert "8" in many
     assert "kernel_id" in missing
     assert "notebook_path" in missing
+    assert "etc/passwd.ipynb" in absolute  # read inside the root, where there is no such file
+    assert "/etc/passwd" not in absolute.replace("etc/passwd.ipynb", "")
 
 
 async def test_ask_gives_the_assistants_explained_cells(
