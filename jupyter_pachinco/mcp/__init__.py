@@ -1,7 +1,9 @@
 """Pachinco's context and safe trial runs as MCP tools, for the agents people already use.
 
 - `tools`: the tools themselves (one implementation), their schemas, descriptions and
-  annotations, and `bind`, which makes them the plain functions a server registers;
+  annotations, with the scratch-session tools in `scratch`;
+- `specs`: what a tool is (`ToolSpec`, its annotations) and `bind`, which makes a tool the
+  plain function a server registers;
 - `results`: what they answer, as bounded MCP content (JSON text, figures as images);
 - `jupyter_api`: how they reach the assistant: our HTTP API on the Jupyter server, with the
   caller's Jupyter credential on every call;

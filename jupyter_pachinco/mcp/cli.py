@@ -16,8 +16,8 @@ def add_mcp_command(subparsers: Any) -> None:
         help="serve Pachinco's tools to MCP clients (Claude Code, Codex, ...)",
         description=(
             "An MCP server whose tools (notebook context, live variables' schemas, safe trial "
-            "runs, explained cells, cell insertion) call a running Jupyter server with "
-            "jupyter_pachinco enabled."
+            "runs, scratch sessions, explained cells, cell insertion) call a running Jupyter "
+            "server with jupyter_pachinco enabled, with its token."
         ),
     )
     parser.add_argument(

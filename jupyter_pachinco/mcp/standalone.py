@@ -36,7 +36,8 @@ SERVER_NAME = "jupyter-pachinco"
 INSTRUCTIONS = (
     "Pachinco knows the user's live pandas DataFrames and can try code without changing "
     "anything: read a notebook's context and variables' schemas, trial-run candidates in "
-    "forks of its kernel, ask the Pachinco assistant for explained cells, and insert cells."
+    "forks of its kernel, work step by step in a scratch copy of it, ask the Pachinco "
+    "assistant for explained cells, and insert cells."
 )
 #: How long a verified token is trusted before the Jupyter server is asked again.
 VERIFIED_FOR_S = 60.0
