@@ -16,6 +16,7 @@ import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -32,6 +33,15 @@ def jupyter_url(jp_http_port: int, jp_base_url: str) -> str:
 
 def token_of(jp_serverapp: Any) -> str:
     return str(jp_serverapp.identity_provider.token)
+
+
+#: The checkout under test, first on the children's path: they run this code, however the
+#: package is installed.
+ROOT = str(Path(__file__).resolve().parents[2])
+
+
+def child_path() -> str:
+    return os.pathsep.join([ROOT, *filter(None, [os.environ.get("PYTHONPATH")])])
 
 
 def mcp_command(url: str, *extra: str) -> list[str]:
@@ -64,6 +74,7 @@ async def http_server_process(url: str) -> AsyncIterator[str]:
     """``jupyter-pachinco mcp --transport http`` on a free port; its MCP endpoint URL."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "JUPYTER_TOKEN"}
+    env["PYTHONPATH"] = child_path()
     process = await asyncio.create_subprocess_exec(
         *mcp_command(url, "--transport", "http", "--port", str(port)),
         env=env,
@@ -109,7 +120,7 @@ async def mcp_client(
         params = StdioServerParameters(
             command=sys.executable,
             args=mcp_command(url)[1:],
-            env={"JUPYTER_TOKEN": token},
+            env={"JUPYTER_TOKEN": token, "PYTHONPATH": child_path()},
         )
         async with Client(params, read_timeout_seconds=120) as client:
             yield client
