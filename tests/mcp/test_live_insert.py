@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,8 +31,10 @@ SYNC_WAIT_S = 30.0
 
 
 @pytest.fixture
-def jp_server_config(fake_openai: FakeOpenAIServer) -> dict[str, Any]:
+def jp_server_config(fake_openai: FakeOpenAIServer, tmp_path: Path) -> dict[str, Any]:
     return {
+        # The room's update store, which would default to a file in the working directory.
+        "SQLiteYStore": {"db_path": str(tmp_path / "ystore.db")},
         "ServerApp": {
             "jpserver_extensions": {
                 "jupyter_pachinco": True,
