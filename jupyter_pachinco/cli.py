@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from .evaluation.cli import add_eval_commands, run_eval_command
+from .mcp.cli import add_mcp_command, run_mcp_command
 from .training.cli import add_train_commands, run_train_command
 from .version import __version__
 
@@ -20,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_eval_commands(subparsers)
     add_train_commands(subparsers)
+    add_mcp_command(subparsers)
     return parser
 
 
@@ -33,6 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_eval_command(args)
     if args.command == "train":
         return run_train_command(args)
+    if args.command == "mcp":
+        return run_mcp_command(args)
     return 0
 
 

@@ -32,9 +32,11 @@ from .kernels.scratch import DEFAULT_BUSY_WAIT_S as SCRATCH_BUSY_WAIT_S
 from .kernels.scratch import KernelScratches
 from .model_handlers import model_handlers
 from .model_service import ModelService
+from .notebook_tools import NotebookTools
 from .services import PachincoServices
 from .shared_assistant import SharedAssistant
 from .status_handlers import status_handlers
+from .tool_handlers import tool_handlers
 
 
 def pachinco_handlers() -> list[tuple[str, type[PachincoHandler]]]:
@@ -46,6 +48,7 @@ def pachinco_handlers() -> list[tuple[str, type[PachincoHandler]]]:
         *history_handlers,
         *agent_handlers,
         *model_handlers,
+        *tool_handlers,
     ]
 
 
@@ -152,6 +155,7 @@ class PachincoApp(ExtensionApp):
             agent=AgentService(
                 inspector, generation, shared, scratches, run_timeout_s=self.agent_timeout_s
             ),
+            tools=NotebookTools(self.serverapp, inspector, ranker, generation, shared, scratches),
             completions=CompletionService(
                 inspector,
                 CompletionModel(completion_settings, backend_settings, chat_backend),

@@ -19,6 +19,7 @@ from .kernels.inspection import KernelInspector
 from .kernels.ranking import KernelRanker
 from .kernels.scratch import KernelScratches
 from .model_service import ModelService
+from .notebook_tools import NotebookTools
 from .shared_assistant import SharedAssistant
 
 
@@ -33,6 +34,7 @@ class PachincoServices:
     generation: GenerationService
     scratches: KernelScratches
     agent: AgentService
+    tools: NotebookTools
     completions: CompletionService
     models: ModelService
     #: Work a request started that outlives it (preparing the model ahead of a question).
@@ -53,6 +55,7 @@ class PachincoServices:
         await self.shared_assistant.close()
         await self.inspector.close()
         await self.ranker.close()
+        await self.tools.scratch.close_all()
         await self.scratches.close()
         self.models.runtime_file.unlink(missing_ok=True)
         if os.environ.get(ACTIVE_MODEL_ENV) == str(self.models.runtime_file):

@@ -111,6 +111,14 @@ async def test_openapi_describes_every_endpoint(jp_fetch: Fetch) -> None:
         "/pachinco/models",
         "/pachinco/model",
         "/pachinco/prepare",
+        "/pachinco/variables",
+        "/pachinco/context",
+        "/pachinco/trial",
+        "/pachinco/cells",
+        "/pachinco/scratches",
+        "/pachinco/scratches/run",
+        "/pachinco/scratches/variables",
+        "/pachinco/scratches/close",
     }
     options = spec["components"]["schemas"]["GenerateOptions"]["properties"]
     assert options["n"]["maximum"] == 8

@@ -21,6 +21,15 @@ ENDPOINTS = [
     ("POST", ("pachinco", "prompt")),
     ("POST", ("pachinco", "agent")),
     ("POST", ("pachinco", "agent", "cancel")),
+    ("GET", ("pachinco", "variables")),
+    ("POST", ("pachinco", "context")),
+    ("POST", ("pachinco", "trial")),
+    ("GET", ("pachinco", "cells")),
+    ("POST", ("pachinco", "cells")),
+    ("POST", ("pachinco", "scratches")),
+    ("POST", ("pachinco", "scratches", "run")),
+    ("GET", ("pachinco", "scratches", "variables")),
+    ("POST", ("pachinco", "scratches", "close")),
 ]
 
 
@@ -133,3 +142,25 @@ async def test_bad_prompt_bodies_are_refused_like_generate_bodies(jp_fetch: Fetc
         jp_fetch, "pachinco", "prompt", body=generate_body(cells=CELLS * 700)
     )
     await assert_refused(response, 413, "at most 2000")
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "words"),
+    [
+        (("trial",), {"candidates": ["1"]}, 400, "Give `kernel_id`"),
+        (("trial",), {"kernel_id": "k", "candidates": "1"}, 400, "`candidates` must be a list"),
+        (("trial",), {"kernel_id": "k", "candidates": ["1"] * 9}, 413, "at most 8"),
+        (("context",), {"intent": "x", "notebook_path": "../x.ipynb"}, 403, "outside"),
+        (("cells",), {"path": "a.ipynb", "cells": []}, 400, "cells"),
+        (("scratches",), {"kernel_id": "nope"}, 404, "No running kernel has the id"),
+        (("scratches", "run"), {"scratch_id": "s"}, 400, "`code` must be a string"),
+        (("scratches", "run"), {"scratch_id": "s", "code": "1"}, 404, "No open scratch session"),
+        (("scratches", "close"), {"scratch_id": 5}, 400, "`scratch_id` must be"),
+        (("scratches", "close"), {"scratch_id": "s", "code": "1"}, 400, "Unknown field"),
+    ],
+)
+async def test_the_tool_endpoints_refuse_bad_bodies_saying_why(
+    jp_fetch: Fetch, path: tuple[str, ...], body: dict[str, Any], status: int, words: str
+) -> None:
+    response = await post_json(jp_fetch, "pachinco", *path, body=body)
+    await assert_refused(response, status, words)
