@@ -27,7 +27,14 @@ def configure_common(c: Any, port: int, root_name: str) -> None:
     c.ServerApp.ip = "127.0.0.1"
     c.ServerApp.port = port
     c.ServerApp.allow_root = True
-    c.ServerApp.jpserver_extensions = {"jupyter_pachinco": True}
+    # Jupyter AI's MCP server and the collaboration server switch themselves on where the test
+    # extras are installed; the browser tests' servers, started side by side, need neither
+    # (the MCP server would take the same fixed port in each).
+    c.ServerApp.jpserver_extensions = {
+        "jupyter_pachinco": True,
+        "jupyter_server_mcp": False,
+        "jupyter_server_ydoc": False,
+    }
     # Each test copies the notebooks it needs into its own folder.
     c.ServerApp.root_dir = os.environ.get("JUPYTERLAB_GALATA_ROOT_DIR", str(UI_TESTS / root_name))
     Path(c.ServerApp.root_dir).mkdir(exist_ok=True)
