@@ -13,7 +13,7 @@ from tests.server.kernels.test_kernel_without_package import (  # noqa: F401 - f
     oldest_kernelspec,
     oldest_python,
 )
-from tests.support.fake_openai import Behaviour, FakeOpenAIServer, Rule
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer, Rule, answered_by, serving_on
 
 from .task import plan_script, rules
 
@@ -34,20 +34,10 @@ def fake_openai(
     script: list[Behaviour],
     script_rules: tuple[Rule, ...],
 ) -> Iterator[FakeOpenAIServer]:
-    server = FakeOpenAIServer(script, rules=script_rules)
-    jp_asyncio_loop.run_until_complete(server.__aenter__())
-    yield server
-    jp_asyncio_loop.run_until_complete(server.__aexit__(None, None, None))
+    with serving_on(jp_asyncio_loop, FakeOpenAIServer(script, rules=script_rules)) as server:
+        yield server
 
 
 @pytest.fixture
 def jp_server_config(fake_openai: FakeOpenAIServer) -> dict[str, Any]:
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_pachinco": True}},
-        "BackendSettings": {
-            "base_url": fake_openai.base_url,
-            "model": "served-model",
-            "api_key_env": "PACHINCO_TEST_KEY",
-            "max_retries": 0,
-        },
-    }
+    return answered_by(fake_openai)

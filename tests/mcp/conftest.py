@@ -14,7 +14,8 @@ import nbformat
 import pytest
 
 from tests.mcp.servings import jupyter_url
-from tests.support.fake_openai import Behaviour, FakeOpenAIServer
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer, answered_by, serving_on
+from tests.support.user_kernel import ready_client
 
 ANSWER = (
     "1. Add up the fares.\n",
@@ -38,26 +39,15 @@ DIGEST = (
 
 @pytest.fixture
 def fake_openai(jp_asyncio_loop: asyncio.AbstractEventLoop) -> Iterator[FakeOpenAIServer]:
-    server = FakeOpenAIServer([Behaviour(words=ANSWER)])
-    jp_asyncio_loop.run_until_complete(server.__aenter__())
-    yield server
-    jp_asyncio_loop.run_until_complete(server.__aexit__(None, None, None))
+    with serving_on(jp_asyncio_loop, FakeOpenAIServer([Behaviour(words=ANSWER)])) as server:
+        yield server
 
 
 @pytest.fixture
 def jp_server_config(fake_openai: FakeOpenAIServer) -> dict[str, Any]:
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"jupyter_pachinco": True, "jupyter_server_mcp": True}
-        },
-        "MCPExtensionApp": {"mcp_port": 0},
-        "BackendSettings": {
-            "base_url": fake_openai.base_url,
-            "model": "served-model",
-            "api_key_env": "PACHINCO_TEST_KEY",
-            "max_retries": 0,
-        },
-    }
+    return answered_by(
+        fake_openai, extensions={"jupyter_server_mcp": True}, MCPExtensionApp={"mcp_port": 0}
+    )
 
 
 @pytest.fixture
@@ -85,12 +75,7 @@ async def notebook_session(
         path=path, name=path, type="notebook", kernel_name="python3"
     )
     kernel_id = session["kernel"]["id"]
-    client = jp_serverapp.kernel_manager.get_kernel(kernel_id).client()
-    client.start_channels()
-    await client.wait_for_ready(timeout=60)
-    for code in cells:
-        reply = await client.execute_interactive(code, timeout=60)
-        assert reply["content"]["status"] == "ok", reply["content"]
+    client = await ready_client(jp_serverapp.kernel_manager, kernel_id, cells)
     try:
         yield kernel_id, client
     finally:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.fake_openai import Behaviour, FakeOpenAIServer
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer, answered_by, serving_on
 
 Fetch = Callable[..., Awaitable[Any]]
 
@@ -48,23 +48,13 @@ def script() -> list[Behaviour]:
 def fake_openai(
     jp_asyncio_loop: asyncio.AbstractEventLoop, script: list[Behaviour]
 ) -> Iterator[FakeOpenAIServer]:
-    server = FakeOpenAIServer(script)
-    jp_asyncio_loop.run_until_complete(server.__aenter__())
-    yield server
-    jp_asyncio_loop.run_until_complete(server.__aexit__(None, None, None))
+    with serving_on(jp_asyncio_loop, FakeOpenAIServer(script)) as server:
+        yield server
 
 
 @pytest.fixture
 def jp_server_config(fake_openai: FakeOpenAIServer) -> dict[str, Any]:
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_pachinco": True}},
-        "BackendSettings": {
-            "base_url": fake_openai.base_url,
-            "model": "served-model",
-            "api_key_env": "PACHINCO_TEST_KEY",
-            "max_retries": 0,
-        },
-    }
+    return answered_by(fake_openai)
 
 
 def generate_body(**fields: Any) -> dict[str, Any]:

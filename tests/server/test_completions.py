@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.fake_openai import Behaviour, FakeOpenAIServer, Rule
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer, Rule, answered_by, serving_on
 
 from .conftest import Fetch, post_json, read_lines, until
 from .test_kernels import start_kernel
@@ -39,22 +39,14 @@ RULES = (
 
 @pytest.fixture
 def completions_model(jp_asyncio_loop: asyncio.AbstractEventLoop) -> Iterator[FakeOpenAIServer]:
-    server = FakeOpenAIServer([Behaviour(words=())], rules=RULES)  # no rule: no words
-    jp_asyncio_loop.run_until_complete(server.__aenter__())
-    yield server
-    jp_asyncio_loop.run_until_complete(server.__aexit__(None, None, None))
+    model = FakeOpenAIServer([Behaviour(words=())], rules=RULES)  # no rule: no words
+    with serving_on(jp_asyncio_loop, model) as server:
+        yield server
 
 
 @pytest.fixture
 def jp_server_config(completions_model: FakeOpenAIServer) -> dict[str, Any]:
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_pachinco": True}},
-        "BackendSettings": {
-            "base_url": completions_model.base_url,
-            "model": "scripted",
-            "max_retries": 0,
-        },
-    }
+    return answered_by(completions_model, model="scripted")
 
 
 def complete_body(**fields: Any) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import pytest
 
 from jupyter_pachinco.backends.choice import ACTIVE_MODEL_ENV, active_model_overrides, read_choice
 from tests.server.conftest import Fetch, generate, generate_body, post_json
-from tests.support.fake_openai import Behaviour, FakeOpenAIServer
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer, answered_by, serving_on
 from tests.support.model_folders import lmstudio_file, ollama_folder
 
 OTHER_WORDS = ("```python\n", "fares['fare'].max()  # from the other server\n", "```\n")
@@ -20,10 +20,9 @@ OTHER_WORDS = ("```python\n", "fares['fare'].max()  # from the other server\n", 
 
 @pytest.fixture
 def other_server(jp_asyncio_loop: Any) -> Any:
-    server = FakeOpenAIServer([Behaviour(words=OTHER_WORDS)], models=("other-coder",))
-    jp_asyncio_loop.run_until_complete(server.__aenter__())
-    yield server
-    jp_asyncio_loop.run_until_complete(server.__aexit__(None, None, None))
+    other = FakeOpenAIServer([Behaviour(words=OTHER_WORDS)], models=("other-coder",))
+    with serving_on(jp_asyncio_loop, other) as server:
+        yield server
 
 
 @pytest.fixture
@@ -49,16 +48,7 @@ def jp_server_config(
     fake_openai: FakeOpenAIServer, home: Path, choice_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> dict[str, Any]:
     monkeypatch.setenv("PACHINCO_TEST_KEY", "sk-never-shown")
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_pachinco": True}},
-        "PachincoApp": {"model_choice_file": str(choice_file)},
-        "BackendSettings": {
-            "base_url": fake_openai.base_url,
-            "model": "served-model",
-            "api_key_env": "PACHINCO_TEST_KEY",
-            "max_retries": 0,
-        },
-    }
+    return answered_by(fake_openai, PachincoApp={"model_choice_file": str(choice_file)})
 
 
 async def get_json(jp_fetch: Fetch, *path: str) -> Any:

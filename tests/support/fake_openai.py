@@ -37,7 +37,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -472,3 +472,38 @@ def serving_in_thread(
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+@contextlib.contextmanager
+def serving_on(
+    loop: asyncio.AbstractEventLoop, server: FakeOpenAIServer
+) -> Iterator[FakeOpenAIServer]:
+    """``server`` listening on ``loop`` (pytest-jupyter's ``jp_asyncio_loop``, the test web
+    server's own) while the block runs: the body of a fixture."""
+    loop.run_until_complete(server.__aenter__())
+    try:
+        yield server
+    finally:
+        loop.run_until_complete(server.__aexit__(None, None, None))
+
+
+def answered_by(
+    server: FakeOpenAIServer,
+    *,
+    model: str = "served-model",
+    extensions: Mapping[str, bool] | None = None,
+    **sections: dict[str, Any],
+) -> dict[str, Any]:
+    """A test Jupyter server's config: the extension on (and ``extensions``), its model
+    ``model`` served by ``server`` with the key in ``PACHINCO_TEST_KEY``, no retries, plus
+    other config ``sections`` (e.g. ``PachincoApp={...}``)."""
+    return {
+        "ServerApp": {"jpserver_extensions": {"jupyter_pachinco": True, **(extensions or {})}},
+        "BackendSettings": {
+            "base_url": server.base_url,
+            "model": model,
+            "api_key_env": "PACHINCO_TEST_KEY",
+            "max_retries": 0,
+        },
+        **sections,
+    }

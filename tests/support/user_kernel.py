@@ -25,18 +25,25 @@ async def user_kernel(
     manager = jp_serverapp.kernel_manager
     # path "" runs the kernel in the server's root folder (a test's temporary one).
     kernel_id = await manager.start_kernel(kernel_name=kernel_name, path="")
-    client = manager.get_kernel(kernel_id).client()
-    client.start_channels()
-    await client.wait_for_ready(timeout=60)
-    for code in cells:
-        reply = await client.execute_interactive(code, timeout=60)
-        assert reply["content"]["status"] == "ok", reply["content"]
+    client = await ready_client(manager, kernel_id, cells)
     try:
         yield kernel_id, client
     finally:
         client.stop_channels()
         if kernel_id in manager:
             await manager.shutdown_kernel(kernel_id, now=True)
+
+
+async def ready_client(manager: Any, kernel_id: str, cells: list[str]) -> Any:
+    """A started client of the kernel ``kernel_id``, once the kernel is ready and has run
+    ``cells`` (each must succeed); the caller stops its channels."""
+    client = manager.get_kernel(kernel_id).client()
+    client.start_channels()
+    await client.wait_for_ready(timeout=60)
+    for code in cells:
+        reply = await client.execute_interactive(code, timeout=60)
+        assert reply["content"]["status"] == "ok", reply["content"]
+    return client
 
 
 async def evaluate(client: Any, expression: str) -> Any:
