@@ -14,7 +14,7 @@ from typing import Annotated
 from mcp_types import ContentBlock
 from pydantic import Field
 
-from ..server.tool_validation import MAX_CODE_CHARS, MAX_ID_CHARS
+from ..server.tool_validation import MAX_CODE_CHARS, MAX_ID_CHARS, MAX_PATH_CHARS
 from .jupyter_api import JupyterAPI
 from .results import json_text, scratch_result
 from .specs import ToolSpec, hints
@@ -34,7 +34,9 @@ async def pachinco_scratch_open(
     api: JupyterAPI,
     notebook_path: Annotated[
         str | None,
-        Field(description="The notebook, relative to the server's root.", max_length=1_000),
+        Field(
+            description="The notebook, relative to the server's root.", max_length=MAX_PATH_CHARS
+        ),
     ] = None,
     kernel_id: Annotated[
         str | None, Field(description="A running kernel's id, instead.", max_length=MAX_ID_CHARS)

@@ -20,11 +20,13 @@ from typing import Annotated, Any, Literal
 from mcp_types import ContentBlock
 from pydantic import BaseModel, Field
 
+from ..options import DEFAULT_MAX_NEW_TOKENS, MAX_CANDIDATES, MAX_INTENT_CHARS, MAX_NEW_TOKENS
 from ..server.tool_validation import (
     MAX_BUDGET,
     MAX_CODE_CHARS,
     MAX_ID_CHARS,
     MAX_INSERT_CELLS,
+    MAX_PATH_CHARS,
     MAX_TRIAL_CANDIDATES,
     MIN_BUDGET,
 )
@@ -46,7 +48,7 @@ NotebookPath = Annotated[
     Field(
         description="The notebook's path relative to the Jupyter server's root, e.g. "
         "'analysis/sales.ipynb'. Its running kernel is used.",
-        max_length=1_000,
+        max_length=MAX_PATH_CHARS,
     ),
 ]
 KernelId = Annotated[
@@ -69,10 +71,14 @@ class NewCell(BaseModel):
 async def pachinco_notebook_context(
     api: JupyterAPI,
     intent: Annotated[
-        str, Field(description="What the code should do, in plain words.", max_length=10_000)
+        str,
+        Field(description="What the code should do, in plain words.", max_length=MAX_INTENT_CHARS),
     ],
     notebook_path: Annotated[
-        str, Field(description="The notebook, relative to the server's root.", max_length=1_000)
+        str,
+        Field(
+            description="The notebook, relative to the server's root.", max_length=MAX_PATH_CHARS
+        ),
     ],
     budget_tokens: Annotated[
         int,
@@ -121,7 +127,7 @@ async def pachinco_insert_cells(
         str,
         Field(
             description="The notebook to insert into, relative to the server's root.",
-            max_length=1_000,
+            max_length=MAX_PATH_CHARS,
         ),
     ],
     cells: Annotated[
@@ -139,7 +145,7 @@ async def pachinco_insert_cells(
         str,
         Field(
             description="The request the cells answer (kept in their metadata).",
-            max_length=10_000,
+            max_length=MAX_INTENT_CHARS,
         ),
     ] = "",
 ) -> list[ContentBlock]:
@@ -155,15 +161,19 @@ async def pachinco_insert_cells(
 async def pachinco_ask(
     api: JupyterAPI,
     intent: Annotated[
-        str, Field(description="What the code should do, in plain words.", max_length=10_000)
+        str,
+        Field(description="What the code should do, in plain words.", max_length=MAX_INTENT_CHARS),
     ],
     notebook_path: Annotated[
-        str, Field(description="The notebook, relative to the root.", max_length=1_000)
+        str, Field(description="The notebook, relative to the root.", max_length=MAX_PATH_CHARS)
     ],
     candidates: Annotated[
-        int, Field(description="How many answers to sample and trial-run (vote).", ge=1, le=8)
+        int,
+        Field(
+            description="How many answers to sample and trial-run (vote).", ge=1, le=MAX_CANDIDATES
+        ),
     ] = 1,
-    max_new_tokens: Annotated[int, Field(ge=16, le=2_048)] = 384,
+    max_new_tokens: Annotated[int, Field(ge=1, le=MAX_NEW_TOKENS)] = DEFAULT_MAX_NEW_TOKENS,
 ) -> list[ContentBlock]:
     notebook = await api.get("pachinco/cells", path=notebook_path)
     body = {

@@ -24,6 +24,7 @@ MAX_INSERT_CELLS = 50
 MIN_BUDGET = 64
 MAX_BUDGET = 32_768
 MAX_ID_CHARS = 200
+MAX_PATH_CHARS = 1_000
 INSERT_CELL_TYPES = ("code", "markdown")
 
 
@@ -74,6 +75,8 @@ def root_path(value: object, name: str = "notebook_path") -> str:
         raise BadRequest(f"`{name}` must be a notebook's path, e.g. analysis/sales.ipynb.")
     if "\x00" in value:
         raise BadRequest(f"`{name}` must not contain NUL characters.")
+    if len(value) > MAX_PATH_CHARS:
+        raise BadRequest(f"`{name}` is {len(value)} characters long; at most {MAX_PATH_CHARS}.")
     path = value.strip().replace("\\", "/").lstrip("/")
     if any(part == ".." for part in path.split("/")) or path.startswith("~"):
         raise BadRequest(

@@ -144,6 +144,9 @@ async def test_bad_prompt_bodies_are_refused_like_generate_bodies(jp_fetch: Fetc
     await assert_refused(response, 413, "at most 2000")
 
 
+CODE_CELL = {"cell_type": "code", "source": "1"}
+
+
 @pytest.mark.parametrize(
     ("path", "body", "status", "words"),
     [
@@ -151,6 +154,8 @@ async def test_bad_prompt_bodies_are_refused_like_generate_bodies(jp_fetch: Fetc
         (("trial",), {"kernel_id": "k", "candidates": "1"}, 400, "`candidates` must be a list"),
         (("trial",), {"kernel_id": "k", "candidates": ["1"] * 9}, 413, "at most 8"),
         (("context",), {"intent": "x", "notebook_path": "../x.ipynb"}, 403, "outside"),
+        (("context",), {"intent": "x", "notebook_path": "a/" * 600}, 400, "at most 1000"),
+        (("cells",), {"path": "b" * 1001, "cells": [CODE_CELL]}, 400, "at most 1000"),
         (("cells",), {"path": "a.ipynb", "cells": []}, 400, "cells"),
         (("scratches",), {"kernel_id": "nope"}, 404, "No running kernel has the id"),
         (("scratches", "run"), {"scratch_id": "s"}, 400, "`code` must be a string"),
