@@ -16,10 +16,11 @@ notebook (`prompt_turns`).
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, TypedDict
+
+from ..awaiting import maybe_await
 
 METADATA_KEY = "pachinco"
 MAX_STORED_TURNS = 200
@@ -136,7 +137,7 @@ def _as_turn(entry: object) -> Turn | None:
 
 async def load_turns(contents_manager: Any, path: str) -> list[Turn]:
     """The turns of the notebook at ``path``, read through a Jupyter contents manager."""
-    model = await _maybe_await(contents_manager.get(path, content=True, type="notebook"))
+    model = await maybe_await(contents_manager.get(path, content=True, type="notebook"))
     return read_turns(model["content"])
 
 
@@ -145,14 +146,9 @@ async def save_turn(contents_manager: Any, path: str, turn: Turn) -> list[Turn]:
 
     The notebook is re-read just before writing so that the latest saved cells are kept.
     """
-    model = await _maybe_await(contents_manager.get(path, content=True, type="notebook"))
+    model = await maybe_await(contents_manager.get(path, content=True, type="notebook"))
     updated = append_turn(model["content"], turn)
-    await _maybe_await(
+    await maybe_await(
         contents_manager.save({"type": "notebook", "format": "json", "content": updated}, path)
     )
     return read_turns(updated)
-
-
-async def _maybe_await(value: Any) -> Any:
-    # jupyter_server has synchronous and asynchronous contents managers.
-    return await value if inspect.isawaitable(value) else value

@@ -22,13 +22,13 @@ as the sidebar's insertions do.
 
 from __future__ import annotations
 
-import inspect
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import nbformat
 
+from ..awaiting import maybe_await
 from .tool_validation import CellsBody
 from .validation import BadRequest
 
@@ -123,7 +123,7 @@ class NotebookDocuments:
         return Insertion(body.path, index, [str(c["id"]) for c in cells], "live")
 
     async def _has_session(self, path: str) -> bool:
-        sessions = await _maybe_await(self.serverapp.session_manager.list_sessions())
+        sessions = await maybe_await(self.serverapp.session_manager.list_sessions())
         return any(s.get("path") == path for s in sessions)
 
     async def _insert_in_file(self, body: CellsBody, cells: list[dict[str, Any]]) -> Insertion:
@@ -134,7 +134,7 @@ class NotebookDocuments:
         index = len(present) if body.index is None else min(body.index, len(present))
         present[index:index] = cells
         saved = {"type": "notebook", "format": "json", "content": notebook}
-        await _maybe_await(manager.save(saved, body.path))
+        await maybe_await(manager.save(saved, body.path))
         return Insertion(body.path, index, [str(c["id"]) for c in cells], "file")
 
 
@@ -143,7 +143,7 @@ async def _contents(manager: Any, path: str) -> dict[str, Any]:
     from tornado import web
 
     try:
-        model: dict[str, Any] = await _maybe_await(manager.get(path, content=True, type="notebook"))
+        model: dict[str, Any] = await maybe_await(manager.get(path, content=True, type="notebook"))
     except web.HTTPError as exc:
         status = exc.status_code if 400 <= exc.status_code < 500 else 409
         reason = exc.log_message or exc.reason or "it could not be read"
@@ -152,8 +152,4 @@ async def _contents(manager: Any, path: str) -> dict[str, Any]:
 
 
 async def _exists(manager: Any, path: str) -> bool:
-    return bool(await _maybe_await(manager.file_exists(path)))
-
-
-async def _maybe_await(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
+    return bool(await maybe_await(manager.file_exists(path)))

@@ -10,10 +10,10 @@ kernel of a notebook's session; an unknown one is a 404 `BadRequest`, never a gu
 from __future__ import annotations
 
 import asyncio
-import inspect
 from typing import Any
 
 from ..assistant import Assistant
+from ..awaiting import maybe_await
 from ..context import PackedContext
 from .generation import GenerationService
 from .kernels.inspection import KernelInspector
@@ -59,7 +59,7 @@ class NotebookTools:
                 )
             return target.kernel_id
         if target.notebook_path is not None:
-            sessions = await _maybe_await(self.serverapp.session_manager.list_sessions())
+            sessions = await maybe_await(self.serverapp.session_manager.list_sessions())
             for session in sessions:
                 if session.get("path") == target.notebook_path and session.get("kernel"):
                     return str(session["kernel"]["id"])
@@ -156,7 +156,3 @@ def packed_json(packed: PackedContext) -> dict[str, Any]:
         "turns": [dict(t) for t in packed.turns],
         "turns_left_out": packed.turns_left_out,
     }
-
-
-async def _maybe_await(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value

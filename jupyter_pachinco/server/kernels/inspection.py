@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import ast
 import asyncio
-import inspect
 import json
 import logging
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ...awaiting import maybe_await
 from .channels import (
     KernelClients,
     KernelGone,
@@ -114,7 +114,7 @@ class KernelInspector:
             self._forget(kernel_id)
             return KernelSnapshot(notice="The kernel is not running; variables are not described.")
         kernel = self.kernel_manager.get_kernel(kernel_id)
-        if not await _maybe_await(kernel.is_alive()):
+        if not await maybe_await(kernel.is_alive()):
             self._forget(kernel_id)
             return KernelSnapshot(notice="The kernel has stopped; variables are not described.")
         task = self._pending.get(kernel_id)
@@ -210,7 +210,3 @@ def _active_since(kernel: Any, taken_at: float | None) -> bool:
     if taken_at is None or activity is None or not hasattr(activity, "timestamp"):
         return True
     return bool(activity.timestamp() > taken_at + ACTIVITY_MARGIN_S)
-
-
-async def _maybe_await(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
