@@ -40,6 +40,11 @@ export interface IAgentRequest {
   go?: boolean;
   /** An (edited) plan to work through: no new plan is made. */
   plan?: string[] | null;
+  /**
+   * The first steps of `plan` that worked in an earlier run, replayed as they are on the new
+   * scratch copy (no model call) before the rest is worked ("Retry from here").
+   */
+  done?: Array<{ explanation: string; code: string }>;
   options?: IAgentOptions;
 }
 
@@ -173,6 +178,8 @@ export interface IObservationLine {
   step: number;
   observation: IObservation;
   text: string;
+  /** The step as accepted, as the `cells` line will list it. */
+  accepted: IAcceptedStep;
 }
 
 export interface ICellsLine {

@@ -141,7 +141,7 @@ export function answerMarkdown(steps: IStep[], prose = ''): string {
 /**
  * A code fence longer than any backtick run inside the code.
  */
-function fence(code: string): string {
+export function fence(code: string): string {
   const longest = Math.max(
     2,
     ...(code.match(/`+/g) ?? []).map(run => run.length)

@@ -23,6 +23,8 @@ import { NotebookSession } from './notebook';
 import { PachincoPanel } from './panel';
 import { IServerStatus } from './protocol';
 import { failedCellOf, ICellJSON } from './repair';
+import { AgentModel, AskMode } from './agentModel';
+import { ServerAgentClient } from './agentClient';
 import { bindSettings } from './settings';
 import { addProgressItem, whileSolving } from './statusbar';
 import { ServerGenerateClient } from './stream';
@@ -34,6 +36,8 @@ export namespace CommandIDs {
   export const openPanel = 'pachinco:open-panel';
   export const solveMarkdownCell = 'pachinco:solve-markdown-cell';
   export const fixCell = 'pachinco:fix-cell';
+  export const workThrough = 'pachinco:work-through';
+  export const answerMode = 'pachinco:answer-mode';
 }
 
 const PLUGIN_ID = 'jupyter-pachinco:plugin';
@@ -64,11 +68,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
       client: new ServerGenerateClient(),
       newId: () => UUID.uuid4()
     });
+    const agent = new AgentModel({
+      chat: model,
+      client: new ServerAgentClient(),
+      newId: () => UUID.uuid4()
+    });
     const picker = new PickerModel(serverModelsAPI);
     picker.onChosen = () => {
       void model.refresh().then(() => model.prepare());
     };
-    const panel = new PachincoPanel(model, picker, rendermime);
+    const panel = new PachincoPanel(model, agent, picker, rendermime);
     app.shell.add(panel, 'right', { rank: 1000 });
     addProgressItem(statusBar, model);
     if (restorer) {
@@ -84,11 +93,20 @@ const plugin: JupyterFrontEndPlugin<void> = {
         void model.refresh();
       }
     });
+    addModeCommands(app, panel, agent);
     if (palette) {
-      palette.addItem({ command: CommandIDs.openPanel, category: 'Pachinco' });
+      for (const command of [
+        CommandIDs.openPanel,
+        CommandIDs.workThrough,
+        CommandIDs.answerMode
+      ]) {
+        palette.addItem({ command, category: 'Pachinco' });
+      }
     }
     if (tracker) {
       bindNotebooks(app, model, tracker, palette);
+      // Cells inserted, deleted or undone: a run's cells may have gone, or come back.
+      model.changed.connect(() => agent.notebookChanged());
     }
     if (settingRegistry) {
       void settingRegistry.load(PLUGIN_ID).then(settings => {
@@ -97,6 +115,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
           app,
           panel,
           model,
+          agent,
           picker,
           serverModelsAPI,
           settings,
@@ -108,6 +127,37 @@ const plugin: JupyterFrontEndPlugin<void> = {
     void model.refresh();
   }
 };
+
+/**
+ * The commands that choose what Send does: work through a task (the agent), or answer.
+ */
+function addModeCommands(
+  app: JupyterFrontEnd,
+  panel: PachincoPanel,
+  agent: AgentModel
+): void {
+  const choose = (mode: AskMode) => {
+    agent.mode = mode;
+    app.shell.activateById(panel.id);
+    panel.focusInput();
+  };
+  app.commands.addCommand(CommandIDs.workThrough, {
+    label: 'Work through a task with Pachinco',
+    caption:
+      'Plan a task, work each step on a scratch copy of the kernel, then insert the steps that ran',
+    icon: pachincoIcon,
+    isToggled: () => agent.mode === 'agent',
+    execute: () => choose('agent')
+  });
+  app.commands.addCommand(CommandIDs.answerMode, {
+    label: 'Ask Pachinco for an answer',
+    caption: 'Send asks for explained code in one go',
+    icon: pachincoIcon,
+    isToggled: () => agent.mode === 'answer',
+    execute: () => choose('answer')
+  });
+  agent.changed.connect(() => app.commands.notifyCommandChanged());
+}
 
 /**
  * Keep the sidebar on the active notebook, and add the markdown-cell command.

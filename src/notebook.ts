@@ -18,7 +18,26 @@ interface IUndoCapture {
  * step, and the conversation kept in `metadata.pachinco.turns`.
  */
 export class NotebookSession implements INotebookSession {
-  constructor(readonly panel: NotebookPanel) {}
+  constructor(readonly panel: NotebookPanel) {
+    // Every execution the kernel announces (from this notebook, a console or another
+    // client), and every restart, changes its state.
+    panel.sessionContext.iopubMessage.connect((_, message) => {
+      if (message.header.msg_type === 'execute_input') {
+        this._kernelRuns += 1;
+      }
+    });
+    panel.sessionContext.statusChanged.connect((_, status) => {
+      if (status === 'restarting' || status === 'autorestarting') {
+        this._kernelRuns += 1;
+      }
+    });
+  }
+
+  private _kernelRuns = 0;
+
+  get kernelRuns(): number {
+    return this._kernelRuns;
+  }
 
   /** The save in flight, if any: saves of the turns go one after the other. */
   private _saving: Promise<void> = Promise.resolve();

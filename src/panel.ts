@@ -3,6 +3,7 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { Panel, Widget } from '@lumino/widgets';
 import * as React from 'react';
 
+import { AgentModel } from './agentModel';
 import { pachincoIcon } from './icon';
 import { PachincoModel } from './model';
 import { PickerModel } from './models';
@@ -12,12 +13,13 @@ import { ConversationView, InputView } from './view';
 /**
  * The Pachinco sidebar: a fixed header (title, model picker, status), the conversation,
  * which alone scrolls, and a fixed input at the bottom. Each part is its own widget
- * (`header`, `conversation`, `input`), so more can go beside them (a mode switch next to
- * Send: `InputView`'s `controls`).
+ * (`header`, `conversation`, `input`); the input holds the mode switch (an answer, or an
+ * agent run) beside Send.
  */
 export class PachincoPanel extends Panel {
   constructor(
     model: PachincoModel,
+    agent: AgentModel,
     picker: PickerModel,
     rendermime: IRenderMimeRegistry | null
   ) {
@@ -33,10 +35,12 @@ export class PachincoPanel extends Panel {
     );
     this.header.addClass('jp-Pachinco-headerArea');
     this.conversation = ReactWidget.create(
-      React.createElement(ConversationView, { model, rendermime })
+      React.createElement(ConversationView, { model, agent, rendermime })
     );
     this.conversation.addClass('jp-Pachinco-conversationArea');
-    this.input = ReactWidget.create(React.createElement(InputView, { model }));
+    this.input = ReactWidget.create(
+      React.createElement(InputView, { model, agent })
+    );
     this.input.addClass('jp-Pachinco-inputArea');
     this.addWidget(this.header);
     this.addWidget(this.conversation);
@@ -46,6 +50,11 @@ export class PachincoPanel extends Panel {
   readonly header: Widget;
   readonly conversation: Widget;
   readonly input: Widget;
+
+  /** Put the keyboard in the request box. */
+  focusInput(): void {
+    this.input.node.querySelector('textarea')?.focus();
+  }
 
   protected onAfterShow(): void {
     // The model loads and the prompt's start is evaluated while the user reads and types.

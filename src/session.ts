@@ -48,6 +48,11 @@ export interface ITarget {
 export interface INotebookSession {
   readonly path: string | null;
   readonly kernelId: string | null;
+  /**
+   * How often the notebook's kernel ran code or restarted since the sidebar first saw it
+   * (absent: not known), to tell whether its state changed since a scratch copy was made.
+   */
+  readonly kernelRuns?: number;
   /** The live cells and the active cell, as the sidebar's request context. */
   currentTarget(includeOutputs: boolean): ITarget;
   storedTurns(): IStoredTurn[];

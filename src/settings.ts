@@ -1,5 +1,6 @@
 /**
- * The settings editor's values applied to the sidebar: the request options, which sidebar
+ * The settings editor's values applied to the sidebar: the request options, the mode Send
+ * starts in and whether the agent's plan is shown first, which sidebar
  * holds the panel (moved only when that setting changes: any other change leaves it where it
  * is, open or closed), the servers the picker lists, and the model (the same choice the
  * picker makes: changing it in the editor switches the server's model).
@@ -9,6 +10,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { PartialJSONValue } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 
+import { AgentModel } from './agentModel';
 import { PachincoModel } from './model';
 import { IModelsAPI, PickerModel, sameModel } from './models';
 import { IModelChoice, IServerEntry } from './protocol';
@@ -65,6 +67,7 @@ export function bindSettings(
   app: JupyterFrontEnd,
   panel: Widget,
   model: PachincoModel,
+  agent: AgentModel,
   picker: PickerModel,
   api: IModelsAPI,
   settings: ISettingRegistry.ISettings,
@@ -72,6 +75,8 @@ export function bindSettings(
 ): void {
   let side = initialSide;
   let applied = readModel(settings);
+  // The mode follows the setting when it changes; the switch beside Send changes it between.
+  let mode: unknown = undefined;
   const same = (a: IModelChoice | null, b: IModelChoice | null) =>
     a === null || b === null ? a === b : sameModel(a, b);
   const apply = () => {
@@ -86,6 +91,12 @@ export function bindSettings(
       }
     }
     model.options = readOptions(settings);
+    const wantedMode = settings.get('mode').composite;
+    if (wantedMode !== mode) {
+      mode = wantedMode;
+      agent.mode = wantedMode === 'agent' ? 'agent' : 'answer';
+    }
+    agent.planFirst = settings.get('planFirst').composite !== false;
     picker.servers = readServers(settings);
     const chosen = readModel(settings);
     if (!same(chosen, applied)) {

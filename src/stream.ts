@@ -49,24 +49,13 @@ export class ServerGenerateClient implements IGenerateClient {
     onEvent: (event: GenerateEvent) => void,
     signal: AbortSignal
   ): Promise<void> {
-    const url = URLExt.join(this._settings.baseUrl, 'pachinco', 'generate');
-    const response = await ServerConnection.makeRequest(
-      url,
-      {
-        method: 'POST',
-        body: JSON.stringify(request),
-        headers: { Accept: 'application/x-ndjson' },
-        signal
-      },
-      this._settings
+    const body = await postForLines(
+      this._settings,
+      'generate',
+      request,
+      signal
     );
-    if (!response.ok) {
-      throw await errorOf(response);
-    }
-    if (response.body === null) {
-      throw new PachincoAPIError('The server answered without a body.', 502);
-    }
-    await readEvents(response.body, onEvent);
+    await readEvents(body, onEvent);
   }
 
   async cancel(requestId: string): Promise<void> {
@@ -93,17 +82,25 @@ export async function readEvents(
   body: ReadableStream<Uint8Array>,
   onEvent: (event: GenerateEvent) => void
 ): Promise<void> {
+  await readLines(body, value => {
+    const event = asGenerateEvent(value);
+    if (event !== null) {
+      onEvent(event);
+    }
+  });
+}
+
+/**
+ * Decode an NDJSON body into parsed lines, as the bytes arrive (a line may arrive in pieces).
+ */
+export async function readLines(
+  body: ReadableStream<Uint8Array>,
+  onLine: (value: unknown) => void
+): Promise<void> {
   const reader = body.getReader();
   const text = new TextDecoder();
   const lines = new NdjsonDecoder();
-  const deliver = (values: unknown[]) => {
-    for (const value of values) {
-      const event = asGenerateEvent(value);
-      if (event !== null) {
-        onEvent(event);
-      }
-    }
-  };
+  const deliver = (values: unknown[]) => values.forEach(onLine);
   for (;;) {
     const { done, value } = await reader.read();
     if (done) {
@@ -113,6 +110,36 @@ export async function readEvents(
   }
   deliver(lines.push(text.decode()));
   deliver(lines.finish());
+}
+
+/**
+ * POST `body` to `pachinco/<endpoint>` asking for NDJSON; the response's body, or the
+ * server's error (its JSON `message`) as a `PachincoAPIError`.
+ */
+export async function postForLines(
+  settings: ServerConnection.ISettings,
+  endpoint: string,
+  body: unknown,
+  signal: AbortSignal
+): Promise<ReadableStream<Uint8Array>> {
+  const url = URLExt.join(settings.baseUrl, 'pachinco', endpoint);
+  const response = await ServerConnection.makeRequest(
+    url,
+    {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { Accept: 'application/x-ndjson' },
+      signal
+    },
+    settings
+  );
+  if (!response.ok) {
+    throw await errorOf(response);
+  }
+  if (response.body === null) {
+    throw new PachincoAPIError('The server answered without a body.', 502);
+  }
+  return response.body;
 }
 
 async function errorOf(response: Response): Promise<PachincoAPIError> {

@@ -6,6 +6,8 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { AgentModel, AskMode } from './agentModel';
+import { AgentRunView } from './agentView';
 import { PachincoModel } from './model';
 import { LoadingProgress } from './protocol';
 import { TurnView } from './turnView';
@@ -18,46 +20,87 @@ const FOLLOW_SLACK_PX = 40;
  */
 export function ConversationView(props: {
   model: PachincoModel;
+  agent: AgentModel;
   rendermime: IRenderMimeRegistry | null;
 }): JSX.Element {
-  const { model, rendermime } = props;
+  const { model, agent, rendermime } = props;
   return (
-    <UseSignal signal={model.changed}>
+    <UseSignal signal={agent.changed}>
       {() => (
-        <Following>
-          {model.notice !== null && (
-            <div className="jp-Pachinco-banner" role="alert">
-              <span>{model.notice}</span>
-              <button
-                className="jp-mod-styled"
-                aria-label="Dismiss"
-                onClick={() => model.dismissNotice()}
-              >
-                ×
-              </button>
-            </div>
+        <UseSignal signal={model.changed}>
+          {() => (
+            <Following>
+              {model.notice !== null && (
+                <div className="jp-Pachinco-banner" role="alert">
+                  <span>{model.notice}</span>
+                  <button
+                    className="jp-mod-styled"
+                    aria-label="Dismiss"
+                    onClick={() => model.dismissNotice()}
+                  >
+                    ×
+                  </button>
+                </div>
+              )}
+              {model.loading !== null && (
+                <LoadingBar progress={model.loading} />
+              )}
+              {model.session === null ? (
+                <p className="jp-Pachinco-hint">
+                  Open a notebook to ask Pachinco about it.
+                </p>
+              ) : (
+                <div className="jp-Pachinco-turns">
+                  {conversationOrder(model.turns.length, agent.runs).map(
+                    item =>
+                      item.kind === 'turn' ? (
+                        <TurnView
+                          key={model.turns[item.index].requestId}
+                          turn={model.turns[item.index]}
+                          model={model}
+                          rendermime={rendermime}
+                        />
+                      ) : (
+                        <AgentRunView
+                          key={agent.runs[item.index].run.requestId}
+                          placed={agent.runs[item.index]}
+                          agent={agent}
+                          rendermime={rendermime}
+                        />
+                      )
+                  )}
+                </div>
+              )}
+            </Following>
           )}
-          {model.loading !== null && <LoadingBar progress={model.loading} />}
-          {model.session === null ? (
-            <p className="jp-Pachinco-hint">
-              Open a notebook to ask Pachinco about it.
-            </p>
-          ) : (
-            <div className="jp-Pachinco-turns">
-              {model.turns.map(turn => (
-                <TurnView
-                  key={turn.requestId}
-                  turn={turn}
-                  model={model}
-                  rendermime={rendermime}
-                />
-              ))}
-            </div>
-          )}
-        </Following>
+        </UseSignal>
       )}
     </UseSignal>
   );
+}
+
+/**
+ * The chat turns and the agent runs in the order they were asked: a run goes after the chat
+ * turns there were when it started.
+ */
+export function conversationOrder(
+  turns: number,
+  runs: readonly { after: number }[]
+): Array<{ kind: 'turn' | 'run'; index: number }> {
+  const order: Array<{ kind: 'turn' | 'run'; index: number }> = [];
+  let next = 0;
+  for (let t = 0; t <= turns; t++) {
+    while (next < runs.length && runs[next].after <= t) {
+      order.push({ kind: 'run', index: next++ });
+    }
+    if (t < turns) {
+      order.push({ kind: 'turn', index: t });
+    }
+  }
+  while (next < runs.length) {
+    order.push({ kind: 'run', index: next++ });
+  }
+  return order;
 }
 
 /**
@@ -130,40 +173,97 @@ function LoadingBar(props: { progress: LoadingProgress }): JSX.Element {
 }
 
 /**
- * The input at the bottom: Enter sends, Shift+Enter starts a new line. `controls` go beside
- * Send (room for a mode switch).
+ * The input at the bottom: Enter sends, Shift+Enter starts a new line. Beside Send, the mode
+ * switch: an answer, or a run that works through the task on a scratch copy.
  */
 export function InputView(props: {
   model: PachincoModel;
-  controls?: React.ReactNode;
+  agent: AgentModel;
 }): JSX.Element {
-  const { model, controls } = props;
+  const { model, agent } = props;
   return (
-    <UseSignal signal={model.changed}>
-      {() => <IntentBox model={model} controls={controls} />}
+    <UseSignal signal={agent.changed}>
+      {() => (
+        <UseSignal signal={model.changed}>
+          {() => <IntentBox model={model} agent={agent} />}
+        </UseSignal>
+      )}
     </UseSignal>
+  );
+}
+
+const MODES: Array<{ mode: AskMode; label: string; title: string }> = [
+  {
+    mode: 'answer',
+    label: 'Answer',
+    title: 'Answer in one go: explained code to insert'
+  },
+  {
+    mode: 'agent',
+    label: 'Work through it',
+    title:
+      'Plan the task, work each step on a scratch copy of the kernel, then insert the steps that ran'
+  }
+];
+
+function ModeSwitch(props: { agent: AgentModel }): JSX.Element {
+  const { agent } = props;
+  return (
+    <div
+      className="jp-Pachinco-mode"
+      role="radiogroup"
+      aria-label="How Pachinco answers"
+    >
+      {MODES.map(({ mode, label, title }) => (
+        <button
+          key={mode}
+          role="radio"
+          aria-checked={agent.mode === mode}
+          className="jp-ToolbarButtonComponent jp-Button jp-mod-minimal jp-Pachinco-modeButton"
+          data-mode={mode}
+          title={title}
+          onClick={() => (agent.mode = mode)}
+        >
+          {label}
+        </button>
+      ))}
+    </div>
   );
 }
 
 function IntentBox(props: {
   model: PachincoModel;
-  controls?: React.ReactNode;
+  agent: AgentModel;
 }): JSX.Element {
-  const { model, controls } = props;
+  const { model, agent } = props;
   const [text, setText] = React.useState('');
+  const busy = model.busy || agent.busy;
   const send = () => {
-    if (text.trim().length === 0 || model.busy || model.session === null) {
+    if (text.trim().length === 0 || busy || model.session === null) {
       return;
     }
     setText('');
-    void model.send(text);
+    if (agent.mode === 'agent') {
+      void agent.start(text);
+    } else {
+      void model.send(text);
+    }
   };
+  const working = agent.mode === 'agent';
   return (
     <div className="jp-Pachinco-ask">
       <textarea
         className="jp-Pachinco-intent"
-        aria-label="What do you want to do with your data?"
-        placeholder="What do you want to do with your data? (Enter sends, Shift+Enter adds a line)"
+        aria-label={
+          working
+            ? 'What should Pachinco work through, step by step?'
+            : 'What do you want to do with your data?'
+        }
+        placeholder={
+          working
+            ? 'A task to work through step by step (Enter plans it, Shift+Enter adds a line)'
+            : 'What do you want to do with your data? (Enter sends, Shift+Enter adds a line)'
+        }
         rows={3}
         value={text}
         disabled={model.session === null}
@@ -177,11 +277,11 @@ function IntentBox(props: {
         }}
       />
       <div className="jp-Pachinco-ask-controls">
-        {controls}
-        {model.busy ? (
+        <ModeSwitch agent={agent} />
+        {busy ? (
           <button
             className="jp-mod-styled jp-mod-warn jp-Pachinco-stop"
-            onClick={() => void model.stop()}
+            onClick={() => void (agent.busy ? agent.stop() : model.stop())}
           >
             Stop
           </button>
@@ -191,7 +291,7 @@ function IntentBox(props: {
             disabled={text.trim().length === 0 || model.session === null}
             onClick={send}
           >
-            Send
+            {working && agent.planFirst ? 'Plan' : 'Send'}
           </button>
         )}
       </div>

@@ -145,9 +145,64 @@ AGENT_RULES: tuple[Rule, ...] = (
     Rule(f"Problem: {AGENT_INTENT}", (Behaviour(words=agent_task.PLAN),)),
 )
 
+# The agent in the sidebar (agent.spec.ts): the same first two steps (so the same answers and
+# the same repair), then a table and a bar chart, and a fifth step that writes a file, which the
+# test deletes from the plan before Go (were it asked for, its rule would show in the log).
+SIDEBAR_AGENT_INTENT = "mean fare per person in each class, as a table and a chart"
+SIDEBAR_AGENT_PLAN = (
+    *agent_task.PLAN[:2],
+    "3. Put the averages in a table, highest first.\n",
+    "4. Draw the averages as a bar chart.\n",
+    "5. Save the chart to a file.\n",
+)
+SIDEBAR_TABLE = (
+    "A table.\n",
+    "```python\n",
+    "table = means.sort_values(ascending=False).reset_index()\n",
+    "table\n",
+    "```\n",
+)
+SIDEBAR_CHART = (
+    "A chart.\n",
+    "```python\n",
+    "ax = table.plot.bar(x='pclass', y='per_person', title='Mean fare per person')\n",
+    "```\n",
+)
+SIDEBAR_SAVE = ("Save.\n", "```python\n", "ax.figure.savefig('chart.png')\n", "```\n")
+# A run to stop: its second step's model is slow (a piece every half second).
+SLOW_AGENT_INTENT = "mean fare per person in each passenger class, without hurry"
+SLOW_AGENT_PLAN = (
+    agent_task.PLAN[0],
+    "2. Average the per-person fare within each class, without hurry.\n",
+)
+
+
+def plan_step(number: int, plan: tuple[str, ...]) -> str:
+    """What a step request ends with for step `number` of `plan`."""
+    text = plan[number - 1].split(". ", 1)[1].strip()
+    return f"Write the code for step {number} only: {text}"
+
+
+SIDEBAR_AGENT_RULES: tuple[Rule, ...] = (
+    Rule(plan_step(3, SIDEBAR_AGENT_PLAN), (Behaviour(words=SIDEBAR_TABLE),)),
+    Rule(plan_step(4, SIDEBAR_AGENT_PLAN), (Behaviour(words=SIDEBAR_CHART),)),
+    Rule(plan_step(5, SIDEBAR_AGENT_PLAN), (Behaviour(words=SIDEBAR_SAVE),)),
+    Rule(
+        plan_step(2, SLOW_AGENT_PLAN),
+        (Behaviour(words=pieces("".join(agent_task.STEP_2_FIXED), 2), delay_s=0.5),),
+    ),
+)
+#: After every step rule: each step request also says "Problem: <task>".
+SIDEBAR_AGENT_PLANS: tuple[Rule, ...] = (
+    Rule(f"Problem: {SIDEBAR_AGENT_INTENT}", (Behaviour(words=SIDEBAR_AGENT_PLAN),)),
+    Rule(f"Problem: {SLOW_AGENT_INTENT}", (Behaviour(words=SLOW_AGENT_PLAN),)),
+)
+
 #: First match wins: the fix rule comes before the intents its prompt may quote.
 RULES: tuple[Rule, ...] = (
+    *SIDEBAR_AGENT_RULES,
     *AGENT_RULES,
+    *SIDEBAR_AGENT_PLANS,
     Rule("KeyError: 'prices'", answer(FIXED)),
     Rule(f"Problem: {QUICKSTART_INTENT}", answer(QUICKSTART_ANSWER)),
     # Paced, so that the browser sees the answer grow (the conversation test checks it).

@@ -127,6 +127,8 @@ async def test_a_three_step_task_with_one_repair_hands_over_cells_known_to_run(
     assert last["status"] == "ok"
     assert last["value"]["type"] == "Series"
     (cells,) = of_type(lines, "cells")
+    # Each observation line carries its step as accepted, as the `cells` line lists it later.
+    assert [o["accepted"] for o in observations] == cells["steps"]
     assert [step["number"] for step in cells["steps"]] == [1, 2, 3]
     assert cells["steps"][1]["repairs"] == 1
     assert [cell["cell_type"] for cell in cells["cells"]] == ["markdown", "code"] * 3

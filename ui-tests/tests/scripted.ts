@@ -18,8 +18,19 @@ export const INTENTS = {
   long: 'a long answer, please',
   gentle: 'tally the orders gently',
   // The agent's acceptance task of tests/agent/task.py (`AGENT_INTENT` there).
-  agent: 'mean fare per person in each passenger class, highest first'
+  agent: 'mean fare per person in each passenger class, highest first',
+  // The agent in the sidebar (`SIDEBAR_AGENT_INTENT`, `SLOW_AGENT_INTENT` there).
+  sidebarAgent: 'mean fare per person in each class, as a table and a chart',
+  slowAgent: 'mean fare per person in each passenger class, without hurry'
 };
+
+/** The rule that answers step 1 of every agent task here (the same first step). */
+export const AGENT_STEP_1 =
+  "Write the code for step 1 only: Work out the fare each person paid: the fare divided by the party's size.";
+
+/** The rule that would answer step 5 of the sidebar agent's plan (deleted before Go). */
+export const SIDEBAR_SAVE_STEP =
+  'Write the code for step 5 only: Save the chart to a file.';
 
 /** The rule that answers the agent's repair of its step 2 (`AGENT_REPAIR`). */
 export const AGENT_REPAIR = "KeyError: 'Column not found: per_persn'";

@@ -1,0 +1,298 @@
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { Locator } from '@playwright/test';
+import * as path from 'path';
+
+import {
+  ask,
+  cellOutputs,
+  kernelValue,
+  notebookCells,
+  notebookOf,
+  openSidebar,
+  outputText,
+  screenshotPath,
+  untilRun
+} from './helpers';
+import {
+  AGENT_REPAIR,
+  AGENT_STEP_1,
+  INTENTS,
+  scriptedStatus,
+  SIDEBAR_SAVE_STEP
+} from './scripted';
+
+// The agent in the sidebar, against the scripted model (scripted_answers.py: the plans and
+// every step's code; step 2 first misspells a column and is repaired). The loop, the kernel,
+// its scratch copy and the trial runs are the real ones.
+
+/** The same starting state as tests/agent/task.py's SETUP. */
+const SETUP =
+  'import pandas as pd\n' +
+  "fares = pd.DataFrame({'pclass': [1, 3, 1, 2], 'fare': [71.0, 7.0, 50.0, 20.0]," +
+  " 'people': [1, 2, 2, 1]})\nfares";
+
+async function openFares(
+  page: IJupyterLabPageFixture,
+  file: string
+): Promise<Locator> {
+  await page.contents.uploadContent(
+    notebookOf([{ cell_type: 'code', source: SETUP }]),
+    'text',
+    file
+  );
+  await page.notebook.openByPath(file);
+  await page.notebook.activate(path.basename(file));
+  await page.notebook.runCell(0, true);
+  await untilRun(page, 0);
+  return openSidebar(page);
+}
+
+/** What the active notebook holds: cells with their pachinco tags, and its stored turns. */
+async function notebookJSON(page: IJupyterLabPageFixture): Promise<{
+  cells: Array<{
+    cell_type: string;
+    source: string;
+    metadata: { pachinco?: { request_id?: string } };
+  }>;
+  turns: Array<Record<string, unknown>>;
+}> {
+  return page.evaluate(() => {
+    const current = window.jupyterapp.shell.currentWidget as unknown as {
+      content: { model: { toJSON(): Record<string, unknown> } };
+    };
+    const json = current.content.model.toJSON() as {
+      cells: Array<{ cell_type: string; source: string | string[]; metadata: object }>;
+      metadata: { pachinco?: { turns?: Array<Record<string, unknown>> } };
+    };
+    return {
+      cells: json.cells.map(cell => ({
+        cell_type: cell.cell_type,
+        source: Array.isArray(cell.source) ? cell.source.join('') : cell.source,
+        metadata: cell.metadata
+      })),
+      turns: json.metadata.pachinco?.turns ?? []
+    };
+  }) as never;
+}
+
+const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+test.describe('The agent in the sidebar', () => {
+  test('plans, is edited, repairs a step, shows a table and a chart, and inserts it all', async ({
+    page,
+    request,
+    tmpPath
+  }) => {
+    const panel = await openFares(page, `${tmpPath}/agent-sidebar.ipynb`);
+    const before = (await scriptedStatus(request)).requests;
+
+    // Start from the mode switch beside Send.
+    const mode = panel.locator('.jp-Pachinco-modeButton[data-mode="agent"]');
+    await mode.click();
+    await expect(mode).toHaveAttribute('aria-checked', 'true');
+    await ask(panel, INTENTS.sidebarAgent);
+
+    // The plan comes first, editable: delete its last step (it would write a file).
+    const run = panel.locator('.jp-Pachinco-agentRun').last();
+    const steps = run.locator('.jp-Pachinco-planText');
+    await expect(steps).toHaveCount(5);
+    await expect(steps.nth(4)).toHaveValue('Save the chart to a file.');
+    await run.getByRole('button', { name: 'Delete step 5' }).click();
+    await expect(steps).toHaveCount(4);
+    await run.locator('.jp-Pachinco-go').click();
+
+    await expect(run).toHaveAttribute('data-phase', 'finished', {
+      timeout: 110000
+    });
+    const timeline = run.locator('.jp-Pachinco-step');
+    await expect(timeline).toHaveCount(4);
+    for (const at of [0, 1, 2, 3]) {
+      await expect(timeline.nth(at)).toHaveAttribute('data-state', 'done');
+    }
+    // Step 2 failed on the scratch copy, and its repair worked.
+    await expect(timeline.nth(1).locator('.jp-Pachinco-stepState')).toHaveText(
+      'done after 1 repair'
+    );
+    await expect(timeline.nth(1).locator('.jp-Pachinco-repaired')).toContainText(
+      'KeyError'
+    );
+    // Step 3's value, a DataFrame, as a small table with its shape.
+    const preview = timeline.nth(2).locator('.jp-Pachinco-preview');
+    await expect(preview.locator('summary')).toHaveText(
+      'DataFrame · 3 rows × 2 columns'
+    );
+    const shown = (await preview.locator('pre').textContent()) ?? '';
+    expect(shown).toMatch(/0\s+1\s+48\.0[^]*1\s+2\s+20\.0[^]*2\s+3\s+3\.5/);
+    // Step 4's figure, a thumbnail of the PNG the scratch rendered, through rendermime.
+    const image = timeline.nth(3).locator('.jp-Pachinco-figure img');
+    await expect(image).toHaveAttribute('src', /^data:image\/png;base64,/);
+    expect(await image.evaluate(img => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(50);
+    await expect(timeline.nth(3).locator('figcaption')).toHaveText(
+      'Mean fare per person'
+    );
+
+    // What the model was asked: one repair, and never the deleted step.
+    const asked = (await scriptedStatus(request)).requests.slice(before.length);
+    expect(asked.filter(seen => seen.rule === AGENT_REPAIR)).toHaveLength(1);
+    expect(asked.filter(seen => seen.rule === SIDEBAR_SAVE_STEP)).toHaveLength(0);
+    // Nothing reached the user's kernel: the steps ran on the scratch copy only.
+    expect(
+      await kernelValue(page, "(list(fares.columns), 'table' in globals())")
+    ).toBe("(['pclass', 'fare', 'people'], False)");
+
+    const shot = screenshotPath('agent-sidebar.png');
+    if (shot) {
+      await panel.screenshot({ path: shot });
+    }
+
+    // Insert all: the steps' cells, tagged, in one undo step.
+    const count = (await notebookCells(page)).length;
+    await run.locator('.jp-Pachinco-insertAll').click();
+    await expect(run.locator('.jp-Pachinco-turn-state')).toHaveText(
+      'Inserted into the notebook.'
+    );
+    let notebook = await notebookJSON(page);
+    const inserted = notebook.cells.slice(count);
+    expect(inserted.length).toBeGreaterThanOrEqual(4);
+    const code = inserted
+      .filter(cell => cell.cell_type === 'code')
+      .map(cell => cell.source)
+      .join('\n');
+    expect(code).toMatch(/per_person'\] =[^]*groupby[^]*reset_index[^]*plot\.bar/);
+    expect(code).not.toContain('per_persn');
+    expect(code).not.toContain('savefig');
+    const tags = new Set(inserted.map(cell => cell.metadata.pachinco?.request_id));
+    expect(tags.size).toBe(1);
+    expect([...tags][0]).toBeTruthy();
+    // The run is kept in the notebook like any other turn.
+    const kept = notebook.turns.find(turn => turn.intent === INTENTS.sidebarAgent);
+    expect(kept?.inserted).toBe(true);
+    expect(String(kept?.code)).toContain('reset_index');
+
+    // One undo removes every inserted cell, and the kept turn says so.
+    await page.evaluate(async () => {
+      await window.jupyterapp.commands.execute('notebook:undo-cell-action');
+    });
+    await expect.poll(async () => (await notebookCells(page)).length).toBe(count);
+    await expect(run.locator('.jp-Pachinco-turn-state')).toHaveCount(0);
+    notebook = await notebookJSON(page);
+    expect(
+      notebook.turns.find(turn => turn.intent === INTENTS.sidebarAgent)?.inserted
+    ).toBe(false);
+
+    // Insert & run all: the cells run in the kernel give what the timeline showed.
+    await run.locator('.jp-Pachinco-insertRunAll').click();
+    notebook = await notebookJSON(page);
+    const tableAt = notebook.cells.findIndex(cell => cell.source.includes('reset_index'));
+    const chartAt = notebook.cells.findIndex(cell => cell.source.includes('plot.bar'));
+    expect(tableAt).toBeGreaterThan(0);
+    await untilRun(page, chartAt);
+    const table = (await cellOutputs(page, tableAt)).map(outputText).join('\n');
+    expect(squash(table)).toBe(squash(shown));
+    const chart = await cellOutputs(page, chartAt);
+    expect(
+      chart.some(output => 'image/png' in ((output.data as object | undefined) ?? {}))
+    ).toBe(true);
+  });
+
+  test('stops, keeps the finished steps, and retries from an edited step', async ({
+    page,
+    request,
+    tmpPath
+  }) => {
+    const panel = await openFares(page, `${tmpPath}/agent-stop.ipynb`);
+    await panel.locator('.jp-Pachinco-modeButton[data-mode="agent"]').click();
+    await ask(panel, INTENTS.slowAgent);
+    const run = panel.locator('.jp-Pachinco-agentRun').last();
+    await expect(run.locator('.jp-Pachinco-planText')).toHaveCount(2);
+    await run.locator('.jp-Pachinco-go').click();
+
+    // Step 2's model is slow: stop while it writes.
+    const timeline = run.locator('.jp-Pachinco-step');
+    await expect(timeline.nth(0)).toHaveAttribute('data-state', 'done', {
+      timeout: 60000
+    });
+    await expect(timeline.nth(1)).toHaveAttribute('data-state', 'trying');
+    await run.locator('.jp-Pachinco-stopRun').click();
+    await expect(run).toHaveAttribute('data-phase', 'stopped');
+    await expect(timeline.nth(0)).toHaveAttribute('data-state', 'done');
+    await expect(timeline.nth(1)).toHaveAttribute('data-state', 'failed');
+    await expect(run.locator('.jp-Pachinco-agentStatus')).toHaveText(
+      'Stopped: 1 steps that worked are kept.'
+    );
+    await expect(run.locator('.jp-Pachinco-insertAll')).toBeEnabled();
+    await expect(timeline.nth(0).locator('.jp-Pachinco-insertStep')).toBeVisible();
+
+    // Edit step 2, then retry from it: step 1 is replayed as it is, not asked again.
+    const firstAsked = (await scriptedStatus(request)).requests.filter(
+      seen => seen.rule === AGENT_STEP_1
+    ).length;
+    await run.getByRole('button', { name: 'Edit step 2' }).click();
+    await run
+      .getByRole('textbox', { name: 'Step 2, to work again' })
+      .fill('Average that per-person fare within each passenger class.');
+    await run.getByRole('button', { name: 'Retry from step 2' }).click();
+    await expect(run).toHaveAttribute('data-phase', 'finished', {
+      timeout: 110000
+    });
+    await expect(timeline.nth(1)).toHaveAttribute('data-state', 'done');
+    await expect(timeline.nth(1).locator('.jp-Pachinco-stepText')).toHaveText(
+      'Average that per-person fare within each passenger class.'
+    );
+    expect(
+      (await scriptedStatus(request)).requests.filter(seen => seen.rule === AGENT_STEP_1)
+    ).toHaveLength(firstAsked);
+    await expect(timeline.nth(1).locator('.jp-Pachinco-preview pre')).toContainText(
+      '48.0'
+    );
+  });
+
+  test('runs from the keyboard alone', async ({ page, tmpPath }) => {
+    await openFares(page, `${tmpPath}/agent-keys.ipynb`);
+    const panel = page.locator('#jp-pachinco-panel');
+    // The shortcut switches to "Work through it" and puts the keyboard in the request box.
+    await page.locator('.jp-Notebook').first().click();
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+Alt+w');
+    await expect(
+      panel.locator('.jp-Pachinco-modeButton[data-mode="agent"]')
+    ).toHaveAttribute('aria-checked', 'true');
+    await expect(panel.locator('.jp-Pachinco-intent')).toBeFocused();
+    await page.keyboard.type(INTENTS.sidebarAgent);
+    await page.keyboard.press('Enter');
+
+    const run = panel.locator('.jp-Pachinco-agentRun').last();
+    // The plan's first step has the keyboard; Tab reaches each control in turn.
+    await expect(run.getByRole('textbox', { name: 'Step 1' })).toBeFocused();
+    await tabTo(page, 'Delete step 5');
+    await page.keyboard.press('Enter');
+    await expect(run.locator('.jp-Pachinco-planText')).toHaveCount(4);
+    await tabTo(page, 'Go');
+    await page.keyboard.press('Enter');
+    await expect(run).toHaveAttribute('data-phase', 'finished', {
+      timeout: 110000
+    });
+    const count = (await notebookCells(page)).length;
+    await tabTo(page, 'Insert all 4 steps');
+    await page.keyboard.press('Enter');
+    await expect.poll(async () => (await notebookCells(page)).length).toBeGreaterThan(count);
+  });
+});
+
+/**
+ * Press Tab until the focused element's accessible name (aria-label, else its text) is
+ * `name`; fails after 60 presses.
+ */
+async function tabTo(page: IJupyterLabPageFixture, name: string): Promise<void> {
+  for (let press = 0; press < 60; press++) {
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const node = document.activeElement as HTMLElement | null;
+      return node?.getAttribute('aria-label') ?? node?.textContent?.trim() ?? '';
+    });
+    if (focused === name) {
+      return;
+    }
+  }
+  throw new Error(`Tab never reached "${name}".`);
+}
