@@ -41,8 +41,10 @@ export interface IAgentRequest {
   /** An (edited) plan to work through: no new plan is made. */
   plan?: string[] | null;
   /**
-   * The first steps of `plan` that worked in an earlier run, replayed as they are on the new
-   * scratch copy (no model call) before the rest is worked ("Retry from here").
+   * Retry from here: the steps of `plan` that worked in an earlier run (its
+   * `cells` line's `explanation` and `code`), entry i for step i + 1, replayed
+   * as they are on the new scratch (no model call) before the rest is worked.
+   * Requires `plan`, with at least one step more.
    */
   done?: Array<{ explanation: string; code: string }>;
   options?: IAgentOptions;
@@ -178,6 +180,8 @@ export interface IObservationLine {
   step: number;
   observation: IObservation;
   text: string;
+  /** The code came from the request's `done`: no model call, no `trial` line. */
+  replayed: boolean;
   /** The step as accepted, as the `cells` line will list it. */
   accepted: IAcceptedStep;
 }

@@ -31,14 +31,19 @@ def step_code(candidate: Candidate) -> str:
     return "\n".join(f"{comment_lines(step.explanation)}\n{step.code}" for step in steps).strip()
 
 
-def step_cells(number: int, text: str, candidate: Candidate, layout: str) -> list[InsertionCell]:
-    """The cells of accepted step ``number`` in ``layout`` (see the module docstring)."""
+def step_cells(
+    number: int, text: str, candidate: Candidate, layout: str, explanation: str | None = None
+) -> list[InsertionCell]:
+    """The cells of accepted step ``number`` in ``layout`` (see the module docstring);
+    ``explanation``, when given, is shown instead of `step_explanation` (a replayed step keeps
+    the one it had)."""
     code = step_code(candidate)
     if layout == "comments":
         return [
             {"cell_type": "code", "source": f"{comment_lines(f'Step {number}: {text}')}\n{code}"}
         ]
-    explanation = step_explanation(text, candidate)
+    if explanation is None:
+        explanation = step_explanation(text, candidate)
     return [
         {"cell_type": "markdown", "source": f"**Step {number}:** {explanation}"},
         {"cell_type": "code", "source": code},

@@ -7,7 +7,8 @@ a variable, printed output or a figure; the last step of the plan must give a va
 figure), since that is the task's answer. A step fails when no candidate qualifies; the
 failure names why (every candidate raised, gave nothing, or would act outside the scratch)
 and which attempt the repair should see: the best-ranked error, else the best-ranked empty
-run, else one refused for its side effects.
+run, else one refused for its side effects. `advance_failure` says why code that was chosen
+(or replayed from an earlier run) failed when it advanced the scratch itself.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ..prompting.observations import (
     observation_text,
     produced_something,
 )
+from .scratch_client import Advance
 
 
 @dataclass(frozen=True)
@@ -84,3 +86,15 @@ def describe_failure(
         )
     notice = ranking.notice or "no candidate could be run"
     return StepFailure(notice, None, notice)
+
+
+def advance_failure(advanced: Advance) -> str | None:
+    """Why advancing the scratch failed (``it raised KeyError: 'x'``), or None if it ran."""
+    observation = advanced.observation
+    if advanced.timed_out:
+        return "it ran out of time"
+    if observation is None:
+        return "the scratch gave no observation"
+    if observation.get("status") != "ok":
+        return f"it raised {error_line(observation) or 'an error'}"
+    return None

@@ -6,7 +6,8 @@ its timeline, the harness keeps the last `CellsReady`. In the order a run gives 
 ``PlanMade`` (revision 0; later revisions after an observation), then per step ``StepStarted``,
 ``ModelText`` while the model writes, ``TrialDone`` (the candidates, their votes and previews),
 ``RepairStarted`` before each repair attempt, ``StepObserved`` once the chosen code has
-advanced the scratch; at the end ``CellsReady`` (the accepted steps, also after a failure)
+advanced the scratch (a step replayed from an earlier run gives only ``StepStarted`` and
+``StepObserved``); at the end ``CellsReady`` (the accepted steps, also after a failure)
 and ``AgentDone``. Model loading progress passes through as the assistant's ``Loading``.
 """
 
@@ -93,7 +94,11 @@ class AcceptedStep:
 
 @dataclass(frozen=True)
 class StepObserved:
+    """``step`` advanced the scratch; ``replayed`` when its code came from an earlier run
+    (``AgentOptions.done``), not from the model."""
+
     step: AcceptedStep
+    replayed: bool = False
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,19 @@ and the harness (``eval generate --agent``)::
 1. **Plan**: unless the task brings one, the model writes numbered steps (``prompting.agent``);
    with ``go=False`` the run stops there (``AgentDone("planned")``) so a person can edit the
    plan and send it back as ``AgentOptions.plan``.
-2. **Each step**: ``n`` candidates, trial-run in forks of the scratch and ranked by agreeing
+2. **Replay** ("retry from here"): with a given plan, ``AgentOptions.done`` may bring the code
+   of its first steps from an earlier run; each runs on the scratch as it is, no model call
+   and no trial (``StepStarted``, ``StepObserved`` with ``replayed``), and counts as accepted.
+3. **Each step**: ``n`` candidates, trial-run in forks of the scratch and ranked by agreeing
    output (``choice.choose_candidate``); the winner advances the scratch (``advance``), and
-   its observation, within ``observation_tokens``, goes into the next step's prompt.
-3. **Repair**: when no candidate qualifies (``choice.describe_failure``), the attempt and its
+   its observation (a replayed step's too), within ``observation_tokens``, goes into the
+   next step's prompt.
+4. **Repair**: when no candidate qualifies (``choice.describe_failure``), the attempt and its
    observation (the traceback) go back to the model, at most ``max_repairs`` times; each
    repair is trial-run like a first attempt before it is accepted.
-4. **Stop**: at the plan's end, at ``max_steps`` accepted steps, on cancel, or when a step
-   cannot be repaired (which step, and why); `CellsReady` offers the steps that worked in
-   every case.
+5. **Stop**: at the plan's end, at ``max_steps`` accepted steps (replayed ones count), on
+   cancel, or when a step cannot be repaired or fails when replayed (which step, and why);
+   `CellsReady` offers the steps that worked in every case.
 
 A step's answer may revise the steps after it (``prompting.plans.plan_revision``); a
 `PlanMade` with the new steps follows its observation. Nothing runs outside the scratch: the
@@ -51,7 +55,7 @@ from ..execution.ranking import (
     with_likelihoods,
 )
 from ..options import GenerateOptions, PromptForm
-from ..prompting import Candidate
+from ..prompting import Candidate, Step
 from ..prompting.agent import (
     AgentState,
     DoneStep,
@@ -64,7 +68,7 @@ from ..prompting.agent import (
 from ..prompting.observations import observation_text
 from ..prompting.plans import parse_plan, plan_revision
 from .cells import step_cells, step_explanation
-from .choice import StepFailure, choose_candidate, describe_failure
+from .choice import StepFailure, advance_failure, choose_candidate, describe_failure
 from .events import (
     AcceptedStep,
     AgentDone,
@@ -139,8 +143,13 @@ class Agent:
             if scratch is None:
                 yield AgentDone("planned", 0)
                 return
-            async for event in self._steps(task, plan, scratch, accepted):
+            replay_worked = True
+            async for event in self._replay(plan, scratch, accepted):
+                replay_worked = replay_worked and not isinstance(event, AgentDone)
                 yield event
+            if replay_worked:
+                async for event in self._steps(task, plan, scratch, accepted):
+                    yield event
         except (GeneratorExit, asyncio.CancelledError, KeyboardInterrupt):
             raise  # the caller went away: nothing more can be yielded
         except Exception as exc:
@@ -172,6 +181,30 @@ class Agent:
         steps = parse_plan(text, self.options.max_steps) or [task.task.strip()]
         holder.append(steps)
         yield PlanMade(steps)
+
+    async def _replay(
+        self, plan: list[str], scratch: ScratchSession, accepted: list[AcceptedStep]
+    ) -> AsyncIterator[AgentEvent]:
+        """Run the steps of an earlier run (``options.done``) again as they are, paired with
+        the plan's first steps; the first that fails here ends the run (`AgentDone`)."""
+        for entry in self.options.done[: len(plan)]:
+            number = len(accepted) + 1
+            text = plan[number - 1]
+            yield StepStarted(number, text)
+            candidate = Candidate([Step(entry.explanation, entry.code)], entry.code, "")
+            step = await self._advance(scratch, number, text, candidate, 0, entry.explanation)
+            if isinstance(step, str):
+                yield CellsReady(list(accepted))
+                yield AgentDone(
+                    "failed",
+                    len(accepted),
+                    failed_step=number,
+                    reason=f"Step {number} ran before but failed when replayed on the new "
+                    f"scratch copy: {step}.",
+                )
+                return
+            accepted.append(step)
+            yield StepObserved(step, replayed=True)
 
     async def _steps(
         self,
@@ -206,7 +239,7 @@ class Agent:
                 )
                 return
             step = await self._advance(scratch, number, plan[number - 1], candidate, repairs)
-            if step is None:
+            if isinstance(step, str):
                 reason = (
                     f"Step {number} ran when tried but failed when applied to the scratch "
                     "copy; its state is no longer known."
@@ -293,23 +326,35 @@ class Agent:
         return rank_candidates(with_likelihoods(runs, generated.likelihoods))
 
     async def _advance(
-        self, scratch: ScratchSession, number: int, text: str, candidate: Candidate, repairs: int
-    ) -> AcceptedStep | None:
+        self,
+        scratch: ScratchSession,
+        number: int,
+        text: str,
+        candidate: Candidate,
+        repairs: int,
+        explanation: str | None = None,
+    ) -> AcceptedStep | str:
+        """Step ``number`` once ``candidate`` has advanced the scratch, or why it failed there
+        (`advance_failure`); ``explanation`` replaces the one made from the candidate."""
         self._check_cancelled()
         advanced = await scratch.advance(candidate.code)
         observation = advanced.observation
-        if advanced.timed_out or observation is None or observation.get("status") != "ok":
-            return None
+        failure = advance_failure(advanced)
+        if failure is not None:
+            return failure
+        assert observation is not None  # advance_failure says why when there is none
+        if explanation is None:
+            explanation = step_explanation(text, candidate)
         return AcceptedStep(
             number=number,
             text=text,
             code=candidate.code,
-            explanation=step_explanation(text, candidate),
+            explanation=explanation,
             observation=observation,
             observation_text=observation_text(
                 observation, self.options.observation_tokens, self.assistant.count_tokens
             ),
-            cells=step_cells(number, text, candidate, self.options.layout),
+            cells=step_cells(number, text, candidate, self.options.layout, explanation),
             repairs=repairs,
         )
 

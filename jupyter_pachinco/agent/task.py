@@ -1,4 +1,5 @@
-"""What an agent run is asked to do (`AgentTask`) and how it works (`AgentOptions`)."""
+"""What an agent run is asked to do (`AgentTask`) and how it works (`AgentOptions`, with the
+steps of an earlier run to replay, `DoneCode`)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,21 @@ from ..prompting import DEFAULT_LAYOUT
 
 
 @dataclass(frozen=True)
+class DoneCode:
+    """A step that worked in an earlier run, replayed as it is (no model call): the
+    explanation its cells showed, and its code."""
+
+    explanation: str
+    code: str
+
+
+@dataclass(frozen=True)
 class AgentOptions:
-    """How the agent works; the defaults are the issue's (3 candidates, 2 repairs, 8 steps)."""
+    """How the agent works; the defaults are the issue's (3 candidates, 2 repairs, 8 steps).
+
+    ``plan``: the steps to work through (no new plan is made); ``done``: the code of its first
+    steps, from an earlier run, replayed on the scratch before the loop works the rest.
+    """
 
     n: int = 3
     max_steps: int = 8
@@ -30,6 +44,7 @@ class AgentOptions:
     include_outputs: bool = False
     go: bool = True
     plan: tuple[str, ...] | None = None
+    done: tuple[DoneCode, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,10 @@ again after a revision), per step ``step``, ``delta`` (model text; ``phase`` ``p
 ``step``), ``trial`` (the candidates ranked, with votes, previews and errors; ``chosen``),
 ``repair`` (before each repair attempt), ``observation`` (what the chosen code gave on the
 scratch, figures as PNG included, and the step as accepted, so that a client can offer it at
-once), then ``cells`` (every accepted step, as explained markdown
-and code, with its observation) and ``done``; or ``error`` (after ``cells`` when some steps
-worked). ``loading`` lines report the model's loading progress as in ``/generate``.
+once; ``replayed`` when the code came from the request's ``done``, whose steps have no
+``delta``, ``trial`` or ``repair`` lines), then ``cells`` (every accepted step, as explained
+markdown and code, with its observation) and ``done``; or ``error`` (after ``cells`` when some
+steps worked). ``loading`` lines report the model's loading progress as in ``/generate``.
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ def agent_line(event: AgentEvent) -> dict[str, Any]:
     if isinstance(event, StepObserved):
         step = event.step
         return {"type": "observation", "step": step.number, "observation": step.observation,
-                "text": step.observation_text, "accepted": accepted_step(step)}  # fmt: skip
+                "text": step.observation_text, "replayed": event.replayed,
+                "accepted": accepted_step(step)}  # fmt: skip
     if isinstance(event, CellsReady):
         steps = [accepted_step(step) for step in event.steps]
         return {"type": "cells", "steps": steps,

@@ -3,8 +3,10 @@
 Fields: ``request_id``, ``task``, ``notebook_path``, ``cells``, ``active_cell_index``,
 ``kernel_id`` (required unless only a plan is asked for), ``go`` (default true: work at once;
 false: stop after the plan, so that it can be shown and edited), ``plan`` (the steps to work
-through, e.g. an edited plan: no new plan is made) and ``options``. Every problem is a
-`BadRequest` naming the field.
+through, e.g. an edited plan: no new plan is made), ``done`` (with ``plan`` only: the
+``{"explanation", "code"}`` of its first steps, which worked in an earlier run, replayed as
+they are before the rest is worked; at least one step must be left) and ``options``. Every
+problem is a `BadRequest` naming the field.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..agent import AgentOptions
+from ..agent import AgentOptions, DoneCode
 from ..options import MAX_CANDIDATES, MAX_INTENT_CHARS, MAX_NEW_TOKENS
 from ..prompting import DEFAULT_LAYOUT, LAYOUTS, style_names
+from .tool_validation import MAX_CODE_CHARS
 from .validation import (
     MAX_REQUEST_ID_CHARS,
     BadRequest,
@@ -36,8 +39,9 @@ MIN_OBSERVATION_TOKENS, MAX_OBSERVATION_TOKENS = 50, 4000
 
 AGENT_FIELDS = frozenset(
     {"request_id", "task", "notebook_path", "cells", "active_cell_index", "kernel_id", "options",
-     "go", "plan"}
+     "go", "plan", "done"}
 )  # fmt: skip
+DONE_FIELDS = frozenset({"explanation", "code"})
 AGENT_OPTION_FIELDS = frozenset(
     {"n", "max_steps", "max_repairs", "max_new_tokens", "plan_tokens", "temperature", "style",
      "layout", "include_outputs", "observation_tokens"}
@@ -88,7 +92,7 @@ def read_agent_body(body: bytes) -> AgentBody:
         cells=cells,
         active_cell_index=index,
         kernel_id=kernel_id,
-        options=replace(options, go=go, plan=plan),
+        options=replace(options, go=go, plan=plan, done=read_done(data.get("done"), plan)),
     )
 
 
@@ -108,6 +112,34 @@ def read_plan(value: object, max_steps: int) -> tuple[str, ...] | None:
             )
         steps.append(" ".join(step.split()))
     return tuple(steps)
+
+
+def read_done(value: object, plan: tuple[str, ...] | None) -> tuple[DoneCode, ...]:
+    """The ``done`` steps: fewer than the ``plan`` has, each ``{"explanation", "code"}`` (a
+    cell's source each, at most `MAX_CODE_CHARS`; the code not blank); () when null."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise BadRequest("`done` must be a list of the steps that worked before, or null.")
+    if value and plan is None:
+        raise BadRequest("`done` needs `plan`: each step that worked before is a step of it.")
+    if plan is not None and len(value) >= len(plan):
+        raise BadRequest(
+            f"`done` has {len(value)} steps and `plan` {len(plan)}: leave at least one step "
+            "to work."
+        )
+    found = []
+    for position, entry in enumerate(value):
+        prefix = f"done[{position}]."
+        if not isinstance(entry, Mapping):
+            raise BadRequest(f"`done[{position}]` must be an object with `explanation` and `code`.")
+        _no_unknown_fields(entry, DONE_FIELDS, prefix)
+        explanation = _text(entry, "explanation", 0, MAX_CODE_CHARS, prefix)
+        code = _text(entry, "code", 1, MAX_CODE_CHARS, prefix)
+        if not code.strip():
+            raise BadRequest(f"`{prefix}code` is blank: a step that worked has code.")
+        found.append(DoneCode(explanation, code))
+    return tuple(found)
 
 
 def read_agent_options(value: object) -> AgentOptions:

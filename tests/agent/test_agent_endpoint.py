@@ -180,3 +180,25 @@ async def test_bad_agent_requests_get_a_4xx_naming_the_field(jp_fetch: Fetch) ->
         assert field in json.loads(response.body)["message"], field
     cancel = await post_json(jp_fetch, "pachinco", "agent", "cancel", body={"request_id": "x"})
     assert json.loads(cancel.body) == {"cancelled": False}
+
+
+async def test_bad_done_steps_get_a_400_naming_the_field(jp_fetch: Fetch) -> None:
+    plan = ["one", "two"]
+    step = {"explanation": "One.", "code": "x = 1"}
+    cases = {
+        "not a list": ("`done`", agent_body("k", plan=plan, done="x = 1")),
+        "not an object": ("`done[0]`", agent_body("k", plan=plan, done=["x = 1"])),
+        "unknown field": (
+            "`done[0].cell`",
+            agent_body("k", plan=plan, done=[{**step, "cell": 1}]),
+        ),
+        "empty code": ("`done[0].code`", agent_body("k", plan=plan, done=[{**step, "code": ""}])),
+        "blank code": ("`done[0].code`", agent_body("k", plan=plan, done=[{**step, "code": " "}])),
+        "no code": ("`done[0].code`", agent_body("k", plan=plan, done=[{"explanation": "One."}])),
+        "no plan": ("`plan`", agent_body("k", done=[step])),
+        "no step left": ("`done`", agent_body("k", plan=plan, done=[step, step])),
+    }
+    for case, (field, body) in cases.items():
+        response = await post_json(jp_fetch, "pachinco", "agent", body=body)
+        assert response.code == 400, (case, response.body)
+        assert field in json.loads(response.body)["message"], (case, response.body)
