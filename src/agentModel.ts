@@ -34,6 +34,30 @@ export interface IPlacedRun {
   after: number;
 }
 
+/**
+ * The chat turns and the agent runs in the order they were asked: a run goes after the chat
+ * turns there were when it started.
+ */
+export function conversationOrder(
+  turns: number,
+  runs: readonly { after: number }[]
+): Array<{ kind: 'turn' | 'run'; index: number }> {
+  const order: Array<{ kind: 'turn' | 'run'; index: number }> = [];
+  let next = 0;
+  for (let t = 0; t <= turns; t++) {
+    while (next < runs.length && runs[next].after <= t) {
+      order.push({ kind: 'run', index: next++ });
+    }
+    if (t < turns) {
+      order.push({ kind: 'turn', index: t });
+    }
+  }
+  while (next < runs.length) {
+    order.push({ kind: 'run', index: next++ });
+  }
+  return order;
+}
+
 export interface IAgentModelOptions {
   chat: PachincoModel;
   client: IAgentClient;
@@ -90,7 +114,9 @@ export class AgentModel {
     if (session === null || text.length === 0 || this.busy) {
       return null;
     }
-    const run = startRun(this._newId(), text);
+    const id = this._newId();
+    // Working at once: the plan line does not stop the run for editing.
+    const run = this.planFirst ? startRun(id, text) : goRun(id, text, []);
     this._runsOf(session).push({ run, after: this._chat.turns.length });
     this._changed.emit();
     await this._stream(session, run.requestId, { go: !this.planFirst });

@@ -419,7 +419,9 @@ export function runStatusText(run: IAgentRun): string {
       if (current === undefined) {
         return run.scratchPid === null
           ? 'Making a scratch copy of your kernel…'
-          : 'Working…';
+          : run.steps.length === 0
+            ? 'Writing a plan…'
+            : 'Working…';
       }
       return `Step ${current.number} of ${run.steps.length}: ${stepStateText(current)}`;
     }

@@ -60,7 +60,7 @@ export function AgentRunView(props: {
       >
         {runStatusText(run)}
       </p>
-      {run.phase === 'planning' && run.planDraft && (
+      {run.planDraft && (
         <pre className="jp-Pachinco-draft">{run.planDraft}</pre>
       )}
       {run.phase === 'editing' ? (

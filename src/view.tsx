@@ -6,7 +6,7 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { AgentModel, AskMode } from './agentModel';
+import { AgentModel, AskMode, conversationOrder } from './agentModel';
 import { AgentRunView } from './agentView';
 import { PachincoModel } from './model';
 import { LoadingProgress } from './protocol';
@@ -77,30 +77,6 @@ export function ConversationView(props: {
       )}
     </UseSignal>
   );
-}
-
-/**
- * The chat turns and the agent runs in the order they were asked: a run goes after the chat
- * turns there were when it started.
- */
-export function conversationOrder(
-  turns: number,
-  runs: readonly { after: number }[]
-): Array<{ kind: 'turn' | 'run'; index: number }> {
-  const order: Array<{ kind: 'turn' | 'run'; index: number }> = [];
-  let next = 0;
-  for (let t = 0; t <= turns; t++) {
-    while (next < runs.length && runs[next].after <= t) {
-      order.push({ kind: 'run', index: next++ });
-    }
-    if (t < turns) {
-      order.push({ kind: 'turn', index: t });
-    }
-  }
-  while (next < runs.length) {
-    order.push({ kind: 'run', index: next++ });
-  }
-  return order;
 }
 
 /**
