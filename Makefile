@@ -127,9 +127,10 @@ pytest-oldest: setup oldest-env
 	$(OLDEST_VENV)/bin/python -m pytest -m kernel_side tests/kernel_side \
 		--confcutdir=tests/kernel_side -p no:cacheprovider
 
-# Rewrite the README's screenshots (docs/images/*.png) from the quickstart and agent browser tests.
+# Rewrite the README's screenshots (docs/images/*.png) from the quickstart and agent browser tests
+# (the magic in screenshots.spec.ts, the sidebar in agent.spec.ts).
 screenshots: setup $(STAMPS)/chromium.stamp ui-tests/node_modules/.installed
-	cd ui-tests && PACHINCO_UPDATE_SCREENSHOTS=1 npx playwright test screenshots
+	cd ui-tests && PACHINCO_UPDATE_SCREENSHOTS=1 npx playwright test screenshots agent
 
 # `make test` runs the layers in this order, stops at the first that fails, and prints how
 # long each one took.

@@ -8,22 +8,20 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import type { AgentLine, IAgentRequest } from './agentProtocol';
 import { IAgentClient } from './agentClient';
+import { cleanPlan, retryFrom, withStepText } from './agentPlan';
 import {
-  agentRecord,
   applyAgentLine,
-  cleanPlan,
   goRun,
   IAgentRun,
   insertableCells,
   isActive,
-  retryFrom,
   startRun,
-  stateChanged,
-  withStepText
+  stateChanged
 } from './agentRun';
 import { describeError } from './errors';
 import { PachincoModel } from './model';
 import { INotebookSession } from './session';
+import { agentRecord } from './turnRecords';
 
 /** Which request Send makes: an answer, or a run that works through the task. */
 export type AskMode = 'answer' | 'agent';
@@ -32,30 +30,6 @@ export type AskMode = 'answer' | 'agent';
 export interface IPlacedRun {
   run: IAgentRun;
   after: number;
-}
-
-/**
- * The chat turns and the agent runs in the order they were asked: a run goes after the chat
- * turns there were when it started.
- */
-export function conversationOrder(
-  turns: number,
-  runs: readonly { after: number }[]
-): Array<{ kind: 'turn' | 'run'; index: number }> {
-  const order: Array<{ kind: 'turn' | 'run'; index: number }> = [];
-  let next = 0;
-  for (let t = 0; t <= turns; t++) {
-    while (next < runs.length && runs[next].after <= t) {
-      order.push({ kind: 'run', index: next++ });
-    }
-    if (t < turns) {
-      order.push({ kind: 'turn', index: t });
-    }
-  }
-  while (next < runs.length) {
-    order.push({ kind: 'run', index: next++ });
-  }
-  return order;
 }
 
 export interface IAgentModelOptions {

@@ -3,36 +3,19 @@
  * steps (each with its state, code, vote and what it produced on the scratch copy), and the
  * controls to stop, retry and take the result into the notebook.
  *
- * Model text is shown through JupyterLab's rendermime as untrusted (sanitized), the scratch's
- * figures as `image/png` through the same registry; previews, stdout and tracebacks are plain
- * text that React escapes.
+ * Model text is shown through JupyterLab's rendermime as untrusted (sanitized); what a step
+ * produced is `observationView.tsx`'s.
  */
-import { IRenderMimeRegistry, MimeModel } from '@jupyterlab/rendermime';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import * as React from 'react';
 
-import type { IObservation } from './agentProtocol';
 import { AgentModel, IPlacedRun } from './agentModel';
-import {
-  addStep,
-  deleteStep,
-  editStep,
-  IAgentRun,
-  isActive,
-  ITimelineStep,
-  moveStep,
-  runStatusText,
-  stepStateText,
-  valueCaption,
-  workedSteps
-} from './agentRun';
+import { addStep, deleteStep, editStep, moveStep } from './agentPlan';
+import { IAgentRun, isActive, ITimelineStep, workedSteps } from './agentRun';
+import { runStatusText, stepStateText } from './agentWords';
 import { fence } from './conversation';
 import { RenderedMarkdown } from './markdown';
-
-/** Longer previews, stdout and tracebacks start collapsed (lines). */
-const LONG_LINES = 12;
-
-/** A base64 PNG as the scratch sends it; anything else is not shown. */
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+import { ObservationView } from './observationView';
 
 export function AgentRunView(props: {
   placed: IPlacedRun;
@@ -103,12 +86,15 @@ function PlanEditor(props: { run: IAgentRun; agent: AgentModel }): JSX.Element {
   return (
     <div className="jp-Pachinco-plan">
       <p className="jp-Pachinco-hint">
-        The plan. Edit, reorder, delete or add steps, then Go: each step runs on
-        a scratch copy of your kernel.
+        Each step runs on a scratch copy of your kernel: nothing reaches your
+        kernel or your notebook until you insert it.
       </p>
       <ol className="jp-Pachinco-planSteps">
         {plan.map((text, i) => (
           <li key={i} className="jp-Pachinco-planStep">
+            <span className="jp-Pachinco-stepNumber" aria-hidden="true">
+              {i + 1}.
+            </span>
             <textarea
               ref={i === 0 ? first : undefined}
               className="jp-Pachinco-planText"
@@ -218,7 +204,7 @@ function StepView(props: {
       )}
       {accepted !== null && (
         <>
-          {accepted.explanation && (
+          {accepted.explanation && accepted.explanation !== step.text && (
             <p className="jp-Pachinco-stepExplanation">
               {accepted.explanation}
             </p>
@@ -294,131 +280,6 @@ function canRetryFrom(run: IAgentRun, step: ITimelineStep): boolean {
   return (
     before.every(s => s.accepted !== null) &&
     (step.accepted === null || run.phase !== 'finished')
-  );
-}
-
-/**
- * What a step produced on the scratch copy: the value's preview (a DataFrame as a small
- * table, with its shape), stdout, the error with a short traceback, figure thumbnails.
- */
-export function ObservationView(props: {
-  observation: IObservation;
-  rendermime: IRenderMimeRegistry | null;
-}): JSX.Element {
-  const { observation, rendermime } = props;
-  const value = observation.value;
-  const caption = valueCaption(observation);
-  const stdout = streamText(observation.stdout);
-  const error = observation.error;
-  return (
-    <div className="jp-Pachinco-observation" data-status={observation.status}>
-      {value !== null && (
-        <Collapsible
-          className="jp-Pachinco-preview"
-          label={caption ?? 'Value'}
-          text={value.preview}
-        />
-      )}
-      {stdout && (
-        <Collapsible
-          className="jp-Pachinco-stdout"
-          label="Printed"
-          text={stdout}
-        />
-      )}
-      {error !== null && (
-        <Collapsible
-          className="jp-Pachinco-traceback"
-          label={`${error.type}: ${error.message}`}
-          text={shortTraceback(error)}
-        />
-      )}
-      {observation.figures.length > 0 && (
-        <div className="jp-Pachinco-figures">
-          {observation.figures.map((figure, i) =>
-            figure.png !== null && BASE64.test(figure.png) ? (
-              <Thumbnail
-                key={i}
-                png={figure.png}
-                title={
-                  figure.title || figure.axes[0]?.title || `Figure ${i + 1}`
-                }
-                rendermime={rendermime}
-              />
-            ) : null
-          )}
-        </div>
-      )}
-    </div>
-  );
-}
-
-function Collapsible(props: {
-  className: string;
-  label: string;
-  text: string;
-}): JSX.Element {
-  const { className, label, text } = props;
-  const long = text.split('\n').length > LONG_LINES;
-  return (
-    <details className={className} open={!long}>
-      <summary>{label}</summary>
-      <pre>{text}</pre>
-    </details>
-  );
-}
-
-function streamText(summary: IObservation['stdout']): string {
-  if (summary.chars === 0) {
-    return '';
-  }
-  return summary.tail ? `${summary.head}\n…\n${summary.tail}` : summary.head;
-}
-
-function shortTraceback(error: NonNullable<IObservation['error']>): string {
-  const frames = error.frames.map(
-    frame =>
-      `${frame.file}${frame.line !== null ? `:${frame.line}` : ''} in ${frame.function}\n    ${frame.code}`
-  );
-  const omitted =
-    error.frames_omitted > 0
-      ? [`… ${error.frames_omitted} frames left out`]
-      : [];
-  return [...omitted, ...frames, `${error.type}: ${error.message}`].join('\n');
-}
-
-/** A figure the scratch rendered, through rendermime's `image/png` renderer. */
-function Thumbnail(props: {
-  png: string;
-  title: string;
-  rendermime: IRenderMimeRegistry | null;
-}): JSX.Element | null {
-  const { png, title, rendermime } = props;
-  const host = React.useRef<HTMLDivElement>(null);
-  React.useEffect(() => {
-    const node = host.current;
-    if (node === null || rendermime === null) {
-      return;
-    }
-    const renderer = rendermime.createRenderer('image/png');
-    let live = true;
-    const model = new MimeModel({ data: { 'image/png': png }, trusted: false });
-    void renderer.renderModel(model).then(() => {
-      if (live) {
-        renderer.node.querySelector('img')?.setAttribute('alt', title);
-        node.replaceChildren(renderer.node);
-      }
-    });
-    return () => {
-      live = false;
-      renderer.dispose();
-    };
-  }, [png, rendermime, title]);
-  return (
-    <figure className="jp-Pachinco-figure">
-      <div ref={host} />
-      <figcaption>{title}</figcaption>
-    </figure>
   );
 }
 

@@ -295,3 +295,27 @@ export function storedMarkdown(stored: IStoredTurn): string {
   ];
   return parts.filter(part => part.length > 0).join('\n\n');
 }
+
+/**
+ * The chat turns and the agent runs in the order they were asked: a run goes after the chat
+ * turns there were when it started.
+ */
+export function conversationOrder(
+  turns: number,
+  runs: readonly { after: number }[]
+): Array<{ kind: 'turn' | 'run'; index: number }> {
+  const order: Array<{ kind: 'turn' | 'run'; index: number }> = [];
+  let next = 0;
+  for (let t = 0; t <= turns; t++) {
+    while (next < runs.length && runs[next].after <= t) {
+      order.push({ kind: 'run', index: next++ });
+    }
+    if (t < turns) {
+      order.push({ kind: 'turn', index: t });
+    }
+  }
+  while (next < runs.length) {
+    order.push({ kind: 'run', index: next++ });
+  }
+  return order;
+}

@@ -16,6 +16,7 @@ import {
   IStoredTurn,
   TurnOutcome
 } from './protocol';
+import { IAgentRun, insertableCells, workedSteps } from './agentRun';
 import { rankedOrder } from './ranking';
 
 /**
@@ -129,4 +130,49 @@ export function turnStateText(stored: IStoredTurn): string {
     default:
       return 'Not inserted.';
   }
+}
+/**
+ * The entry a run leaves in `metadata.pachinco.turns`, like any other turn: the task as its
+ * intent, the worked steps' code and explanations (so that the next request sees them as an
+ * earlier turn), and whether its cells are in the notebook.
+ */
+export function agentRecord(
+  run: IAgentRun,
+  when: Date,
+  previous: IStoredTurn | null = null
+): IStoredTurn {
+  const worked = workedSteps(run);
+  const code = worked.map(step => step.code).join('\n\n');
+  const outcome: TurnOutcome =
+    run.phase === 'stopped'
+      ? 'stopped'
+      : run.phase === 'failed' || run.phase === 'error'
+        ? worked.length > 0
+          ? 'answered'
+          : 'failed'
+        : worked.length > 0
+          ? 'answered'
+          : 'no code';
+  return {
+    intent: run.task,
+    code,
+    explanation: worked
+      .map(step => `${step.number}. ${step.explanation || step.text}`)
+      .join('\n'),
+    time: utcTime(when),
+    request_id: run.requestId,
+    inserted: run.inserted,
+    outcome,
+    ...(run.inserted
+      ? {
+          inserted_code: insertableCells(run)
+            .filter(cell => cell.cell_type === 'code')
+            .map(cell => cell.source)
+            .join('\n\n'),
+          undone: false
+        }
+      : previous?.inserted === true || previous?.undone === true
+        ? { undone: true }
+        : {})
+  };
 }

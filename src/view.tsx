@@ -6,8 +6,9 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { AgentModel, AskMode, conversationOrder } from './agentModel';
+import { AgentModel, AskMode } from './agentModel';
 import { AgentRunView } from './agentView';
+import { conversationOrder } from './conversation';
 import { PachincoModel } from './model';
 import { LoadingProgress } from './protocol';
 import { TurnView } from './turnView';

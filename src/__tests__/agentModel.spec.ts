@@ -4,7 +4,8 @@
  */
 import type { AgentLine, IAcceptedStep, IAgentRequest } from '../agentProtocol';
 import { IAgentClient } from '../agentClient';
-import { AgentModel, conversationOrder } from '../agentModel';
+import { AgentModel } from '../agentModel';
+import { conversationOrder } from '../conversation';
 import { FakeSession, makeModel, ScriptedClient } from './fakes';
 
 const PLAN = ['Divide the fare.', 'Average per class.'];

@@ -5,25 +5,26 @@
 import type { AgentLine, IAcceptedStep, IObservation } from '../agentProtocol';
 import {
   addStep,
-  agentRecord,
-  applyAgentLine,
   cleanPlan,
   deleteStep,
   editStep,
+  moveStep,
+  retryFrom,
+  withStepText
+} from '../agentPlan';
+import {
+  applyAgentLine,
   goRun,
   IAgentRun,
   insertableCells,
   isActive,
-  moveStep,
-  retryFrom,
-  runStatusText,
   startRun,
   stateChanged,
   stepCode,
-  valueCaption,
-  withStepText,
   workedSteps
 } from '../agentRun';
+import { runStatusText, valueCaption } from '../agentWords';
+import { agentRecord } from '../turnRecords';
 import { ranked } from './fakes';
 
 const PLAN = ['Divide the fare.', 'Average per class.', 'Sort.'];

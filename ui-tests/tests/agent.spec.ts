@@ -10,7 +10,9 @@ import {
   notebookOf,
   openSidebar,
   outputText,
+  reloadAndOpen,
   screenshotPath,
+  sidebarWidth,
   untilRun
 } from './helpers';
 import {
@@ -140,11 +142,6 @@ test.describe('The agent in the sidebar', () => {
       await kernelValue(page, "(list(fares.columns), 'table' in globals())")
     ).toBe("(['pclass', 'fare', 'people'], False)");
 
-    const shot = screenshotPath('agent-sidebar.png');
-    if (shot) {
-      await panel.screenshot({ path: shot });
-    }
-
     // Insert all: the steps' cells, tagged, in one undo step.
     const count = (await notebookCells(page)).length;
     await run.locator('.jp-Pachinco-insertAll').click();
@@ -200,7 +197,8 @@ test.describe('The agent in the sidebar', () => {
     request,
     tmpPath
   }) => {
-    const panel = await openFares(page, `${tmpPath}/agent-stop.ipynb`);
+    const file = `${tmpPath}/agent-stop.ipynb`;
+    const panel = await openFares(page, file);
     await panel.locator('.jp-Pachinco-modeButton[data-mode="agent"]').click();
     await ask(panel, INTENTS.slowAgent);
     const run = panel.locator('.jp-Pachinco-agentRun').last();
@@ -245,6 +243,33 @@ test.describe('The agent in the sidebar', () => {
     await expect(timeline.nth(1).locator('.jp-Pachinco-preview pre')).toContainText(
       '48.0'
     );
+
+    // The user's kernel runs a cell after the scratch copy was made: asked before inserting.
+    const count = (await notebookCells(page)).length;
+    await page.notebook.runCell(0, true);
+    await untilRun(page, 0);
+    await run.locator('.jp-Pachinco-insertAll').click();
+    await expect(run.locator('.jp-Pachinco-banner')).toContainText(
+      'Your kernel ran code since the scratch copy was made'
+    );
+    expect((await notebookCells(page)).length).toBe(count);
+    await run.locator('.jp-Pachinco-insertAnyway').click();
+    await expect
+      .poll(async () => (await notebookCells(page)).length)
+      .toBeGreaterThan(count);
+
+    // Kept in the notebook like any other turn: a reload shows it.
+    await expect
+      .poll(async () => (await notebookJSON(page)).turns.map(turn => turn.outcome))
+      .toEqual(['answered']);
+    await reloadAndOpen(page, file);
+    const reloaded = await openSidebar(page);
+    await expect(reloaded.locator('.jp-Pachinco-turn-intent')).toHaveText(
+      INTENTS.slowAgent
+    );
+    await expect(reloaded.locator('.jp-Pachinco-turn').last()).toContainText(
+      "groupby('pclass')['per_person']"
+    );
   });
 
   test('runs from the keyboard alone', async ({ page, tmpPath }) => {
@@ -278,6 +303,77 @@ test.describe('The agent in the sidebar', () => {
     await expect.poll(async () => (await notebookCells(page)).length).toBeGreaterThan(count);
   });
 });
+
+test.describe('The agent in a narrow sidebar', () => {
+  test.use({ viewport: { width: 1280, height: 1400 } });
+  for (const theme of ['JupyterLab Light', 'JupyterLab Dark']) {
+    const name = theme.split(' ')[1].toLowerCase();
+    test(`fits a 360-pixel sidebar, plan and timeline (${theme})`, async ({
+      page,
+      tmpPath
+    }) => {
+      await page.theme.setTheme(theme);
+      const panel = await openFares(page, `${tmpPath}/agent-${name}.ipynb`);
+      await page.sidebar.close('left');
+      await sidebarWidth(page, panel, 360);
+      await panel.locator('.jp-Pachinco-modeButton[data-mode="agent"]').click();
+      await ask(panel, INTENTS.sidebarAgent);
+      const run = panel.locator('.jp-Pachinco-agentRun').last();
+      await expect(run.locator('.jp-Pachinco-planText')).toHaveCount(5);
+      await run.getByRole('button', { name: 'Delete step 5' }).click();
+      expect(await overflowing(panel)).toEqual([]);
+      await shoot(page, panel, `agent-plan-${name}.png`);
+
+      await run.locator('.jp-Pachinco-go').click();
+      await expect(run).toHaveAttribute('data-phase', 'finished', {
+        timeout: 110000
+      });
+      await expect(run.locator('.jp-Pachinco-figure img')).toBeVisible();
+      expect(await overflowing(panel)).toEqual([]);
+      // Show the repaired step, the table and the chart.
+      await run.locator('.jp-Pachinco-step').nth(1).scrollIntoViewIfNeeded();
+      await run
+        .locator('.jp-Pachinco-step')
+        .nth(1)
+        .evaluate(node => node.scrollIntoView({ block: 'start' }));
+      await shoot(page, panel, `agent-timeline-${name}.png`);
+    });
+  }
+});
+
+/**
+ * The elements in `panel` that reach past its right edge (cut off), other than inside blocks
+ * that scroll sideways; each as its class and text.
+ */
+async function overflowing(panel: Locator): Promise<string[]> {
+  return panel.evaluate(root => {
+    const right = root.getBoundingClientRect().right + 1;
+    const cut: string[] = [];
+    for (const node of Array.from(root.querySelectorAll('*'))) {
+      // Code and previews scroll sideways inside their block: only the block must fit.
+      if (node.parentElement?.closest('pre')) {
+        continue;
+      }
+      const box = node.getBoundingClientRect();
+      if (box.width > 0 && box.right > right) {
+        cut.push(`${node.className}: ${(node.textContent ?? '').slice(0, 40)}`);
+      }
+    }
+    return cut;
+  });
+}
+
+/** The sidebar's picture for the README (only with PACHINCO_UPDATE_SCREENSHOTS=1). */
+async function shoot(
+  page: IJupyterLabPageFixture,
+  panel: Locator,
+  name: string
+): Promise<void> {
+  const shot = screenshotPath(name);
+  if (shot) {
+    await page.screenshot({ path: shot, clip: (await panel.boundingBox())! });
+  }
+}
 
 /**
  * Press Tab until the focused element's accessible name (aria-label, else its text) is

@@ -7,7 +7,8 @@ import {
   notebookWith,
   openNotebook,
   openSidebar,
-  reloadAndOpen
+  reloadAndOpen,
+  sidebarWidth
 } from './helpers';
 import { INTENTS, scriptedStatus } from './scripted';
 
@@ -229,26 +230,7 @@ test.describe('A sidebar that stays put', () => {
       await page.theme.setTheme(theme);
       await openNotebook(page, `${tmpPath}/long.ipynb`, notebookWith([]));
       const panel = await openSidebar(page);
-      await page.evaluate(() => {
-        const shell = window.jupyterapp.shell as unknown as {
-          _hsplitPanel: {
-            node: HTMLElement;
-            relativeSizes(): number[];
-            setRelativeSizes(sizes: number[]): void;
-          };
-        };
-        const split = shell._hsplitPanel;
-        const total = split.node.getBoundingClientRect().width;
-        const [left] = split.relativeSizes();
-        const right = 360 / total;
-        split.setRelativeSizes([left, 1 - left - right, right]);
-      });
-      await expect
-        .poll(async () => Math.round((await panel.boundingBox())!.width))
-        .toBeGreaterThanOrEqual(355);
-      expect(
-        Math.round((await panel.boundingBox())!.width)
-      ).toBeLessThanOrEqual(365);
+      await sidebarWidth(page, panel, 360);
 
       await ask(panel, INTENTS.long);
       const header = panel.locator('.jp-Pachinco-model-button');

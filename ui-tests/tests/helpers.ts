@@ -231,3 +231,31 @@ export function screenshotPath(name: string): string | null {
     ? path.join(repoRoot, 'docs', 'images', name)
     : null;
 }
+
+/** Make the right sidebar (holding `panel`) `width` pixels wide, within 5 px. */
+export async function sidebarWidth(
+  page: IJupyterLabPageFixture,
+  panel: Locator,
+  width: number
+): Promise<void> {
+  await page.evaluate((wanted: number) => {
+    const shell = window.jupyterapp.shell as unknown as {
+      _hsplitPanel: {
+        node: HTMLElement;
+        relativeSizes(): number[];
+        setRelativeSizes(sizes: number[]): void;
+      };
+    };
+    const split = shell._hsplitPanel;
+    const total = split.node.getBoundingClientRect().width;
+    const [left] = split.relativeSizes();
+    const right = wanted / total;
+    split.setRelativeSizes([left, 1 - left - right, right]);
+  }, width);
+  await expect
+    .poll(async () => Math.round((await panel.boundingBox())!.width))
+    .toBeGreaterThanOrEqual(width - 5);
+  expect(Math.round((await panel.boundingBox())!.width)).toBeLessThanOrEqual(
+    width + 5
+  );
+}
