@@ -18,6 +18,7 @@ import {
   startRun,
   stateChanged
 } from './agentRun';
+import { runStatusText } from './agentWords';
 import { describeError } from './errors';
 import { PachincoModel } from './model';
 import { INotebookSession } from './session';
@@ -76,6 +77,15 @@ export class AgentModel {
   /** A run is streaming. */
   get busy(): boolean {
     return this._inFlight !== null;
+  }
+
+  /** What the run in flight is doing, in a few words (for the status bar); null when none. */
+  get progress(): string | null {
+    const inFlight = this._inFlight;
+    const placed = inFlight
+      ? this._find(inFlight.session, inFlight.requestId)
+      : undefined;
+    return placed ? runStatusText(placed.run) : null;
   }
 
   /**
@@ -260,7 +270,7 @@ export class AgentModel {
   ): Promise<void> {
     const streamId = this._newId();
     const abort = new AbortController();
-    const inFlight = { streamId, abort, stopped: false };
+    const inFlight = { streamId, requestId, session, abort, stopped: false };
     this._inFlight = inFlight;
     this._changed.emit();
     const where = session.currentTarget(this._chat.options.includeOutputs);
@@ -402,6 +412,8 @@ export class AgentModel {
   private _undone = new Set<string>();
   private _inFlight: {
     streamId: string;
+    requestId: string;
+    session: INotebookSession;
     abort: AbortController;
     stopped: boolean;
   } | null = null;

@@ -79,7 +79,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     };
     const panel = new PachincoPanel(model, agent, picker, rendermime);
     app.shell.add(panel, 'right', { rank: 1000 });
-    addProgressItem(statusBar, model);
+    addProgressItem(statusBar, model, agent);
     if (restorer) {
       restorer.add(panel, panel.id);
     }

@@ -238,12 +238,15 @@ describe('AgentModel', () => {
     const started = agent.start('mean fare');
     await Promise.resolve();
     expect(agent.busy).toBe(true);
+    // The status bar's words for it: step 1 ran, nothing is being tried.
+    expect(agent.progress).toBe('Working…');
     await agent.stop();
     const run = await started;
     expect(client.cancelled).toEqual([client.requests[0].request_id]);
     expect(run?.phase).toBe('stopped');
     expect(run?.steps[0].accepted).toEqual(one);
     expect(agent.busy).toBe(false);
+    expect(agent.progress).toBeNull();
   });
 
   it('retries from a step: the steps before it are sent to be replayed', async () => {
