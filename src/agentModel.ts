@@ -20,6 +20,7 @@ import {
 } from './agentRun';
 import { runStatusText } from './agentWords';
 import { describeError } from './errors';
+import { stopInFlight } from './inFlight';
 import { PachincoModel } from './model';
 import { INotebookSession } from './session';
 import { agentRecord } from './turnRecords';
@@ -177,12 +178,7 @@ export class AgentModel {
     if (inFlight === null) {
       return;
     }
-    inFlight.stopped = true;
-    try {
-      await this._client.cancel(inFlight.streamId);
-    } finally {
-      inFlight.abort.abort();
-    }
+    await stopInFlight(inFlight, () => this._client.cancel(inFlight.streamId));
   }
 
   /**

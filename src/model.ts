@@ -20,6 +20,7 @@ import { flipped, rankedOrder } from './ranking';
 import { fixRequestOf, fixTitle, IFailedCell } from './repair';
 import { IGenerateClient } from './stream';
 import { endedRecord, insertedRecord, reconciledRecord } from './turnRecords';
+import { stopInFlight } from './inFlight';
 import { progressOf } from './progress';
 
 export { describeError } from './errors';
@@ -252,14 +253,7 @@ export class PachincoModel {
     if (inFlight === null) {
       return;
     }
-    // Before the round trip: the server may end the stream (with `done`) before the cancel
-    // request returns, and the turn must still end as stopped.
-    inFlight.stopped = true;
-    try {
-      await this._client.cancel(inFlight.requestId);
-    } finally {
-      inFlight.abort.abort();
-    }
+    await stopInFlight(inFlight, () => this._client.cancel(inFlight.requestId));
   }
 
   /**

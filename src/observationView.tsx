@@ -3,11 +3,12 @@
  * scratch rendered, shown through rendermime's `image/png` renderer (untrusted); the value's
  * preview, stdout and the traceback are plain text that React escapes.
  */
-import { IRenderMimeRegistry, MimeModel } from '@jupyterlab/rendermime';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import * as React from 'react';
 
 import type { IObservation } from './agentProtocol';
 import { valueCaption } from './agentWords';
+import { RenderedMime } from './markdown';
 
 /** Longer previews, stdout and tracebacks start collapsed (lines). */
 const LONG_LINES = 12;
@@ -112,29 +113,21 @@ function Thumbnail(props: {
   rendermime: IRenderMimeRegistry | null;
 }): JSX.Element | null {
   const { png, title, rendermime } = props;
-  const host = React.useRef<HTMLDivElement>(null);
-  React.useEffect(() => {
-    const node = host.current;
-    if (node === null || rendermime === null) {
-      return;
-    }
-    const renderer = rendermime.createRenderer('image/png');
-    let live = true;
-    const model = new MimeModel({ data: { 'image/png': png }, trusted: false });
-    void renderer.renderModel(model).then(() => {
-      if (live) {
-        renderer.node.querySelector('img')?.setAttribute('alt', title);
-        node.replaceChildren(renderer.node);
-      }
-    });
-    return () => {
-      live = false;
-      renderer.dispose();
-    };
-  }, [png, rendermime, title]);
+  const describe = React.useCallback(
+    (node: HTMLElement) =>
+      node.querySelector('img')?.setAttribute('alt', title),
+    [title]
+  );
   return (
     <figure className="jp-Pachinco-figure">
-      <div ref={host} />
+      {rendermime !== null && (
+        <RenderedMime
+          mimeType="image/png"
+          data={png}
+          rendermime={rendermime}
+          then={describe}
+        />
+      )}
       <figcaption>{title}</figcaption>
     </figure>
   );

@@ -6,34 +6,12 @@ import type { AgentLine, IAcceptedStep, IAgentRequest } from '../agentProtocol';
 import { IAgentClient } from '../agentClient';
 import { AgentModel } from '../agentModel';
 import { conversationOrder } from '../conversation';
-import { FakeSession, makeModel, ScriptedClient } from './fakes';
+import { acceptedStep, FakeSession, makeModel, ScriptedClient } from './fakes';
 
 const PLAN = ['Divide the fare.', 'Average per class.'];
 
 function step(number: number, code: string): IAcceptedStep {
-  const empty = { head: '', tail: '', chars: 0, lines: 0 };
-  return {
-    number,
-    text: PLAN[number - 1],
-    explanation: `Explained ${number}.`,
-    code,
-    cells: [
-      { cell_type: 'markdown', source: `Explained ${number}.` },
-      { cell_type: 'code', source: code }
-    ],
-    observation: {
-      status: 'ok',
-      stdout: empty,
-      stderr: empty,
-      value: null,
-      variables: [],
-      error: null,
-      figures: [],
-      seconds: 0
-    },
-    observation_text: 'ok',
-    repairs: 0
-  };
+  return acceptedStep(PLAN, number, code);
 }
 
 /** Answers each request with the next script; `hold` keeps a stream open until aborted. */

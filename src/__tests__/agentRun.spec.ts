@@ -2,7 +2,7 @@
  * The agent run's state machine (`agentRun.ts`): pure functions over plain data, fed the
  * lines a run of `POST /pachinco/agent` sends.
  */
-import type { AgentLine, IAcceptedStep, IObservation } from '../agentProtocol';
+import type { AgentLine, IAcceptedStep } from '../agentProtocol';
 import {
   addStep,
   cleanPlan,
@@ -25,39 +25,12 @@ import {
 } from '../agentRun';
 import { runStatusText, valueCaption } from '../agentWords';
 import { agentRecord } from '../turnRecords';
-import { ranked } from './fakes';
+import { acceptedStep, observation, ranked } from './fakes';
 
 const PLAN = ['Divide the fare.', 'Average per class.', 'Sort.'];
 
-function observation(extra: Partial<IObservation> = {}): IObservation {
-  const empty = { head: '', tail: '', chars: 0, lines: 0 };
-  return {
-    status: 'ok',
-    stdout: empty,
-    stderr: empty,
-    value: null,
-    variables: [],
-    error: null,
-    figures: [],
-    seconds: 0.01,
-    ...extra
-  };
-}
-
 function accepted(number: number, code: string, repairs = 0): IAcceptedStep {
-  return {
-    number,
-    text: PLAN[number - 1],
-    explanation: `Explained ${number}.`,
-    code,
-    cells: [
-      { cell_type: 'markdown', source: `${number}. Explained ${number}.` },
-      { cell_type: 'code', source: code }
-    ],
-    observation: observation(),
-    observation_text: 'ok',
-    repairs
-  };
+  return acceptedStep(PLAN, number, code, repairs);
 }
 
 function play(run: IAgentRun, lines: AgentLine[], kernelRuns = 0): IAgentRun {

@@ -11,6 +11,7 @@ import {
   IStoredTurn
 } from '../protocol';
 import { IFailedCell } from '../repair';
+import type { IAcceptedStep, IObservation } from '../agentProtocol';
 import { IGenerateClient, IPrepareRequest } from '../stream';
 
 export const status: IServerStatus = {
@@ -177,5 +178,43 @@ export function ranked(
     error: null,
     side_effects: [],
     ...extra
+  };
+}
+
+/** What a step gave on the scratch: nothing printed, no value, no error (or `extra`). */
+export function observation(extra: Partial<IObservation> = {}): IObservation {
+  const empty = { head: '', tail: '', chars: 0, lines: 0 };
+  return {
+    status: 'ok',
+    stdout: empty,
+    stderr: empty,
+    value: null,
+    variables: [],
+    error: null,
+    figures: [],
+    seconds: 0.01,
+    ...extra
+  };
+}
+
+/** Step `number` of `plan` as the agent accepted it: its explanation, `code` and cells. */
+export function acceptedStep(
+  plan: string[],
+  number: number,
+  code: string,
+  repairs = 0
+): IAcceptedStep {
+  return {
+    number,
+    text: plan[number - 1],
+    explanation: `Explained ${number}.`,
+    code,
+    cells: [
+      { cell_type: 'markdown', source: `${number}. Explained ${number}.` },
+      { cell_type: 'code', source: code }
+    ],
+    observation: observation(),
+    observation_text: 'ok',
+    repairs
   };
 }
