@@ -22,7 +22,7 @@ import { runStatusText } from './agentWords';
 import { describeError } from './errors';
 import { stopInFlight } from './inFlight';
 import { PachincoModel } from './model';
-import { INotebookSession } from './session';
+import { agentOptions, INotebookSession } from './session';
 import { agentRecord } from './turnRecords';
 
 /** Which request Send makes: an answer, or a run that works through the task. */
@@ -270,7 +270,6 @@ export class AgentModel {
     this._inFlight = inFlight;
     this._changed.emit();
     const where = session.currentTarget(this._chat.options.includeOutputs);
-    const { layout, style, includeOutputs, temperature } = this._chat.options;
     const request: IAgentRequest = {
       request_id: streamId,
       task: this._find(session, requestId)!.run.task,
@@ -279,12 +278,7 @@ export class AgentModel {
       active_cell_index: where.activeCellIndex,
       kernel_id: session.kernelId,
       ...fields,
-      options: {
-        layout,
-        style,
-        include_outputs: includeOutputs,
-        ...(temperature !== null ? { temperature } : {})
-      }
+      options: agentOptions(this._chat.options)
     };
     try {
       await this._client.run(

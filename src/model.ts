@@ -9,7 +9,6 @@ import {
 import {
   GenerateEvent,
   IFixRequest,
-  IGenerateOptions,
   IServerStatus,
   IStoredTurn,
   LoadingProgress
@@ -28,6 +27,7 @@ export { IServerStatus } from './protocol';
 import {
   DEFAULT_OPTIONS,
   IAssistantOptions,
+  generateOptions,
   IModelOptions,
   INotebookSession,
   InsertMode,
@@ -236,7 +236,7 @@ export class PachincoModel {
         cells: where.cells,
         active_cell_index: where.activeCellIndex,
         kernel_id: session.kernelId,
-        options: this._requestOptions(false)
+        options: generateOptions(this.options, false)
       });
     } catch (error) {
       console.warn('Pachinco could not prepare the model ahead.', error);
@@ -298,7 +298,7 @@ export class PachincoModel {
           cells: where.cells,
           active_cell_index: where.activeCellIndex,
           kernel_id: session.kernelId,
-          options: this._requestOptions(repair !== null),
+          options: generateOptions(this.options, repair !== null),
           ...(repair !== null ? { fix: repair.fix } : {})
         },
         event => this._onEvent(session, requestId, event),
@@ -374,24 +374,6 @@ export class PachincoModel {
     this._update(session, requestId, t => ({ ...t, stored }));
     this._changed.emit();
     await session.recordTurn(stored);
-  }
-
-  private _requestOptions(isFix: boolean): IGenerateOptions {
-    const { n, style, layout, includeOutputs, temperature } = this.options;
-    const options: IGenerateOptions = {
-      n,
-      style,
-      layout,
-      include_outputs: includeOutputs
-    };
-    if (temperature !== null) {
-      options.temperature = temperature;
-    }
-    // Several answers are trial-run and ranked; a fix is always tried before it is offered.
-    if (n > 1 || isFix) {
-      options.rank = true;
-    }
-    return options;
   }
 
   private _onEvent(

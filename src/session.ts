@@ -2,6 +2,7 @@
  * The shapes the sidebar's model works with: its status, the notebook it is bound to, the
  * user's options.
  */
+import type { IAgentOptions } from './agentProtocol';
 import {
   IContextCell,
   IGenerateOptions,
@@ -86,6 +87,44 @@ export interface IAssistantOptions {
   includeOutputs: boolean;
   /** null: the server decides (greedy for one answer, sampled for several). */
   temperature: number | null;
+}
+
+/**
+ * The options an answer is asked with: the user's, and ranking when several answers are
+ * asked for or for a fix (a fix is always tried before it is offered).
+ */
+export function generateOptions(
+  options: IAssistantOptions,
+  isFix: boolean
+): IGenerateOptions {
+  const { n, style, layout, includeOutputs, temperature } = options;
+  const asked: IGenerateOptions = {
+    n,
+    style,
+    layout,
+    include_outputs: includeOutputs
+  };
+  if (temperature !== null) {
+    asked.temperature = temperature;
+  }
+  if (n > 1 || isFix) {
+    asked.rank = true;
+  }
+  return asked;
+}
+
+/**
+ * The options an agent run is asked with: the user's style, layout, outputs and temperature;
+ * the number of candidates per step is the server's (3: their vote chooses the step).
+ */
+export function agentOptions(options: IAssistantOptions): IAgentOptions {
+  const { style, layout, includeOutputs, temperature } = options;
+  return {
+    style,
+    layout,
+    include_outputs: includeOutputs,
+    ...(temperature !== null ? { temperature } : {})
+  };
 }
 
 export const DEFAULT_OPTIONS: IAssistantOptions = {
