@@ -51,9 +51,14 @@ export class PachincoPanel extends Panel {
   readonly conversation: Widget;
   readonly input: Widget;
 
-  /** Put the keyboard in the request box. */
+  /**
+   * Put the keyboard in the request box, once the event that asked is over (the command
+   * palette gives the focus back to where it was when it closes).
+   */
   focusInput(): void {
-    this.input.node.querySelector('textarea')?.focus();
+    requestAnimationFrame(() => {
+      this.input.node.querySelector('textarea')?.focus();
+    });
   }
 
   protected onAfterShow(): void {

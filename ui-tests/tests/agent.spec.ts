@@ -4,6 +4,7 @@ import * as path from 'path';
 
 import {
   ask,
+  FARES_SETUP,
   cellOutputs,
   kernelValue,
   notebookCells,
@@ -27,18 +28,13 @@ import {
 // every step's code; step 2 first misspells a column and is repaired). The loop, the kernel,
 // its scratch copy and the trial runs are the real ones.
 
-/** The same starting state as tests/agent/task.py's SETUP. */
-const SETUP =
-  'import pandas as pd\n' +
-  "fares = pd.DataFrame({'pclass': [1, 3, 1, 2], 'fare': [71.0, 7.0, 50.0, 20.0]," +
-  " 'people': [1, 2, 2, 1]})\nfares";
 
 async function openFares(
   page: IJupyterLabPageFixture,
   file: string
 ): Promise<Locator> {
   await page.contents.uploadContent(
-    notebookOf([{ cell_type: 'code', source: SETUP }]),
+    notebookOf([{ cell_type: 'code', source: FARES_SETUP }]),
     'text',
     file
   );
@@ -270,6 +266,30 @@ test.describe('The agent in the sidebar', () => {
     await expect(reloaded.locator('.jp-Pachinco-turn').last()).toContainText(
       "groupby('pclass')['per_person']"
     );
+  });
+
+  test('is found in the command palette', async ({ page, tmpPath }) => {
+    const panel = await openFares(page, `${tmpPath}/agent-palette.ipynb`);
+    const mode = (name: string) =>
+      panel.locator(`.jp-Pachinco-modeButton[data-mode="${name}"]`);
+    await expect(mode('answer')).toHaveAttribute('aria-checked', 'true');
+    await page.keyboard.press('Control+Shift+c');
+    await page.keyboard.type('Work through a task');
+    await expect(
+      page.locator('.lm-CommandPalette-item', {
+        hasText: 'Work through a task with Pachinco'
+      })
+    ).toBeVisible();
+    await page.keyboard.press('Enter');
+    await expect(mode('agent')).toHaveAttribute('aria-checked', 'true');
+    await expect(panel.locator('.jp-Pachinco-intent')).toBeFocused();
+    await expect(panel.locator('.jp-Pachinco-send')).toHaveText('Plan');
+    // And back to answers the same way.
+    await page.keyboard.press('Control+Shift+c');
+    await page.keyboard.type('Ask Pachinco for an answer');
+    await page.keyboard.press('Enter');
+    await expect(mode('answer')).toHaveAttribute('aria-checked', 'true');
+    await expect(panel.locator('.jp-Pachinco-send')).toHaveText('Send');
   });
 
   test('runs from the keyboard alone', async ({ page, tmpPath }) => {

@@ -27,6 +27,12 @@ export function notebookOf(
   });
 }
 
+/** The agent's starting state, as tests/agent/task.py's SETUP, shown as the cell's value. */
+export const FARES_SETUP =
+  'import pandas as pd\n' +
+  "fares = pd.DataFrame({'pclass': [1, 3, 1, 2], 'fare': [71.0, 7.0, 50.0, 20.0]," +
+  " 'people': [1, 2, 2, 1]})\nfares";
+
 /** A notebook whose first cell builds a DataFrame, then the given cells. */
 export function notebookWith(
   cells: Array<{ cell_type: 'code' | 'markdown'; source: string }>
