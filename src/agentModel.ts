@@ -8,7 +8,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import type { AgentLine, IAgentRequest } from './agentProtocol';
 import { IAgentClient } from './agentClient';
-import { cleanPlan, retryFrom, withStepText } from './agentPlan';
+import { cleanPlan, planProblem, retryFrom, withStepText } from './agentPlan';
 import {
   applyAgentLine,
   goRun,
@@ -129,10 +129,10 @@ export class AgentModel {
     if (!session || !placed || placed.run.phase !== 'editing' || this.busy) {
       return;
     }
-    const plan = cleanPlan(placed.run.plan);
-    if (plan.length === 0) {
-      return;
+    if (planProblem(placed.run.plan) !== null) {
+      return; // the plan editor says why and keeps Go disabled
     }
+    const plan = cleanPlan(placed.run.plan);
     placed.run = goRun(requestId, placed.run.task, plan);
     this._changed.emit();
     await this._stream(session, requestId, { go: true, plan });
@@ -149,7 +149,7 @@ export class AgentModel {
       return;
     }
     const retry = retryFrom(placed.run, number);
-    if (retry === null) {
+    if (retry === null || planProblem(retry.plan) !== null) {
       return;
     }
     const plan = cleanPlan(retry.plan);
@@ -213,6 +213,11 @@ export class AgentModel {
       return;
     }
     await this._insert(session, placed, step.cells, 'below');
+  }
+
+  /** Whether the run's inserted cells were all undone or deleted (and not inserted again). */
+  wasUndone(requestId: string): boolean {
+    return this._undone.has(requestId);
   }
 
   /**

@@ -3,7 +3,11 @@
  * list of step texts), and *Retry from here* after a stop or a failure. Pure functions: each
  * returns a new value and leaves its input unchanged.
  */
-import type { IAcceptedStep } from './agentProtocol';
+import {
+  type IAcceptedStep,
+  MAX_PLAN_STEPS,
+  MAX_STEP_CHARS
+} from './agentProtocol';
 import type { IAgentRun } from './agentRun';
 
 /**
@@ -82,4 +86,25 @@ export function addStep(plan: string[], index: number): string[] {
 /** The steps to send: trimmed, empty ones left out. */
 export function cleanPlan(plan: string[]): string[] {
   return plan.map(step => step.trim()).filter(step => step.length > 0);
+}
+
+/**
+ * Why `plan` cannot be sent as it stands, in words for the user (steps numbered from 1, as
+ * the plan editor shows them); null when it can. The server's limits: at least one step, at
+ * most MAX_PLAN_STEPS, each at most MAX_STEP_CHARS characters.
+ */
+export function planProblem(plan: string[]): string | null {
+  const steps = plan.map(step => step.trim());
+  const kept = steps.filter(step => step.length > 0);
+  if (kept.length === 0) {
+    return 'The plan has no steps: add one.';
+  }
+  if (kept.length > MAX_PLAN_STEPS) {
+    return `A plan has at most ${MAX_PLAN_STEPS} steps: delete ${kept.length - MAX_PLAN_STEPS}.`;
+  }
+  const long = steps.findIndex(step => step.length > MAX_STEP_CHARS);
+  if (long >= 0) {
+    return `Step ${long + 1} has ${steps[long].length} characters: a step has at most ${MAX_STEP_CHARS}.`;
+  }
+  return null;
 }

@@ -13,6 +13,14 @@ import type {
   InsertionLayout
 } from './protocol';
 
+/**
+ * The most steps a plan may have, and the most characters in one step's text: the server's
+ * limits (`MAX_STEPS`, `MAX_STEP_CHARS` in server/agent_validation.py, the `plan` field of
+ * `AgentRequest` in the OpenAPI description; a jest test holds them equal).
+ */
+export const MAX_PLAN_STEPS = 20;
+export const MAX_STEP_CHARS = 500;
+
 export interface IAgentOptions {
   /** Candidates per step, trial-run in forks of the scratch (1-8, default 3). */
   n?: number;

@@ -14,7 +14,8 @@
 import type { AgentLine, IAcceptedStep, IAgentDoneLine } from './agentProtocol';
 import type { IInsertionCell } from './protocol';
 
-export type StepState = 'waiting' | 'trying' | 'repairing' | 'done' | 'failed';
+export type StepState =
+  'waiting' | 'trying' | 'repairing' | 'done' | 'failed' | 'stopped';
 
 /**
  * `planning`: the model writes the plan; `editing`: the plan waits for *Go*; `working`: the
@@ -186,11 +187,11 @@ export function applyAgentLine(
     case 'done':
       return ended(run, line);
     case 'error':
-      return {
-        ...failWaiting(run),
+      return endUnderWay({
+        ...run,
         phase: 'error',
         error: { kind: line.kind, message: line.message }
-      };
+      });
     default:
       return run;
   }
@@ -237,16 +238,20 @@ function ended(run: IAgentRun, done: IAgentDoneLine): IAgentRun {
           ? 'failed'
           : 'finished';
   const next = { ...run, done, phase };
-  return phase === 'editing' ? next : failWaiting(next);
+  return phase === 'editing' ? next : endUnderWay(next);
 }
 
-/** Steps under way when the run ended are failed; the ones never started stay waiting. */
-function failWaiting(run: IAgentRun): IAgentRun {
+/**
+ * Steps under way when the run ended are stopped (the user stopped the run) or failed (it
+ * ended otherwise); the ones never started stay waiting.
+ */
+function endUnderWay(run: IAgentRun): IAgentRun {
+  const state: StepState = run.phase === 'stopped' ? 'stopped' : 'failed';
   return {
     ...run,
     steps: run.steps.map(step =>
       step.state === 'trying' || step.state === 'repairing'
-        ? { ...step, state: 'failed' }
+        ? { ...step, state }
         : step
     )
   };

@@ -10,10 +10,18 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import * as React from 'react';
 
 import { AgentModel, IPlacedRun } from './agentModel';
-import { addStep, deleteStep, editStep, moveStep } from './agentPlan';
+import {
+  addStep,
+  deleteStep,
+  editStep,
+  moveStep,
+  planProblem
+} from './agentPlan';
+import { MAX_PLAN_STEPS, MAX_STEP_CHARS } from './agentProtocol';
 import { IAgentRun, isActive, ITimelineStep, workedSteps } from './agentRun';
 import { runStatusText, stepStateText } from './agentWords';
 import { fence } from './conversation';
+import { GrowingTextArea } from './growingTextArea';
 import { RenderedMarkdown } from './markdown';
 import { ObservationView } from './observationView';
 
@@ -81,8 +89,7 @@ function PlanEditor(props: { run: IAgentRun; agent: AgentModel }): JSX.Element {
   const { run, agent } = props;
   const plan = run.plan;
   const set = (next: string[]) => agent.editPlan(run.requestId, next);
-  const first = React.useRef<HTMLTextAreaElement>(null);
-  React.useEffect(() => first.current?.focus(), []);
+  const problem = planProblem(plan);
   return (
     <div className="jp-Pachinco-plan">
       <p className="jp-Pachinco-hint">
@@ -95,11 +102,11 @@ function PlanEditor(props: { run: IAgentRun; agent: AgentModel }): JSX.Element {
             <span className="jp-Pachinco-stepNumber" aria-hidden="true">
               {i + 1}.
             </span>
-            <textarea
-              ref={i === 0 ? first : undefined}
+            <GrowingTextArea
+              autoFocus={i === 0}
               className="jp-Pachinco-planText"
               aria-label={`Step ${i + 1}`}
-              rows={2}
+              maxLength={MAX_STEP_CHARS}
               value={text}
               onChange={event => set(editStep(plan, i, event.target.value))}
             />
@@ -137,18 +144,34 @@ function PlanEditor(props: { run: IAgentRun; agent: AgentModel }): JSX.Element {
       <div className="jp-Pachinco-actions">
         <button
           className="jp-mod-styled"
+          disabled={plan.length >= MAX_PLAN_STEPS}
+          title={
+            plan.length >= MAX_PLAN_STEPS
+              ? `A plan has at most ${MAX_PLAN_STEPS} steps`
+              : undefined
+          }
           onClick={() => set(addStep(plan, plan.length - 1))}
         >
           Add a step
         </button>
         <button
           className="jp-mod-styled jp-mod-accept jp-Pachinco-go"
-          disabled={plan.every(step => step.trim().length === 0) || agent.busy}
+          disabled={problem !== null || agent.busy}
+          title={problem ?? undefined}
+          aria-describedby={problem !== null ? planProblemId(run) : undefined}
           onClick={() => void agent.go(run.requestId)}
         >
           Go
         </button>
       </div>
+      {problem !== null && (
+        <p
+          className="jp-Pachinco-hint jp-Pachinco-planProblem"
+          id={planProblemId(run)}
+        >
+          {problem}
+        </p>
+      )}
     </div>
   );
 }
@@ -163,6 +186,10 @@ function StepView(props: {
   const [editing, setEditing] = React.useState(false);
   const accepted = step.accepted;
   const idle = !isActive(run) && run.phase !== 'editing';
+  const retryProblem =
+    step.text.trim().length === 0
+      ? `Step ${step.number} has no text.`
+      : planProblem(run.steps.map(s => s.text));
   return (
     <li
       className="jp-Pachinco-step"
@@ -223,10 +250,10 @@ function StepView(props: {
         </>
       )}
       {idle && editing && (
-        <textarea
+        <GrowingTextArea
           className="jp-Pachinco-planText"
           aria-label={`Step ${step.number}, to work again`}
-          rows={2}
+          maxLength={MAX_STEP_CHARS}
           autoFocus
           value={step.text}
           onChange={event =>
@@ -258,7 +285,8 @@ function StepView(props: {
               <button
                 className="jp-mod-styled jp-Pachinco-retry"
                 aria-label={`Retry from step ${step.number}`}
-                disabled={agent.busy}
+                disabled={agent.busy || retryProblem !== null}
+                title={retryProblem ?? undefined}
                 onClick={() => {
                   setEditing(false);
                   void agent.retryFrom(run.requestId, step.number);
@@ -272,6 +300,10 @@ function StepView(props: {
       )}
     </li>
   );
+}
+
+function planProblemId(run: IAgentRun): string {
+  return `jp-Pachinco-planProblem-${run.requestId}`;
 }
 
 /** Retry from a step when every step before it worked, and it or a later one did not. */
@@ -311,6 +343,8 @@ function RunActions(props: {
   if (worked === 0 || run.phase === 'editing') {
     return null;
   }
+  // Once the cells are in the notebook, another press adds a second copy: the label says so.
+  const again = run.inserted ? ' again' : '';
   const take = (mode: 'below' | 'run') => {
     if (confirming === null && agent.kernelChangedSince(run.requestId)) {
       setConfirming(mode);
@@ -321,8 +355,12 @@ function RunActions(props: {
   };
   return (
     <div className="jp-Pachinco-runActions">
-      {run.inserted && (
+      {run.inserted ? (
         <p className="jp-Pachinco-turn-state">Inserted into the notebook.</p>
+      ) : (
+        agent.wasUndone(run.requestId) && (
+          <p className="jp-Pachinco-turn-state">Insertion undone.</p>
+        )
       )}
       {confirming !== null && (
         <div className="jp-Pachinco-banner" role="alert">
@@ -344,17 +382,17 @@ function RunActions(props: {
       <div className="jp-Pachinco-actions">
         <button
           className="jp-mod-styled jp-mod-accept jp-Pachinco-insertAll"
-          aria-label={`Insert all ${worked} steps`}
+          aria-label={`Insert all ${worked} steps${again}`}
           onClick={() => take('below')}
         >
-          Insert all
+          Insert all{again}
         </button>
         <button
           className="jp-mod-styled jp-Pachinco-insertRunAll"
-          aria-label={`Insert and run all ${worked} steps`}
+          aria-label={`Insert and run all ${worked} steps${again}`}
           onClick={() => take('run')}
         >
-          Insert &amp; run all
+          Insert &amp; run all{again}
         </button>
       </div>
     </div>

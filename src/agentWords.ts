@@ -28,9 +28,13 @@ export function runStatusText(run: IAgentRun): string {
       return `Step ${current.number} of ${run.steps.length}: ${stepStateText(current)}`;
     }
     case 'finished':
-      return `Done: ${workedSteps(run).length} steps ran on a scratch copy of your kernel.`;
-    case 'stopped':
-      return `Stopped: ${workedSteps(run).length} steps that worked are kept.`;
+      return `Done: ${steps(workedSteps(run).length)} ran on a scratch copy of your kernel.`;
+    case 'stopped': {
+      const worked = workedSteps(run).length;
+      return worked === 0
+        ? 'Stopped before a step worked.'
+        : `Stopped: the ${steps(worked)} that worked ${worked === 1 ? 'is' : 'are'} kept.`;
+    }
     case 'failed':
       return run.done?.reason ?? 'A step could not be done.';
     case 'error':
@@ -56,7 +60,14 @@ export function stepStateText(step: ITimelineStep): string {
         : 'done';
     case 'failed':
       return 'failed';
+    case 'stopped':
+      return 'stopped';
   }
+}
+
+/** "1 step", "3 steps". */
+function steps(count: number): string {
+  return `${count} step${count === 1 ? '' : 's'}`;
 }
 
 /**

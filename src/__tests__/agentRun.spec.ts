@@ -2,13 +2,19 @@
  * The agent run's state machine (`agentRun.ts`): pure functions over plain data, fed the
  * lines a run of `POST /pachinco/agent` sends.
  */
-import type { AgentLine, IAcceptedStep } from '../agentProtocol';
+import {
+  type AgentLine,
+  type IAcceptedStep,
+  MAX_PLAN_STEPS,
+  MAX_STEP_CHARS
+} from '../agentProtocol';
 import {
   addStep,
   cleanPlan,
   deleteStep,
   editStep,
   moveStep,
+  planProblem,
   retryFrom,
   withStepText
 } from '../agentPlan';
@@ -218,7 +224,7 @@ describe('an agent run, line by line', () => {
     );
   });
 
-  it('fails the step under way when the run is stopped, and keeps the steps that worked', () => {
+  it('marks the step under way stopped when the run is stopped, and keeps the steps that worked', () => {
     const one = accepted(1, 'a = 1');
     const run = play(goRun('r1', 'task', PLAN), [
       planLine,
@@ -235,9 +241,31 @@ describe('an agent run, line by line', () => {
       }
     ]);
     expect(run.phase).toBe('stopped');
-    expect(run.steps.map(s => s.state)).toEqual(['done', 'failed', 'waiting']);
+    expect(run.steps.map(s => s.state)).toEqual(['done', 'stopped', 'waiting']);
     expect(insertableCells(run)).toEqual(one.cells);
-    expect(runStatusText(run)).toBe('Stopped: 1 steps that worked are kept.');
+    expect(runStatusText(run)).toBe('Stopped: the 1 step that worked is kept.');
+  });
+
+  it('says so when a run is stopped before any step worked', () => {
+    const run = play(goRun('r1', 'task', PLAN), [
+      planLine,
+      { type: 'step', step: 1, text: PLAN[0] },
+      delta(1, 0, 0, 'a ='),
+      {
+        type: 'done',
+        status: 'cancelled',
+        steps_done: 0,
+        failed_step: null,
+        reason: 'The run was stopped.'
+      }
+    ]);
+    expect(run.steps.map(s => s.state)).toEqual([
+      'stopped',
+      'waiting',
+      'waiting'
+    ]);
+    expect(insertableCells(run)).toEqual([]);
+    expect(runStatusText(run)).toBe('Stopped before a step worked.');
   });
 
   it('says why a step could not be done', () => {
@@ -415,6 +443,25 @@ describe('the plan editor', () => {
     expect(addStep(plan, 0)).toEqual([PLAN[0], '', PLAN[1], PLAN[2]]);
     expect(addStep(plan, -1)).toEqual(['', ...PLAN]);
     expect(plan).toEqual(PLAN);
+  });
+
+  it("says why a plan cannot go, in the editor's numbering", () => {
+    expect(planProblem(PLAN)).toBeNull();
+    expect(planProblem(['', '  '])).toBe('The plan has no steps: add one.');
+    const long = 'x'.repeat(MAX_STEP_CHARS + 1);
+    expect(planProblem(['', PLAN[0], long])).toBe(
+      `Step 3 has ${MAX_STEP_CHARS + 1} characters: a step has at most ${MAX_STEP_CHARS}.`
+    );
+    // Spaces around a step are not sent, so they do not count.
+    expect(planProblem([` ${'x'.repeat(MAX_STEP_CHARS)} `])).toBeNull();
+    const many = Array.from(
+      { length: MAX_PLAN_STEPS + 2 },
+      (_, i) => `Step ${i}.`
+    );
+    expect(planProblem(many)).toBe(
+      `A plan has at most ${MAX_PLAN_STEPS} steps: delete 2.`
+    );
+    expect(planProblem(many.slice(0, MAX_PLAN_STEPS))).toBeNull();
   });
 
   it('sends the steps trimmed, empty ones left out', () => {

@@ -144,6 +144,8 @@ test.describe('The agent in the sidebar', () => {
     await expect(run.locator('.jp-Pachinco-turn-state')).toHaveText(
       'Inserted into the notebook.'
     );
+    // Another press would add a second copy: the button says so.
+    await expect(run.locator('.jp-Pachinco-insertAll')).toHaveText('Insert all again');
     let notebook = await notebookJSON(page);
     const inserted = notebook.cells.slice(count);
     expect(inserted.length).toBeGreaterThanOrEqual(4);
@@ -167,7 +169,8 @@ test.describe('The agent in the sidebar', () => {
       await window.jupyterapp.commands.execute('notebook:undo-cell-action');
     });
     await expect.poll(async () => (await notebookCells(page)).length).toBe(count);
-    await expect(run.locator('.jp-Pachinco-turn-state')).toHaveCount(0);
+    await expect(run.locator('.jp-Pachinco-turn-state')).toHaveText('Insertion undone.');
+    await expect(run.locator('.jp-Pachinco-insertAll')).toHaveText('Insert all');
     notebook = await notebookJSON(page);
     expect(
       notebook.turns.find(turn => turn.intent === INTENTS.sidebarAgent)?.inserted
@@ -210,9 +213,9 @@ test.describe('The agent in the sidebar', () => {
     await run.locator('.jp-Pachinco-stopRun').click();
     await expect(run).toHaveAttribute('data-phase', 'stopped');
     await expect(timeline.nth(0)).toHaveAttribute('data-state', 'done');
-    await expect(timeline.nth(1)).toHaveAttribute('data-state', 'failed');
+    await expect(timeline.nth(1)).toHaveAttribute('data-state', 'stopped');
     await expect(run.locator('.jp-Pachinco-agentStatus')).toHaveText(
-      'Stopped: 1 steps that worked are kept.'
+      'Stopped: the 1 step that worked is kept.'
     );
     await expect(run.locator('.jp-Pachinco-insertAll')).toBeEnabled();
     await expect(timeline.nth(0).locator('.jp-Pachinco-insertStep')).toBeVisible();
