@@ -20,6 +20,13 @@ export function TurnView(props: {
   const { turn, model, rendermime } = props;
   const live = turn.candidates.length > 0;
   const stored = turn.stored;
+  // A live answer without code says so itself (CandidateView): the kept turn's line would
+  // say it a second time.
+  const saidAlready =
+    live &&
+    stored?.outcome === 'no code' &&
+    stored.inserted === false &&
+    stored.undone !== true;
   return (
     <section className="jp-Pachinco-turn" data-phase={turn.phase}>
       <p className="jp-Pachinco-turn-intent">{turn.intent}</p>
@@ -67,7 +74,7 @@ export function TurnView(props: {
           />
         </div>
       )}
-      {stored !== null && (
+      {stored !== null && !saidAlready && (
         <p
           className={`jp-Pachinco-turn-state${stored.inserted !== false ? ' jp-Pachinco-kept' : ''}`}
           data-inserted={stored.inserted !== false ? 'true' : 'false'}

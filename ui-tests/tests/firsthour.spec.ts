@@ -178,6 +178,29 @@ test.describe('Every turn kept', () => {
       .poll(async () => (await savedTurns(page, file))[0]?.inserted)
       .toBe(false);
   });
+
+  test('an answer without code says so once, and is kept labelled so', async ({
+    page,
+    tmpPath
+  }) => {
+    const file = `${tmpPath}/no-code.ipynb`;
+    await openNotebook(page, file, notebookWith([]));
+    const panel = await openSidebar(page);
+    // No scripted rule knows this request: the scripted server answers in prose only.
+    await ask(panel, 'a request the scripted model has no rule for');
+    const turn = panel.locator('.jp-Pachinco-turn').last();
+    await expect(turn).toHaveAttribute('data-phase', 'done');
+    await expect(turn.locator('.jp-Pachinco-no-code')).toBeVisible();
+    await expect(turn.locator('.jp-Pachinco-insert-below')).toHaveCount(0);
+    await expect.poll(async () => (await savedTurns(page, file))[0]?.outcome).toBe('no code');
+    await expect(turn.locator('.jp-Pachinco-turn-state')).toHaveCount(0);
+
+    await reloadAndOpen(page, file);
+    const reloaded = await openSidebar(page);
+    await expect(reloaded.locator('.jp-Pachinco-turn-state')).toHaveText(
+      'No code in the answer: nothing to insert.'
+    );
+  });
 });
 
 test.describe('Silences broken', () => {
