@@ -8,7 +8,13 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import type { AgentLine, IAgentRequest } from './agentProtocol';
 import { IAgentClient } from './agentClient';
-import { cleanPlan, planProblem, retryFrom, withStepText } from './agentPlan';
+import {
+  cleanPlan,
+  planProblem,
+  retryFrom,
+  retryProblem,
+  withStepText
+} from './agentPlan';
 import {
   applyAgentLine,
   goRun,
@@ -149,7 +155,7 @@ export class AgentModel {
       return;
     }
     const retry = retryFrom(placed.run, number);
-    if (retry === null || planProblem(retry.plan) !== null) {
+    if (retry === null || retryProblem(placed.run, number) !== null) {
       return;
     }
     const plan = cleanPlan(retry.plan);

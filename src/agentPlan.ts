@@ -108,3 +108,16 @@ export function planProblem(plan: string[]): string | null {
   }
   return null;
 }
+
+/**
+ * Why *Retry from here* at step `number` (1-based) cannot go, in words for the user; null when
+ * it can: the step needs a text (an empty one would shift the steps after it), and the plan
+ * as edited must be one the server takes (planProblem).
+ */
+export function retryProblem(run: IAgentRun, number: number): string | null {
+  const step = run.steps.find(s => s.number === number);
+  if (step !== undefined && step.text.trim().length === 0) {
+    return `Step ${number} has no text.`;
+  }
+  return planProblem(run.steps.map(s => s.text));
+}

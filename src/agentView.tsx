@@ -15,7 +15,8 @@ import {
   deleteStep,
   editStep,
   moveStep,
-  planProblem
+  planProblem,
+  retryProblem
 } from './agentPlan';
 import { MAX_PLAN_STEPS, MAX_STEP_CHARS } from './agentProtocol';
 import { IAgentRun, isActive, ITimelineStep, workedSteps } from './agentRun';
@@ -186,10 +187,7 @@ function StepView(props: {
   const [editing, setEditing] = React.useState(false);
   const accepted = step.accepted;
   const idle = !isActive(run) && run.phase !== 'editing';
-  const retryProblem =
-    step.text.trim().length === 0
-      ? `Step ${step.number} has no text.`
-      : planProblem(run.steps.map(s => s.text));
+  const cannotRetry = retryProblem(run, step.number);
   return (
     <li
       className="jp-Pachinco-step"
@@ -285,8 +283,8 @@ function StepView(props: {
               <button
                 className="jp-mod-styled jp-Pachinco-retry"
                 aria-label={`Retry from step ${step.number}`}
-                disabled={agent.busy || retryProblem !== null}
-                title={retryProblem ?? undefined}
+                disabled={agent.busy || cannotRetry !== null}
+                title={cannotRetry ?? undefined}
                 onClick={() => {
                   setEditing(false);
                   void agent.retryFrom(run.requestId, step.number);

@@ -2,22 +2,8 @@
  * The agent run's state machine (`agentRun.ts`): pure functions over plain data, fed the
  * lines a run of `POST /pachinco/agent` sends.
  */
-import {
-  type AgentLine,
-  type IAcceptedStep,
-  MAX_PLAN_STEPS,
-  MAX_STEP_CHARS
-} from '../agentProtocol';
-import {
-  addStep,
-  cleanPlan,
-  deleteStep,
-  editStep,
-  moveStep,
-  planProblem,
-  retryFrom,
-  withStepText
-} from '../agentPlan';
+import type { AgentLine, IAcceptedStep } from '../agentProtocol';
+import { retryFrom, withStepText } from '../agentPlan';
 import {
   applyAgentLine,
   goRun,
@@ -29,9 +15,9 @@ import {
   stepCode,
   workedSteps
 } from '../agentRun';
-import { runStatusText, valueCaption } from '../agentWords';
+import { runStatusText } from '../agentWords';
 import { agentRecord } from '../turnRecords';
-import { acceptedStep, observation, ranked } from './fakes';
+import { acceptedStep, ranked } from './fakes';
 
 const PLAN = ['Divide the fare.', 'Average per class.', 'Sort.'];
 
@@ -62,6 +48,17 @@ function delta(
   text: string
 ): AgentLine {
   return { type: 'delta', phase: 'step', step, attempt, index, text };
+}
+
+/** The last line of a run the user stopped after `stepsDone` steps worked. */
+function cancelled(stepsDone: number): AgentLine {
+  return {
+    type: 'done',
+    status: 'cancelled',
+    steps_done: stepsDone,
+    failed_step: null,
+    reason: 'The run was stopped.'
+  };
 }
 
 function observed(step: IAcceptedStep): AgentLine {
@@ -232,13 +229,7 @@ describe('an agent run, line by line', () => {
       { type: 'step', step: 2, text: PLAN[1] },
       delta(2, 0, 0, 'b ='),
       { type: 'cells', steps: [one], cells: one.cells },
-      {
-        type: 'done',
-        status: 'cancelled',
-        steps_done: 1,
-        failed_step: null,
-        reason: 'The run was stopped.'
-      }
+      cancelled(1)
     ]);
     expect(run.phase).toBe('stopped');
     expect(run.steps.map(s => s.state)).toEqual(['done', 'stopped', 'waiting']);
@@ -251,13 +242,7 @@ describe('an agent run, line by line', () => {
       planLine,
       { type: 'step', step: 1, text: PLAN[0] },
       delta(1, 0, 0, 'a ='),
-      {
-        type: 'done',
-        status: 'cancelled',
-        steps_done: 0,
-        failed_step: null,
-        reason: 'The run was stopped.'
-      }
+      cancelled(0)
     ]);
     expect(run.steps.map(s => s.state)).toEqual([
       'stopped',
@@ -423,65 +408,5 @@ describe('taking a run further', () => {
     );
     expect(nothing.outcome).toBe('failed');
     expect(nothing.code).toBe('');
-  });
-});
-
-describe('the plan editor', () => {
-  it('edits, deletes, moves and adds steps without changing its input', () => {
-    const plan = [...PLAN];
-    expect(editStep(plan, 1, 'Median per class.')).toEqual([
-      PLAN[0],
-      'Median per class.',
-      PLAN[2]
-    ]);
-    expect(deleteStep(plan, 2)).toEqual(PLAN.slice(0, 2));
-    expect(moveStep(plan, 2, -1)).toEqual([PLAN[0], PLAN[2], PLAN[1]]);
-    expect(moveStep(plan, 0, 1)).toEqual([PLAN[1], PLAN[0], PLAN[2]]);
-    // Past either end: unchanged.
-    expect(moveStep(plan, 0, -1)).toEqual(PLAN);
-    expect(moveStep(plan, 2, 1)).toEqual(PLAN);
-    expect(addStep(plan, 0)).toEqual([PLAN[0], '', PLAN[1], PLAN[2]]);
-    expect(addStep(plan, -1)).toEqual(['', ...PLAN]);
-    expect(plan).toEqual(PLAN);
-  });
-
-  it("says why a plan cannot go, in the editor's numbering", () => {
-    expect(planProblem(PLAN)).toBeNull();
-    expect(planProblem(['', '  '])).toBe('The plan has no steps: add one.');
-    const long = 'x'.repeat(MAX_STEP_CHARS + 1);
-    expect(planProblem(['', PLAN[0], long])).toBe(
-      `Step 3 has ${MAX_STEP_CHARS + 1} characters: a step has at most ${MAX_STEP_CHARS}.`
-    );
-    // Spaces around a step are not sent, so they do not count.
-    expect(planProblem([` ${'x'.repeat(MAX_STEP_CHARS)} `])).toBeNull();
-    const many = Array.from(
-      { length: MAX_PLAN_STEPS + 2 },
-      (_, i) => `Step ${i}.`
-    );
-    expect(planProblem(many)).toBe(
-      `A plan has at most ${MAX_PLAN_STEPS} steps: delete 2.`
-    );
-    expect(planProblem(many.slice(0, MAX_PLAN_STEPS))).toBeNull();
-  });
-
-  it('sends the steps trimmed, empty ones left out', () => {
-    expect(cleanPlan(['  Divide. ', '', '   ', 'Sort.'])).toEqual([
-      'Divide.',
-      'Sort.'
-    ]);
-  });
-});
-
-describe('an observation in a few words', () => {
-  const value = (type: string, shape: number[] | null) =>
-    observation({ value: { type, shape, preview: '' } });
-
-  it('gives a DataFrame its rows and columns, other values their shape or type', () => {
-    expect(valueCaption(value('DataFrame', [3, 2]))).toBe(
-      'DataFrame · 3 rows × 2 columns'
-    );
-    expect(valueCaption(value('Series', [3]))).toBe('Series · 3');
-    expect(valueCaption(value('int', null))).toBe('int');
-    expect(valueCaption(observation())).toBeNull();
   });
 });
